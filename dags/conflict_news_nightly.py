@@ -1,0 +1,181 @@
+"""
+### Conflict news, nightly
+
+Reads every source in `include/sources.yaml` for one day of news and lands validated
+strike-count records in S3.
+
+`list_sources` -> `discover` (per source) -> `fetch` -> `clean` -> `extract` (per batch of pages)
+-> `validate` (Great Expectations) -> `land` (curated Parquet, Asset `curated_strike_counts`)
+-> `gate` (fails the run when records were quarantined or a source did not complete).
+
+**Which day:** the timetable has one-day data intervals starting at 00:00 UTC; the run that
+starts after midnight reads the day that just ended (`dt` = data interval start). A manual run
+may set the `day` parameter; a run with no interval reads the day before it was triggered.
+
+A failed source or page never stops the others: mapped tasks fail alone, `validate` and `land`
+run for whatever completed, and `gate` makes the run show the failure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+import pendulum
+from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, get_current_context, task
+
+DAG_ID = "conflict_news_nightly"
+BUCKET = os.environ.get("CONFLICT_INGEST_BUCKET", "conflict-news")
+CURATED_ASSET = Asset(name="curated_strike_counts", uri=f"s3://{BUCKET}/curated/strike_counts/")
+
+RETRY_DELAY_S = float(os.environ.get("CONFLICT_INGEST_RETRY_DELAY_S", "30"))
+
+default_args = {
+    "owner": "conflict-ingest",
+    "retries": 2,
+    "retry_delay": dt.timedelta(seconds=RETRY_DELAY_S),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": dt.timedelta(minutes=10),
+}
+
+
+def _settings() -> Any:
+    from conflict_ingest.settings import Settings
+
+    return Settings.from_env()
+
+
+def _store() -> Any:
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+    from conflict_ingest.storage import ObjectStore
+
+    settings = _settings()
+    store = ObjectStore(S3Hook(aws_conn_id=settings.aws_conn_id).get_conn(), settings.bucket)
+    store.ensure_bucket()
+    return store
+
+
+def _run() -> Any:
+    from conflict_ingest.pipeline import RunContext, resolve_day
+
+    ctx = get_current_context()
+    dag_run = ctx["dag_run"]
+    day = resolve_day(
+        requested=(ctx.get("params") or {}).get("day"),
+        data_interval_start=ctx.get("data_interval_start"),
+        data_interval_end=ctx.get("data_interval_end"),
+        run_after=getattr(dag_run, "run_after", None),
+    )
+    return RunContext(day=day, run_id=ctx["run_id"])
+
+
+def _sources() -> dict[str, Any]:
+    from conflict_ingest.sources import load_sources
+
+    return {s.id: s for s in load_sources(_settings().sources_path)}
+
+
+def _fetcher() -> Any:
+    from conflict_ingest.fetch import Fetcher
+
+    settings = _settings()
+    return Fetcher(user_agent=settings.user_agent, allow_private=settings.allow_private_urls)
+
+
+@dag(
+    dag_id=DAG_ID,
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+    start_date=pendulum.datetime(2014, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=3,
+    default_args=default_args,
+    tags=["conflict-ingest", "ingestion", "nightly"],
+    doc_md=__doc__,
+    params={
+        "day": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            description="Day of news to read (YYYY-MM-DD). Empty: the run's data interval.",
+        ),
+    },
+)
+def conflict_news_nightly() -> None:
+    @task
+    def list_sources() -> list[str]:
+        """The ids of the configured sources (one mapped `discover` each)."""
+        return sorted(_sources())
+
+    @task(max_active_tis_per_dagrun=4)
+    def discover(source_id: str) -> int:
+        """The source's article URLs for the day, written to S3 as bounded batches; returns their number."""
+        from conflict_ingest.pipeline import discover_stage
+
+        keys = discover_stage(
+            _store(), _run(), _sources()[source_id], _fetcher(), batch_size=_settings().batch_size
+        )
+        return len(keys)
+
+    @task(trigger_rule="all_done")
+    def collect_batches(source_ids: list[str]) -> list[str]:
+        """The batch keys of every source whose discovery completed (read from S3, not XCom)."""
+        from conflict_ingest.pipeline import discovered_batches
+
+        return discovered_batches(_store(), _run(), source_ids)
+
+    @task(max_active_tis_per_dagrun=4)
+    def fetch(batch_key: str) -> str:
+        """Fetch a batch of pages into the raw zone; returns the key of its fetch manifest."""
+        from conflict_ingest.pipeline import fetch_stage
+
+        source_id = batch_key.rsplit("/", 1)[-1].rsplit("-", 1)[0]
+        return fetch_stage(_store(), batch_key, _fetcher(), _sources()[source_id])["key"]
+
+    @task
+    def clean(fetched_key: str) -> str:
+        """Clean the batch's raw pages (main text, title, dates); returns the cleaned batch key."""
+        from conflict_ingest.pipeline import clean_stage
+
+        return clean_stage(_store(), fetched_key)["key"]
+
+    @task
+    def extract(cleaned_key: str) -> dict[str, Any]:
+        """Extract strike-count records from the cleaned batch."""
+        from conflict_ingest.pipeline import extract_stage
+
+        return extract_stage(_store(), cleaned_key)
+
+    @task(trigger_rule="all_done")
+    def validate(source_ids: list[str]) -> dict[str, Any]:
+        """Great Expectations gate: quarantine what breaks a critical expectation, write the report."""
+        from conflict_ingest.pipeline import validate_stage
+
+        return validate_stage(_store(), _run(), source_ids, dag_id=DAG_ID)
+
+    @task(outlets=[CURATED_ASSET])
+    def land(summary: dict[str, Any]) -> dict[str, Any]:
+        """Replace the day's curated partition (per completed source), manifest last."""
+        from conflict_ingest.pipeline import land_stage
+
+        return land_stage(_store(), _run())
+
+    @task(retries=0)
+    def gate(summary: dict[str, Any], landed: dict[str, Any]) -> dict[str, Any]:
+        """Fail the run when records were held back or a source did not complete."""
+        from conflict_ingest.pipeline import gate as check
+
+        return check(summary)
+
+    source_ids = list_sources()
+    discovered = discover.expand(source_id=source_ids)
+    batches = collect_batches(source_ids)
+    discovered >> batches
+    extracted = extract.expand(cleaned_key=clean.expand(fetched_key=fetch.expand(batch_key=batches)))
+    summary = validate(source_ids)
+    extracted >> summary
+    gate(summary, land(summary))
+
+
+conflict_news_nightly()

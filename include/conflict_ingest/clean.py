@@ -1,0 +1,1281 @@
+"""Cleaning stage: raw HTML -> title, publication date, canonical URL and the main text as blocks.
+
+The page is decoded (:func:`decode_html`) and parsed once with lxml. Our own walk over the tree
+renders every unit of text as a candidate :class:`Block` (paragraphs, headings, list items, table
+rows with their caption), remembering the element it came from. trafilatura then decides which
+of that text is the article body; we keep the candidate blocks its output covers, drop those that
+sit in boilerplate containers (comments, sidebars, captions, share bars, "key events" lists...)
+and attach live-blog timestamps. Metadata (title, canonical URL, publication date) is read from
+the same tree before trafilatura prunes it.
+
+Nothing here names a site: selectors and word lists are the constants below.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+import lxml.html
+from lxml import etree
+
+from conflict_ingest import dates
+
+logger = logging.getLogger(__name__)
+
+# --------------------------------------------------------------------------------------------------
+# Constants: tags, class/id patterns, metadata keys.
+# --------------------------------------------------------------------------------------------------
+
+#: Elements whose content is never text of the page.
+SKIP_TAGS = frozenset(
+    [
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "math",
+        "iframe",
+        "button",
+        "input",
+        "select",
+        "option",
+        "textarea",
+        "head",
+        "title",
+        "meta",
+        "link",
+        "object",
+        "embed",
+        "canvas",
+        "video",
+        "audio",
+        "source",
+        "map",
+        "label",
+        "frame",
+        "frameset",
+    ]
+)
+#: Elements that start a new block of text (anything else is inline).
+BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "legend",
+        "li",
+        "main",
+        "menu",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    ]
+)
+HEADING_TAGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
+#: Elements that are never article body, whatever trafilatura says.
+BOILERPLATE_TAGS = frozenset(["aside", "nav", "footer", "figcaption", "form", "header"])
+#: ARIA roles that are never article body.
+BOILERPLATE_ROLES = frozenset(
+    ["navigation", "complementary", "contentinfo", "banner", "dialog", "search", "menu"]
+)
+#: class/id words marking containers that are never article body (matched as whole words of the
+#: class or id, split on spaces, "-" and "_"; compounds are written with "-").
+BOILERPLATE_CLASS_WORDS = (
+    "comment", "comments", "commentlist", "comment-list", "discussion", "reply", "replies",
+    "sidebar", "side", "rail", "aside", "widget", "widgets", "col-side",
+    "related", "relatedposts", "more-from", "more-stories", "more-list", "recommended", "recirc", "outbrain",
+    "taboola", "read-more", "also-read", "see-also", "next-list", "latest-list", "recent-list",
+    "popular", "most-read", "most-viewed", "most-popular", "trending", "trend-list", "teaser", "teasers",
+    "share", "sharing", "share-bar", "sharedaddy", "social", "social-promo", "sociallinks",
+    "promo", "promo-bar", "newsletter", "subscribe", "signup", "paywall", "cookie", "consent", "gdpr",
+    "nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "masthead", "site-header",
+    "footer", "site-footer", "foot", "copyright", "legal", "disclaimer",
+    "caption", "figcaption", "wp-caption-text", "credit", "photo-credit",
+    "dek", "standfirst", "subheadline", "subhead", "sub-headline", "kicker", "strapline", "summary-lead",
+    "byline", "author-bio", "bio", "dateline-bar", "meta", "entry-meta", "post-meta", "article-meta",
+    "tags", "tag-list", "tags-links", "cat-links", "categories",
+    "pullquote", "pull-quote", "pullout", "blockquote-pull",
+    "key-events", "keyevents", "key-points-nav", "lb-nav",
+    "ad", "ads", "advert", "advertisement", "ad-box", "ad-inline", "ad-label", "sponsored", "dfp", "native-ad",
+    "site-stamp", "clock", "ticker", "markets-ticker", "weather", "breaking-bar", "top-strip",
+    "print", "email-this", "skip-link", "screen-reader-text", "sr-only", "visually-hidden", "hidden",
+)  # fmt: skip
+_WORD_SPLIT = re.compile(r"[\s_]+")
+#: A class token is boilerplate when it starts or ends with one of the words ("comment-list",
+#: "lb-share"); a word in the middle ("content-with-sidebar-wrap") does not count.
+_BP_WORDS = "|".join(re.escape(w) for w in BOILERPLATE_CLASS_WORDS)
+BOILERPLATE_CLASS_RE = re.compile(
+    r"(?:^|\s)(?:(?:" + _BP_WORDS + r")(?=$|\s|[_-])|[\w-]*[_-](?:" + _BP_WORDS + r")(?=$|\s))", re.I
+)
+#: A boilerplate-marked container holding more than this share of the kept words is a wrapper, not
+#: boilerplate (e.g. ``<div class="content has-sidebar">``), and is not used to drop text.
+BOILERPLATE_MAX_SHARE = 0.5
+
+#: JSON-LD types that describe the article itself.
+ARTICLE_TYPES = frozenset(
+    [
+        "Article",
+        "NewsArticle",
+        "BlogPosting",
+        "LiveBlogPosting",
+        "ReportageNewsArticle",
+        "AnalysisNewsArticle",
+        "OpinionNewsArticle",
+        "BackgroundNewsArticle",
+        "ReviewNewsArticle",
+        "TechArticle",
+        "ScholarlyArticle",
+        "Report",
+        "SocialMediaPosting",
+        "DiscussionForumPosting",
+        "WebPage",
+    ]
+)
+#: <meta> names/properties/itemprops giving the publication time, best first.
+PUBLISHED_META_KEYS = (
+    "article:published_time", "og:article:published_time", "og:published_time", "published_time",
+    "article.published", "datepublished", "article_date_original", "publish-date", "publish_date",
+    "publishdate", "pubdate", "pub_date", "parsely-pub-date", "sailthru.date", "dc.date.issued",
+    "dcterms.issued", "dcterms.created", "dc.date.created", "citation_publication_date", "citation_date",
+    "cxenseparse:recs:publishtime", "originalpublicationdate", "date", "dc.date", "dcterms.date",
+    "displaydate", "ga_date", "created", "og:updated_time_never",
+)  # fmt: skip
+#: class/id words of elements that print the article's date (bylines, datelines).
+DATE_CLASS_WORDS = (
+    "date", "dateline", "pubdate", "published", "publish-date", "post-date", "posted-on", "posted",
+    "entry-date", "article-date", "story-date", "timestamp", "time", "dt", "byline", "meta", "release-date",
+    "date-published", "datetime", "article-time", "wire-time", "mag-meta", "release-meta", "amp-byline",
+)  # fmt: skip
+DATE_CLASS_RE = re.compile(
+    r"(?:^|[\s_-])(?:" + "|".join(re.escape(w) for w in DATE_CLASS_WORDS) + r")(?=$|[\s_-])", re.I
+)
+#: class/id words of the site chrome's clocks and stamps, whose dates are never the article's.
+CLOCK_CLASS_RE = re.compile(
+    r"(?:^|[\s_-])(?:site-stamp|clock|header-date|today|current-date|edition|weather|ticker|top-strip|"
+    r"masthead|mast-top|site-header|utility)(?=$|[\s_-])",
+    re.I,
+)
+#: Words that, just before a date, mark it as a modification time rather than publication.
+UPDATED_RE = re.compile(
+    r"\b(?:updated?|modified|edited|revised|last\s+update|refreshed)\b[^0-9]{0,40}$", re.I
+)
+#: Words that mark a date as the publication time.
+PUBLISHED_WORDS_RE = re.compile(r"\b(?:published|posted|first\s+published|started|issued|released)\b", re.I)
+
+#: class words of live-blog entry stamps printed without a <time> element.
+TIMESTAMP_CLASS_RE = re.compile(
+    r"(?:^|[\s_-])(?:time|timestamp|date|datetime|posted|post-date|entry-date|published)(?=$|[\s_-])", re.I
+)
+#: Short lines that are site furniture wherever they appear ("Advertisement", "Read more").
+FURNITURE_LINE_RE = re.compile(
+    r"^\W*(?:advertisement|advertising|sponsored(?: content)?|read more|see also|related(?: stories| articles)?"
+    r"|share this(?: article| story)?|follow us|sign up|subscribe|click here|continue reading|skip ad"
+    r"|story continues below|article continues below|scroll to continue)\b",
+    re.I,
+)
+FURNITURE_MAX_WORDS = 8
+#: A kept block whose words are mostly link text is navigation (a "key events" list, a teaser).
+LINK_BLOCK_MAX_SHARE = 0.5
+#: A block repeated inside a longer kept block (a pull quote) is dropped when it has this many words.
+DUPLICATE_MIN_WORDS = 5
+
+#: Separators between a headline and the site name in <title>.
+TITLE_SEPARATORS_RE = re.compile(r"\s+(?:\||-|–|—|::|:|»|·|•|/)\s+")
+
+#: Invisible characters removed from rendered text.
+INVISIBLE_RE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+XML_DECL_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+CJK_CHARS_PER_WORD = 2
+WORD_RE = re.compile(r"\w+", re.UNICODE)
+
+#: Charset declarations.
+META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+HEADER_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+#: How many bytes of the page are searched for a <meta charset>.
+CHARSET_SNIFF_BYTES = 4096
+#: Labels that browsers (WHATWG) decode as windows-1252.
+WINDOWS_1252_LABELS = frozenset(
+    ["iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "ascii", "us-ascii", "cp819", "ibm819"]
+)
+SINGLE_BYTE_LEGACY = frozenset(["cp1252", "windows-1252"]) | WINDOWS_1252_LABELS
+
+#: Matching a candidate block against trafilatura's text: n-gram size and share of a block's
+#: n-grams that must be in trafilatura's output for the block to be kept.
+MATCH_NGRAM = 3
+MATCH_MIN_SHARE = 0.5
+#: Reconciling the two selections: a block of at least EXTRA_MIN_WORDS words is substantial prose;
+#: a selection wins outright when its extra prose exceeds EXTRA_SHARE of the other's words.
+EXTRA_MIN_WORDS = 15
+EXTRA_SHARE = 0.5
+#: Correction/update notes, recognised by how they begin, are article text wherever they sit.
+CORRECTION_RE = re.compile(
+    r"\W*(?:correction|clarification|update|updated|editor['\u2019]?s\s+note|note)\s*[:\-\u2014\u2013.]"
+    r"|\W*(?:an\s+earlier\s+version\s+of\s+this\s+(?:article|story|report)|this\s+(?:article|story)\s+"
+    r"(?:has\s+been|was)\s+(?:updated|corrected|amended))",
+    re.I,
+)
+CORRECTION_MIN_WORDS = 6
+#: Containers whose "Correction:" lines are not the article's (readers' comments, teasers).
+CORRECTION_BLOCKERS_RE = re.compile(
+    r"(?:^|[\s_-])(?:comments?|reply|replies|discussion|sidebar|related|teasers?|widget|promo|most-read|"
+    r"popular|trending|rail|nav|menu|footer)(?=$|[\s_-])",
+    re.I,
+)
+#: A data table has no cell longer than this many words (longer cells mean a layout table).
+TABLE_MAX_CELL_WORDS = 60
+#: Without trafilatura's verdict, paragraphs shorter than this many words are dropped.
+FALLBACK_MIN_WORDS = 8
+
+#: Own main-text detection (readability-style): a prose paragraph has at least this many words and
+#: at most this share of them in links.
+PROSE_MIN_WORDS = 8
+PROSE_MAX_LINK_SHARE = 0.3
+#: class/id words of containers likely to hold the article.
+POSITIVE_CLASS_RE = re.compile(
+    r"(?:^|[\s_-])(?:article|body|content|entry|main|page|post|text|blog|story|storytext|prose|feed|live)(?=$|[\s_-])",
+    re.I,
+)
+CLASS_WEIGHT = 25
+#: Containers that repeat are widened to their parent only through these tags (never through a
+#: layout table) and only when they have a class or are entry-like tags.
+LAYOUT_STOP_TAGS = frozenset(["td", "tr", "tbody", "thead", "table", "body", "html"])
+ENTRY_TAGS = frozenset(["article", "section", "li"])
+#: How far up the tree a repeated container (live-blog entry) is looked for.
+REPEAT_MAX_LEVELS = 3
+#: Siblings of the chosen container join it when they score this much (absolute / share of the top).
+SIBLING_MIN_SCORE = 10.0
+SIBLING_SHARE = 0.2
+#: In the chosen container, text blocks with more than this share of link words are dropped.
+OWN_MAX_LINK_SHARE = 0.5
+#: Short blocks that are only a date/time (entry stamps, bylines) are dropped.
+DATE_LINE_MAX_WORDS = 8
+TIME_OF_DAY_RE = re.compile(r"\b\d{1,2}:\d{2}\b")
+
+#: Our own parse uses plain lxml elements (no HtmlElement class lookup: faster); trafilatura and
+#: htmldate get lxml.html trees of their own, which they prune in place.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+_HTML_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+
+
+# --------------------------------------------------------------------------------------------------
+# Public types.
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Block:
+    """One unit of main text, in document order."""
+
+    kind: str  # "p", "h", "table_row", "caption"
+    text: str
+    timestamp: str | None = None
+
+
+@dataclass(frozen=True)
+class CleanedPage:
+    """What the cleaning stage knows about one page."""
+
+    title: str
+    published_at: str | None
+    text: str
+    canonical_url: str | None
+    blocks: tuple[Block, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "published_at": self.published_at,
+            "text": self.text,
+            "canonical_url": self.canonical_url,
+        }
+
+
+# --------------------------------------------------------------------------------------------------
+# Decoding.
+# --------------------------------------------------------------------------------------------------
+
+
+def _codec(label: str | bytes | None) -> str | None:
+    """Python codec name for a charset label, windows-1252 for the labels browsers treat so."""
+    if not label:
+        return None
+    name = label.decode("ascii", "ignore") if isinstance(label, bytes) else label
+    name = name.strip().strip("\"'").lower()
+    if name in WINDOWS_1252_LABELS:
+        return "cp1252"
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def _looks_utf8(data: bytes) -> bool:
+    """True when ``data`` is valid UTF-8 and uses at least one multi-byte sequence."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return any(b > 0x7F for b in data)
+
+
+def decode_html(data: bytes, content_type: str | None = None) -> str:
+    """Decode a page: BOM, then the Content-Type charset, then <meta charset>/http-equiv, then
+    UTF-8, then windows-1252. A declared single-byte charset on bytes that are valid UTF-8 is
+    taken to be a mislabel (common on servers) and UTF-8 wins."""
+    if not data:
+        return ""
+    for bom, codec in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if data.startswith(bom):
+            return data[len(bom) :].decode(codec, "replace")
+    declared: list[str] = []
+    if content_type:
+        m = HEADER_CHARSET_RE.search(content_type)
+        if m and (c := _codec(m.group(1))):
+            declared.append(c)
+    m2 = META_CHARSET_RE.search(data[:CHARSET_SNIFF_BYTES])
+    if m2 and (c := _codec(m2.group(1))):
+        declared.append(c)
+    for codec in declared:
+        if codec.startswith("utf-16"):
+            continue  # a page that decodes as ASCII cannot be UTF-16; the label is wrong
+        if codec in ("cp1252", "latin-1", "iso8859-1") and _looks_utf8(data):
+            return data.decode("utf-8")
+        try:
+            return data.decode(codec)
+        except (UnicodeDecodeError, LookupError):
+            logger.debug("page does not decode as its declared %s", codec)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "replace")
+
+
+def _prepare(html: str) -> str:
+    return CONTROL_RE.sub("", XML_DECL_RE.sub("", html, count=1))
+
+
+def _parse(html: str) -> Any:
+    """Our own tree of the page (plain lxml elements), or None when there is nothing to parse.
+    ``html`` has been through :func:`_prepare`."""
+    if not html.strip():
+        return None
+    try:
+        root = etree.fromstring(html, parser=_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError, TypeError) as err:
+        logger.debug("unparseable page: %s", err)
+        return None
+    return root
+
+
+def _parse_html(html: str) -> lxml.html.HtmlElement | None:
+    """An lxml.html tree for trafilatura / htmldate, which prune it (``html`` is prepared)."""
+    if not html.strip():
+        return None
+    try:
+        return lxml.html.document_fromstring(html, parser=_HTML_PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError, TypeError) as err:
+        logger.debug("unparseable page: %s", err)
+        return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Candidate blocks: our own rendering of the page's text.
+# --------------------------------------------------------------------------------------------------
+
+
+def _all_text(el: Any) -> str:
+    return "".join(t for t in el.itertext() if isinstance(t, str))
+
+
+def render(text: str) -> str:
+    """Entities are already decoded by the parser: drop invisible characters, collapse whitespace."""
+    return " ".join(INVISIBLE_RE.sub("", text).split())
+
+
+@dataclass
+class _Candidate:
+    kind: str
+    text: str
+    owner: Any  # the lxml element that holds the text
+    table: Any = None  # the <table> a row or caption belongs to
+    link_words: int = 0  # words of the text inside links
+    words: int = field(init=False)  # words; CJK text counts one word per CJK_CHARS_PER_WORD characters
+
+    def __post_init__(self) -> None:
+        n = len(self.text.split())
+        if self.text.isascii():
+            self.words = n
+        else:
+            self.words = max(n, len(CJK_RE.findall(self.text)) // CJK_CHARS_PER_WORD)
+
+
+def _tag(el: Any) -> str:
+    """The element's tag (lxml's HTML parser lower-cases them); "" for comments and the like."""
+    tag = el.tag
+    return tag if isinstance(tag, str) else ""
+
+
+def _cell_texts(row: Any) -> list[str]:
+    cells = []
+    for cell in row:
+        if _tag(cell) in ("td", "th"):
+            text = render(_text_of(cell))
+            if text:
+                cells.append(text)
+    return cells
+
+
+def _text_of(el: Any) -> str:
+    """All text inside ``el`` (skipping scripts and the like), with block breaks as spaces."""
+    parts: list[str] = []
+    for node in el.iter():
+        tag = _tag(node)
+        if node is not el and _in_skipped(node, el):
+            continue
+        if node is not el and tag in BLOCK_TAGS or tag == "br":
+            parts.append(" ")
+        if tag not in SKIP_TAGS and node.text:
+            parts.append(node.text)
+        if node is not el and node.tail:
+            parts.append(node.tail)
+    return "".join(parts)
+
+
+def _in_skipped(node: Any, stop: Any) -> bool:
+    cur = node
+    while cur is not None and cur is not stop:
+        if _tag(cur) in SKIP_TAGS:
+            return True
+        cur = cur.getparent()
+    return False
+
+
+def _rows(table: Any) -> list[Any]:
+    rows = []
+    for el in table.iter("tr"):
+        # rows of this table only, not of a nested one
+        parent = el.getparent()
+        while parent is not None and _tag(parent) != "table":
+            parent = parent.getparent()
+        if parent is table:
+            rows.append(el)
+    return rows
+
+
+def _is_data_table(table: Any) -> bool:
+    """A table of data (rendered row by row) rather than a layout grid."""
+    if any(True for _ in table.iterdescendants("table")):
+        return False
+    if any(
+        _tag(d) in ("p", "div", "ul", "ol", "h1", "h2", "h3", "blockquote") for d in table.iterdescendants()
+    ):
+        return False
+    rows = _rows(table)
+    if not rows:
+        return False
+    max_cols = 0
+    for row in rows:
+        cells = [c for c in row if _tag(c) in ("td", "th")]
+        max_cols = max(max_cols, len(cells))
+        for cell in cells:
+            if len(WORD_RE.findall(_all_text(cell))) > TABLE_MAX_CELL_WORDS:
+                return False
+    return max_cols >= 2
+
+
+@dataclass
+class _Walk:
+    """The candidates of a page and, per element, the words / link words / prose words under it."""
+
+    cands: list[_Candidate]
+    totals: dict[Any, tuple[int, int, int]]
+
+
+def _candidates(root: Any) -> list[_Candidate]:
+    return _walk(root).cands
+
+
+def _walk(root: Any) -> _Walk:
+    """Walk the tree in document order and render every unit of text once; sum the words under
+    every element on the way out (post-order), so container statistics cost nothing extra."""
+    out: list[_Candidate] = []
+    buf: list[tuple[str, bool]] = []  # (text, inside a link)
+    owner_stack: list[Any] = [root]
+    link_depth = 0
+    frames: list[list[int]] = []  # per open element: words, link words, prose words
+    totals: dict[Any, tuple[int, int, int]] = {}
+
+    def count(c: _Candidate) -> None:
+        if frames:
+            frame = frames[-1]
+            frame[0] += c.words
+            frame[1] += c.link_words
+            if _is_prose(c):
+                frame[2] += c.words
+
+    def flush() -> None:
+        if not buf:
+            return
+        owner = owner_stack[-1]
+        kind = "h" if _tag(owner) in HEADING_TAGS else "p"
+        # two consecutive <br> separate blocks inside one container
+        pieces: list[list[tuple[str, bool]]] = [[]]
+        for text, in_link in buf:
+            if text == "\n" and pieces[-1] and pieces[-1][-1][0] == "\n":
+                pieces.append([])
+            elif text == "\n" or text.strip() or not pieces[-1] or pieces[-1][-1][0] != "\n":
+                pieces[-1].append((text, in_link))
+        buf.clear()
+        for piece in pieces:
+            text = render("".join(t for t, _ in piece))
+            if text:
+                link_words = sum(len(t.split()) for t, in_link in piece if in_link)
+                out.append(_Candidate(kind, text, owner, link_words=link_words))
+                count(out[-1])
+
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
+        tag = _tag(el)
+        if event == "start":
+            frames.append([0, 0, 0])
+            if tag in SKIP_TAGS or not tag:
+                walker.skip_subtree()
+                continue
+            if tag == "br":
+                buf.append(("\n", False))
+                continue
+            if tag == "table" and _is_data_table(el):
+                flush()
+                for cap in el.iterchildren("caption"):
+                    text = render(_text_of(cap))
+                    if text:
+                        out.append(_Candidate("caption", text, cap, el))
+                        count(out[-1])
+                for row in _rows(el):
+                    cells = _cell_texts(row)
+                    if cells:
+                        out.append(_Candidate("table_row", " | ".join(cells), row, el))
+                        count(out[-1])
+                walker.skip_subtree()
+                continue
+            if tag in BLOCK_TAGS:
+                flush()
+                owner_stack.append(el)
+            if tag == "a":
+                link_depth += 1
+            if el.text:
+                buf.append((el.text, link_depth > 0))
+        else:
+            if tag in BLOCK_TAGS:
+                flush()
+                if owner_stack[-1] is el:
+                    owner_stack.pop()
+            if tag == "a" and link_depth > 0:
+                link_depth -= 1
+            frame = frames.pop()
+            if frame[0]:
+                totals[el] = (frame[0], frame[1], frame[2])
+                if frames:
+                    parent = frames[-1]
+                    parent[0] += frame[0]
+                    parent[1] += frame[1]
+                    parent[2] += frame[2]
+            if el.tail and el is not root:
+                buf.append((el.tail, link_depth > 0))
+    flush()
+    return _Walk(out, totals)
+
+
+# --------------------------------------------------------------------------------------------------
+# Main-text selection.
+# --------------------------------------------------------------------------------------------------
+
+
+def _tokens(text: str) -> list[str]:
+    return [t.lower() for t in WORD_RE.findall(text)]
+
+
+def _ngrams(tokens: list[str], n: int = MATCH_NGRAM) -> Iterator[tuple[str, ...]]:
+    for i in range(len(tokens) - n + 1):
+        yield tuple(tokens[i : i + n])
+
+
+def _trafilatura_text(tree: Any, url: str | None) -> str | None:
+    """trafilatura's verdict on what the main text is (it prunes ``tree`` in place)."""
+    try:
+        import trafilatura
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None
+    try:
+        return trafilatura.extract(
+            tree,
+            url=url,
+            fast=True,
+            favor_precision=True,
+            include_tables=True,
+            include_comments=False,
+            include_images=False,
+            include_links=False,
+            with_metadata=False,
+            deduplicate=False,
+        )
+    except Exception as err:  # noqa: BLE001 - third-party extractor must never break cleaning
+        logger.warning("trafilatura failed: %s", err)
+        return None
+
+
+def _select(cands: list[_Candidate], main_text: str) -> list[_Candidate]:
+    """Keep the candidates trafilatura's text covers. Its n-grams are consumed as they match, so
+    text repeated on the page (a hidden copy, a teaser quoting the lead) is kept once."""
+    toks = _tokens(main_text)
+    grams = Counter(_ngrams(toks))
+    joined = " " + " ".join(toks) + " "
+    kept: list[_Candidate] = []
+    tables_kept: set[int] = set()
+    for c in cands:
+        ct = _tokens(c.text)
+        if not ct:
+            continue
+        if len(ct) < MATCH_NGRAM + 1:
+            ok = c.link_words == 0 and (" " + " ".join(ct) + " ") in joined
+        else:
+            cg = list(_ngrams(ct))
+            hits = [g for g in cg if grams[g] > 0]
+            ok = len(hits) >= MATCH_MIN_SHARE * len(cg)
+            if ok:
+                grams.subtract(hits)
+        if ok:
+            kept.append(c)
+            if c.table is not None:
+                tables_kept.add(id(c.table))
+    kept_ids = {id(c) for c in kept}
+    # a table's caption belongs with its rows
+    return [c for c in cands if id(c) in kept_ids or (c.kind == "caption" and id(c.table) in tables_kept)]
+
+
+def _ancestors(el: Any) -> Iterator[Any]:
+    cur = el
+    while cur is not None:
+        yield cur
+        cur = cur.getparent()
+
+
+def _is_prose(c: _Candidate) -> bool:
+    return c.kind == "p" and c.words >= PROSE_MIN_WORDS and c.link_words <= PROSE_MAX_LINK_SHARE * c.words
+
+
+def _class_weight(el: Any) -> int:
+    value = f"{el.get('class') or ''} {el.get('id') or ''}"
+    weight = 0
+    if POSITIVE_CLASS_RE.search(value):
+        weight += CLASS_WEIGHT
+    if BOILERPLATE_CLASS_RE.search(value) or _tag(el) in BOILERPLATE_TAGS:
+        weight -= CLASS_WEIGHT
+    return weight
+
+
+def _own_region(walk: _Walk) -> list[Any]:
+    """Our own choice of the main-text container(s), readability-style: prose paragraphs score
+    their parent and (half) grandparent; link-heavy containers are discounted; containers that
+    repeat (live-blog entries) are widened to their common parent; strong siblings join."""
+    scores: dict[Any, float] = {}
+    totals = walk.totals
+    for c in walk.cands:
+        if not _is_prose(c) or c.table is not None:
+            continue
+        s = 1.0 + c.text.count(",") + min(len(c.text) / 100.0, 3.0)
+        par = c.owner.getparent()
+        if par is None:
+            continue
+        scores[par] = scores.get(par, 0.0) + s
+        grand = par.getparent()
+        if grand is not None:
+            scores[grand] = scores.get(grand, 0.0) + s / 2
+    if not scores:
+        return []
+    final = {
+        el: (sc + _class_weight(el)) * (1.0 - totals.get(el, (1, 0, 0))[1] / max(totals.get(el, (1, 0, 0))[0], 1))
+        for el, sc in scores.items()
+    }
+    top = max(final, key=lambda el: final[el])
+    # repeated containers (entries of a live blog, one-paragraph wrappers): widen to the parent
+    cur = top
+    for _ in range(REPEAT_MAX_LEVELS):
+        parent = cur.getparent()
+        if parent is None or _tag(parent) in LAYOUT_STOP_TAGS or _tag(cur) in LAYOUT_STOP_TAGS:
+            break
+        sig = (_tag(cur), cur.get("class"))
+        if sig[1] or sig[0] in ENTRY_TAGS:
+            twins = [s for s in parent if (_tag(s), s.get("class")) == sig]
+            with_prose = [t for t in twins if totals.get(t, (0, 0, 0))[2] >= PROSE_MIN_WORDS]
+            if len(with_prose) >= 2:
+                top = parent
+                break
+        cur = parent
+    region = [top]
+    parent = top.getparent()
+    if parent is not None:
+        threshold = max(SIBLING_MIN_SCORE, SIBLING_SHARE * final[top]) if top in final else SIBLING_MIN_SCORE
+        for sib in parent:
+            if sib is not top and final.get(sib, 0) >= threshold:
+                region.append(sib)
+    return region
+
+
+def _own_select(cands: list[_Candidate], region: list[Any]) -> list[_Candidate]:
+    inside = {d for el in region for d in el.iter()}
+    out = []
+    for c in cands:
+        if c.owner not in inside:
+            continue
+        if c.kind in ("p", "h") and c.link_words > OWN_MAX_LINK_SHARE * c.words:
+            continue
+        if (
+            c.kind == "p"
+            and c.words <= DATE_LINE_MAX_WORDS
+            and (dates.parse_text_date(c.text) or TIME_OF_DAY_RE.search(c.text))
+        ):
+            continue
+        out.append(c)
+    return out
+
+
+def _extra_prose(blocks: list[_Candidate], other_ids: set[int]) -> int:
+    """Words of substantial prose blocks in ``blocks`` that the other selection lacks."""
+    return sum(
+        c.words
+        for c in blocks
+        if id(c) not in other_ids
+        and c.words >= EXTRA_MIN_WORDS
+        and c.link_words <= PROSE_MAX_LINK_SHARE * c.words
+    )
+
+
+def _combine(cands: list[_Candidate], theirs: list[_Candidate], ours: list[_Candidate]) -> list[_Candidate]:
+    """Reconcile trafilatura's selection with our container-based one. When one of them holds a lot
+    of prose the other lacks (trafilatura stopping after the first live-blog entry; our container
+    missing half of an article split across containers), that one wins; otherwise only the text
+    both agree on is kept, which sheds each side's stray short pieces (kickers, deks, credits)."""
+    if not theirs or not ours:
+        return theirs or ours
+    their_ids = {id(c) for c in theirs}
+    our_ids = {id(c) for c in ours}
+    their_words = sum(c.words for c in theirs)
+    our_words = sum(c.words for c in ours)
+    if _extra_prose(theirs, our_ids) > EXTRA_SHARE * our_words:
+        return theirs
+    if _extra_prose(ours, their_ids) > EXTRA_SHARE * their_words:
+        return ours
+    both = [c for c in cands if id(c) in their_ids and id(c) in our_ids]
+    return both or theirs
+
+
+def _blocks_corrections(el: Any) -> bool:
+    if _tag(el) in ("nav", "footer"):
+        return True
+    value = f"{el.get('class') or ''} {el.get('id') or ''}"
+    return bool(CORRECTION_BLOCKERS_RE.search(value))
+
+
+def _add_corrections(cands: list[_Candidate], kept: list[_Candidate]) -> list[_Candidate]:
+    """Correction and update notes belong to the article even where a site puts them in a box
+    that looks like chrome; they are added back unless they sit in comments, sidebars or teasers."""
+    if not kept:
+        return kept
+    kept_ids = {id(c) for c in kept}
+    extra = {
+        id(c)
+        for c in cands
+        if id(c) not in kept_ids
+        and c.kind == "p"
+        and c.words >= CORRECTION_MIN_WORDS
+        and CORRECTION_RE.match(c.text)
+        and not any(_blocks_corrections(a) for a in _ancestors(c.owner))
+    }
+    if not extra:
+        return kept
+    return [c for c in cands if id(c) in kept_ids or id(c) in extra]
+
+
+def _is_boilerplate(el: Any) -> bool:
+    tag = _tag(el)
+    if tag in BOILERPLATE_TAGS:
+        return True
+    role = (el.get("role") or "").lower()
+    if role in BOILERPLATE_ROLES:
+        return True
+    for attr in ("class", "id"):
+        value = el.get(attr)
+        if value and BOILERPLATE_CLASS_RE.search(value):
+            return True
+    return False
+
+
+def _drop_boilerplate(kept: list[_Candidate], title: str) -> list[_Candidate]:
+    """Drop kept candidates that sit in boilerplate containers (unless the container is the wrapper
+    of most of the text) and headings that repeat the headline."""
+    total = sum(c.words for c in kept) or 1
+    container_of: dict[int, Any] = {}
+    verdict: dict[Any, bool] = {}
+    for c in kept:
+        el = c.owner
+        found = None
+        while el is not None and _tag(el) not in ("body", "html"):
+            bad = verdict.get(el)
+            if bad is None:
+                bad = verdict[el] = _is_boilerplate(el)
+            if bad:
+                found = el
+                break
+            el = el.getparent()
+        container_of[id(c)] = found
+    words_in: dict[int, int] = {}
+    for c in kept:
+        box = container_of[id(c)]
+        if box is not None:
+            words_in[id(box)] = words_in.get(id(box), 0) + c.words
+    title_key = " ".join(_tokens(title))
+    out = []
+    for c in kept:
+        box = container_of[id(c)]
+        if box is not None and words_in[id(box)] / total <= BOILERPLATE_MAX_SHARE:
+            continue
+        if c.kind == "h" and (_tag(c.owner) == "h1" or " ".join(_tokens(c.text)) == title_key):
+            continue
+        if c.kind in ("p", "h") and c.link_words > LINK_BLOCK_MAX_SHARE * c.words:
+            continue
+        if c.words <= FURNITURE_MAX_WORDS and FURNITURE_LINE_RE.match(c.text):
+            continue
+        out.append(c)
+    return _drop_dangling_headings(_drop_repeats(out))
+
+
+def _drop_repeats(blocks: list[_Candidate]) -> list[_Candidate]:
+    """A pull quote repeats a sentence of the body: drop a block found inside another, longer block."""
+    keys = [" " + " ".join(_tokens(c.text)) + " " for c in blocks]
+    out = []
+    for i, c in enumerate(blocks):
+        if c.words >= DUPLICATE_MIN_WORDS and c.kind in ("p", "h"):
+            key = keys[i]
+            if any(j != i and len(keys[j]) > len(key) and key in keys[j] for j in range(len(blocks))):
+                continue
+        out.append(c)
+    return out
+
+
+def _drop_dangling_headings(blocks: list[_Candidate]) -> list[_Candidate]:
+    """A heading followed by another heading or by nothing introduces text that was not kept
+    ("Related links", "Join the conversation")."""
+    out = []
+    for i, c in enumerate(blocks):
+        if c.kind == "h" and (i + 1 == len(blocks) or blocks[i + 1].kind == "h"):
+            continue
+        out.append(c)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Live-blog timestamps.
+# --------------------------------------------------------------------------------------------------
+
+
+def _time_value(el: Any) -> str | None:
+    value = el.get("datetime") or el.get("content") or el.get("data-timestamp")
+    if value:
+        return dates.parse_any(value)
+    return dates.parse_text_date(render(_all_text(el)))
+
+
+def _stamp_elements(root: Any) -> Iterator[tuple[Any, str]]:
+    """<time> elements (and elements with a datetime attribute) with their value; when a page has
+    none, short elements whose class marks a date or time and whose text is a date."""
+    found = False
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag == "time" or el.get("datetime"):
+            value = _time_value(el)
+            if value:
+                found = True
+                yield el, value
+    if found:
+        return
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag in SKIP_TAGS:
+            continue
+        cls = el.get("class")
+        if cls and TIMESTAMP_CLASS_RE.search(cls):
+            text = render(_all_text(el))
+            if text and len(text.split()) <= DATE_LINE_MAX_WORDS:
+                value = dates.parse_text_date(text)
+                if value:
+                    yield el, value
+
+
+def _timestamps(root: Any, kept: list[_Candidate]) -> dict[int, str]:
+    """Each kept block's entry timestamp: the one stamp in the nearest ancestor that holds any.
+    Only used when the blocks carry at least two different stamps (a live blog)."""
+    stamps_under: dict[Any, set[str]] = {}
+    for t, value in _stamp_elements(root):
+        anc = t.getparent()
+        while anc is not None:
+            stamps_under.setdefault(anc, set()).add(value)
+            anc = anc.getparent()
+    if not stamps_under:
+        return {}
+    result: dict[int, str] = {}
+    for c in kept:
+        el = c.owner
+        while el is not None:
+            found = stamps_under.get(el)
+            if found:
+                if len(found) == 1:
+                    result[id(c)] = next(iter(found))
+                break
+            el = el.getparent()
+    if len(set(result.values())) < 2:
+        return {}
+    return result
+
+
+# --------------------------------------------------------------------------------------------------
+# Metadata: title, canonical URL, publication date.
+# --------------------------------------------------------------------------------------------------
+
+
+def _meta(root: Any) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for m in root.iter("meta"):
+        key = (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
+        content = m.get("content")
+        if key and content and key not in out:
+            out[key] = content.strip()
+    return out
+
+
+def _title(root: Any, meta: dict[str, str]) -> str:
+    h1s = [render(_all_text(h)) for h in root.iter("h1")]
+    h1s = [h for h in h1s if h]
+    title_el = root.find(".//title")
+    doc_title = render(_all_text(title_el)) if title_el is not None else ""
+    og = render(meta.get("og:title", "")) or render(meta.get("twitter:title", ""))
+    for cand in (og, doc_title):
+        if cand and any(h == cand for h in h1s):
+            return cand
+    if og:
+        return _strip_site(og, h1s)
+    if h1s and len(h1s[0].split()) >= 2:
+        return h1s[0]
+    return _strip_site(doc_title, h1s)
+
+
+def _strip_site(title: str, h1s: list[str]) -> str:
+    parts = [p for p in TITLE_SEPARATORS_RE.split(title) if p]
+    if len(parts) < 2:
+        return title
+    for h in h1s:
+        if h in parts:
+            return h
+    return max(parts, key=len)
+
+
+def _canonical(root: Any, meta: dict[str, str], url: str | None) -> str | None:
+    for link in root.iter("link"):
+        rels = (link.get("rel") or "").lower().split()
+        href = (link.get("href") or "").strip()
+        if "canonical" in rels and href:
+            return urljoin(url or "", href)
+    og = meta.get("og:url", "").strip()
+    if og:
+        return urljoin(url or "", og)
+    return url or None
+
+
+def _jsonld_objects(root: Any) -> Iterator[dict[str, Any]]:
+    for script in root.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+            continue
+        raw = script.text.strip()
+        try:
+            data = json.loads(raw, strict=False)
+        except ValueError:
+            m = re.search(r'"datePublished"\s*:\s*"([^"]+)"', raw)
+            if m:
+                yield {"@type": "Article", "datePublished": m.group(1)}
+            continue
+        yield from _walk_json(data)
+
+
+def _walk_json(data: Any) -> Iterator[dict[str, Any]]:
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            yield item
+            graph = item.get("@graph")
+            if graph is not None:
+                stack.append(graph)
+            main = item.get("mainEntity")
+            if isinstance(main, (dict, list)):
+                stack.append(main)
+
+
+def _types(obj: dict[str, Any]) -> set[str]:
+    t = obj.get("@type")
+    if isinstance(t, str):
+        return {t.rsplit("/", 1)[-1]}
+    if isinstance(t, list):
+        return {str(x).rsplit("/", 1)[-1] for x in t}
+    return set()
+
+
+def _date_jsonld(root: Any) -> str | None:
+    article, other = None, None
+    for obj in _jsonld_objects(root):
+        value = obj.get("datePublished") or obj.get("dateCreated")
+        if not isinstance(value, str):
+            continue
+        parsed = dates.parse_any(value)
+        if not parsed:
+            continue
+        types = _types(obj)
+        if types & (ARTICLE_TYPES - {"WebPage"}):
+            article = article or parsed
+        else:
+            other = other or parsed
+    return article or other
+
+
+def _date_meta(root: Any, meta: dict[str, str]) -> str | None:
+    for key in PUBLISHED_META_KEYS:
+        if key in meta:
+            parsed = dates.parse_any(meta[key])
+            if parsed:
+                return parsed
+    for el in root.iterfind('.//*[@itemprop="datePublished"]'):
+        value = el.get("content") or el.get("datetime") or render(_all_text(el))
+        parsed = dates.parse_any(value) if value else None
+        if parsed:
+            return parsed
+    return None
+
+
+def _in_chrome(el: Any) -> bool:
+    """Inside the site's clock/masthead, comments, sidebars or footer."""
+    cur = el
+    while cur is not None:
+        tag = _tag(cur)
+        if tag in ("footer", "nav", "aside"):
+            return True
+        cls = f"{cur.get('class') or ''} {cur.get('id') or ''}"
+        if CLOCK_CLASS_RE.search(cls):
+            return True
+        if re.search(
+            r"(?:^|[\s_-])(?:comments?|sidebar|related|widget|footer|side|rail)(?=$|[\s_-])", cls, re.I
+        ):
+            return True
+        cur = cur.getparent()
+    return False
+
+
+def _preceding_text(el: Any, limit: int = 60) -> str:
+    """Text just before ``el`` inside its parent (to spot "Updated" labels)."""
+    parent = el.getparent()
+    if parent is None:
+        return ""
+    parts = [parent.text or ""]
+    for sib in parent:
+        if sib is el:
+            break
+        parts.append(_all_text(sib))
+        parts.append(sib.tail or "")
+    return "".join(parts)[-limit:]
+
+
+def _date_time_elements(root: Any, first_block: Any) -> str | None:
+    """The first <time> (or dateline element) in the article header, not the chrome's clock."""
+    body = root.find("body")
+    if body is None:
+        return None
+    best: str | None = None
+    for el in body.iter():
+        if el is first_block:
+            break
+        tag = _tag(el)
+        if not tag or tag in SKIP_TAGS:
+            continue
+        cls = f"{el.get('class') or ''} {el.get('id') or ''}"
+        is_time = tag == "time" or el.get("itemprop") == "datePublished" or el.get("pubdate") is not None
+        is_dateline = bool(DATE_CLASS_RE.search(cls))
+        if not (is_time or is_dateline):
+            continue
+        if _in_chrome(el):
+            continue
+        if is_time:
+            value = _time_value(el)
+            label = _preceding_text(el)
+        else:
+            text = render(_all_text(el))
+            if len(text) > 200:
+                continue
+            value = _first_dated(text)
+            label = ""
+        if not value:
+            continue
+        if UPDATED_RE.search(label) or "updated" in cls.lower() or "modified" in cls.lower():
+            continue
+        if best is None:
+            best = value
+        if PUBLISHED_WORDS_RE.search(label) or "publish" in cls.lower():
+            return value
+    return best
+
+
+def _first_dated(text: str) -> str | None:
+    """The first date in a dateline that is not labelled as an update."""
+    for piece in re.split(r"(?=\b(?:updated?|modified|published|posted)\b)", text, flags=re.I):
+        if re.match(r"\s*(?:updated?|modified)\b", piece, re.I):
+            continue
+        value = dates.parse_text_date(piece)
+        if value:
+            return value
+    return None
+
+
+def _published(root: Any, meta: dict[str, str], url: str | None, first_block: Any, html: str) -> str | None:
+    return (
+        _date_jsonld(root)
+        or _date_meta(root, meta)
+        or _date_time_elements(root, first_block)
+        or dates.date_from_url(url)
+        or _date_htmldate(html, url)
+    )
+
+
+def _date_htmldate(html: str, url: str | None) -> str | None:
+    """Last resort: htmldate's extensive search, on the page without its chrome (clocks, nav,
+    sidebars, comments, footers), so a site clock cannot become the article's date. A bare
+    January 1st is htmldate's reading of a lone year (a copyright line) and is not a day."""
+    try:
+        import htmldate
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None
+    root = _parse_html(html)
+    body = root.find("body") if root is not None else None
+    if body is None:
+        return None
+    for el in list(body.iter()):
+        if el.getparent() is not None and _tag(el) and _in_chrome(el) and not _in_chrome(el.getparent()):
+            el.drop_tree()
+    try:
+        found = htmldate.find_date(root, url=url, extensive_search=True, original_date=True)
+    except Exception as err:  # noqa: BLE001 - third-party heuristics must never break cleaning
+        logger.debug("htmldate failed: %s", err)
+        return None
+    if not found or found.endswith("-01-01"):
+        return None
+    return dates.parse_iso(found)
+
+
+# --------------------------------------------------------------------------------------------------
+# Entry point.
+# --------------------------------------------------------------------------------------------------
+
+
+def clean_html(html: bytes | str, url: str | None = None, *, content_type: str | None = None) -> CleanedPage:
+    """Clean one page. Never raises on bad input: an unusable page gives an empty CleanedPage."""
+    try:
+        return _clean(html, url, content_type)
+    except Exception:  # noqa: BLE001 - a malformed page must not stop a run
+        logger.exception("cleaning failed for %s", url)
+        return CleanedPage(title="", published_at=None, text="", canonical_url=url or None, blocks=())
+
+
+def _clean(html: bytes | str, url: str | None, content_type: str | None) -> CleanedPage:
+    text_html = _prepare(decode_html(html, content_type) if isinstance(html, bytes) else html)
+    root = _parse(text_html)
+    if root is None:
+        return CleanedPage(title="", published_at=None, text="", canonical_url=url or None, blocks=())
+    meta = _meta(root)
+    title = _title(root, meta)
+    canonical = _canonical(root, meta, url)
+    walk = _walk(root)
+    cands = walk.cands
+    # trafilatura prunes the tree it is given: give it its own copy
+    main_text = _trafilatura_text(_parse_html(text_html), url)
+    ours = _own_select(cands, _own_region(walk))
+    theirs = _select(cands, main_text) if main_text else []
+    chosen = _combine(cands, theirs, ours)
+    kept = _add_corrections(cands, _drop_boilerplate(chosen, title))
+    first_block = kept[0].owner if kept else None
+    published = _published(root, meta, url, first_block, text_html)
+    stamps = _timestamps(root, kept)
+    blocks = tuple(Block(c.kind, c.text, stamps.get(id(c))) for c in kept)
+    return CleanedPage(
+        title=title,
+        published_at=published,
+        text="\n\n".join(b.text for b in blocks),
+        canonical_url=canonical,
+        blocks=blocks,
+    )
+
+
+def iter_blocks(page: CleanedPage, kinds: Iterable[str] | None = None) -> Iterator[Block]:
+    """The page's blocks, optionally only those of the given kinds."""
+    wanted = set(kinds) if kinds is not None else None
+    for b in page.blocks:
+        if wanted is None or b.kind in wanted:
+            yield b

@@ -1,0 +1,162 @@
+"""``conflict-ingest``: the library's stages from the shell.
+
+conflict-ingest clean   --url URL FILE   one JSON object: title, published_at, text, canonical_url
+conflict-ingest extract --url URL FILE   one JSON record per line
+conflict-ingest fetch URL                one JSON object: url, final_url, status, bytes, content_type, error
+conflict-ingest show --day YYYY-MM-DD    the curated records of a day, as a table (reads S3)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from conflict_ingest.settings import Settings
+
+
+def _read(path: str) -> bytes:
+    return Path(path).read_bytes()
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    from conflict_ingest.clean import clean_html
+
+    page = clean_html(_read(args.file), args.url)
+    print(json.dumps(page.to_json(), ensure_ascii=False))
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from conflict_ingest.clean import clean_html
+    from conflict_ingest.extract import extract_records
+
+    page = clean_html(_read(args.file), args.url)
+    for ex in extract_records(page, page.canonical_url or args.url):
+        print(json.dumps(ex.to_json(), ensure_ascii=False))
+    return 0
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from conflict_ingest.fetch import Fetcher
+
+    settings = Settings.from_env()
+    fetcher = Fetcher(
+        user_agent=settings.user_agent,
+        allow_private=settings.allow_private_urls or args.allow_private,
+    )
+    result = fetcher.fetch(args.url)
+    print(json.dumps(result.to_json(), ensure_ascii=False, default=str))
+    return 0 if result.error is None else 1
+
+
+def _cell(value: Any, width: int) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    """A readable table of records: metric, count, period, actor, location, source."""
+    columns = [
+        ("metric", 16),
+        ("count", 7),
+        ("qualifier", 11),
+        ("period", 23),
+        ("actor", 24),
+        ("location", 12),
+        ("source", 16),
+        ("flags", 20),
+    ]
+    lines = ["  ".join(name.ljust(width) for name, width in columns)]
+    lines.append("  ".join("-" * width for _, width in columns))
+    for r in sorted(rows, key=lambda r: (r.get("source_id") or "", str(r.get("period_start")), r["metric"])):
+        period = f"{r.get('period_start') or '?'}..{r.get('period_end') or '?'}"
+        values = [
+            r["metric"],
+            r["count"],
+            r.get("qualifier"),
+            period,
+            r.get("actor"),
+            r.get("location"),
+            r.get("source_id"),
+            ",".join(r.get("flags") or r.get("failed_expectations") or []),
+        ]
+        lines.append("  ".join(_cell(v, w).ljust(w) for v, (_, w) in zip(values, columns, strict=True)))
+    return "\n".join(lines)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from conflict_ingest.land import IncompletePartition, read_partition
+    from conflict_ingest.storage import (
+        MANIFEST_NAME,
+        REPORTS_PREFIX,
+        ObjectStore,
+        curated_partition,
+        quarantine_partition,
+        s3_client_from_env,
+    )
+
+    settings = Settings.from_env()
+    day = dt.date.fromisoformat(args.day)
+    store = ObjectStore(s3_client_from_env(), args.bucket or settings.bucket)
+    for label, prefix in (("curated", curated_partition(day)), ("quarantine", quarantine_partition(day))):
+        try:
+            rows = read_partition(store, prefix)
+        except IncompletePartition as exc:
+            print(f"\n{label}: {exc}")
+            continue
+        print(
+            f"\n{label}: {len(rows)} record(s) in s3://{store.bucket}/{prefix} (committed by {MANIFEST_NAME})"
+        )
+        for key in sorted(store.list_keys(prefix)):
+            print(f"  s3://{store.bucket}/{key}")
+        if rows:
+            print(format_table(rows))
+    reports = sorted(store.list_keys(f"{REPORTS_PREFIX}/dt={day.isoformat()}/"))
+    if reports:
+        print("\nvalidation reports:")
+        for key in reports:
+            print(f"  s3://{store.bucket}/{key}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="conflict-ingest", description=__doc__.split("\n\n")[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level to stderr")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    for name, func, helptext in (
+        ("clean", cmd_clean, "clean one saved page and print title, date, canonical URL and main text"),
+        ("extract", cmd_extract, "extract strike-count records from one saved page"),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("--url", default=None, help="the page's URL (for canonical URL and dates)")
+        p.add_argument("file", help="the saved HTML file")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("fetch", help="fetch one URL with the pipeline's fetcher and print the result")
+    p.add_argument("url")
+    p.add_argument("--allow-private", action="store_true", help="allow loopback/private addresses")
+    p.set_defaults(func=cmd_fetch)
+
+    p = sub.add_parser("show", help="print a day's curated and quarantined records from S3")
+    p.add_argument("--day", required=True, help="YYYY-MM-DD")
+    p.add_argument("--bucket", default=None)
+    p.set_defaults(func=cmd_show)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""Local stand-ins for production's external systems, for ``make run`` and the tests.
+
+Each is a real server on 127.0.0.1 that the pipeline talks to over the network exactly as it
+talks to production: moto's S3 server (for AWS S3 / MinIO), a static HTTP server for the bundled
+sample news site (for the internet), and aiosmtpd (for the SMTP relay). moto and aiosmtpd are
+development dependencies, imported only when a server is started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import http.server
+import logging
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+from conflict_ingest.settings import SAMPLE_SITE_DIR
+
+logger = logging.getLogger(__name__)
+
+LOCALHOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((LOCALHOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".html": "text/html; charset=utf-8",
+        ".htm": "text/html; charset=utf-8",
+        ".xml": "application/xml",
+    }
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        logger.debug("sample site: " + format, *args)
+
+
+@dataclass
+class StaticSite:
+    """A directory served over HTTP on 127.0.0.1 (the bundled sample news site by default)."""
+
+    directory: Path = SAMPLE_SITE_DIR
+    port: int = 0
+    _server: http.server.ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOCALHOST}:{self.port}"
+
+    def start(self) -> StaticSite:
+        handler = functools.partial(_QuietHandler, directory=str(self.directory))
+        self._server = http.server.ThreadingHTTPServer((LOCALHOST, self.port), handler)
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True, name="sample-site").start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+@dataclass
+class S3Server:
+    """moto's S3 server on 127.0.0.1, spoken to over HTTP by boto3."""
+
+    port: int = 0
+    _server: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOCALHOST}:{self.port}"
+
+    def start(self) -> S3Server:
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+        self.port = self.port or free_port()
+        self._server = ThreadedMotoServer(ip_address=LOCALHOST, port=self.port, verbose=False)
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+
+@dataclass
+class MailServer:
+    """aiosmtpd on 127.0.0.1, keeping every message it receives."""
+
+    port: int = 0
+    messages: list[Message] = field(default_factory=list)
+    _controller: Any = None
+
+    def start(self) -> MailServer:
+        from aiosmtpd.controller import Controller
+
+        mail = self
+
+        class _Keep:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+                msg = message_from_bytes(envelope.original_content or envelope.content)
+                msg["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+                mail.messages.append(msg)
+                return "250 OK"
+
+        self.port = self.port or free_port()
+        self._controller = Controller(_Keep(), hostname=LOCALHOST, port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+@contextlib.contextmanager
+def running(*servers: Any) -> Iterator[None]:
+    """Start the servers, yield, and stop them whatever happens."""
+    started: list[Any] = []
+    try:
+        for server in servers:
+            started.append(server.start())
+        yield
+    finally:
+        for server in reversed(started):
+            try:
+                server.stop()
+            except Exception:
+                logger.exception("stopping %s failed", type(server).__name__)

@@ -1,0 +1,679 @@
+"""Text -> strike-count records.
+
+The extractor reads a cleaned page block by block (paragraphs, live-blog entries, table rows),
+splits blocks into sentences and looks at every number: the noun or verb it counts decides the
+metric ("14 strikes", "released 3,038 weapons", "52 fighters were killed"), numbers without a noun
+take the metric of the count they continue ("3,038 weapons in October and 2,709 in November",
+"Two more, southeast of Irbil"), and everything else (dates, ages, money, percentages, targets,
+aircraft) gives nothing. Each count gets the period its sentence states, or the one of the event it
+belongs to (see :mod:`conflict_ingest.periods`), and the page's actor, target and place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from conflict_ingest import lexicon as lx
+from conflict_ingest.entities import find_actor, find_target, location_for, page_default
+from conflict_ingest.numbers import NumberMention, find_numbers, qualifier_before
+from conflict_ingest.periods import (
+    CUMULATIVE_CUES,
+    PeriodContext,
+    TimeExpr,
+    date_from_url,
+    find_time_expressions,
+    parse_reference_date,
+    year_from_text,
+)
+from conflict_ingest.records import Extraction
+
+logger = logging.getLogger(__name__)
+
+ANNOTATED_BLOCK_KINDS = frozenset({"p", "table_row"})
+ABBREVIATIONS = frozenset(
+    [
+        "u.s",
+        "u.n",
+        "u.k",
+        "e.u",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "gen",
+        "lt",
+        "col",
+        "maj",
+        "brig",
+        "sgt",
+        "capt",
+        "adm",
+        "cmdr",
+        "rep",
+        "sen",
+        "gov",
+        "st",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "no",
+        "vol",
+        "fig",
+        "approx",
+        "est",
+        "inc",
+        "corp",
+        "ltd",
+        "co",
+        "jr",
+        "sr",
+        "vs",
+        "etc",
+        "fla",
+        "calif",
+        "mass",
+        "ga",
+        "va",
+        "wash",
+        "ft",
+        "mt",
+    ]
+)
+SENTENCE_END_RE = re.compile(r"[.!?][”\"’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
+TOKEN_RE = re.compile(r"[A-Za-z0-9][\w’'.-]*|[,;:()]|[“”\"]")
+QUOTE_CHARS = frozenset('“”"')
+MAX_NP_TOKENS = 5
+AFTER_VERB_WINDOW = 5
+SUM_LOOKBACK = 12
+
+
+class BlockLike(Protocol):
+    kind: str
+    text: str
+    timestamp: str | None
+
+
+class PageLike(Protocol):
+    title: str
+    published_at: str | None
+    text: str
+
+    @property
+    def blocks(self) -> Sequence[BlockLike]: ...
+
+
+@dataclass
+class _Count:
+    metric: str
+    count: int
+    qualifier: str
+    victim: str | None
+    start: int
+    end: int
+    expr: TimeExpr | None = None
+
+
+@dataclass
+class _State:
+    """What earlier sentences on the page tell later ones."""
+
+    last_metric: str | None = None
+    last_victim: str | None = None
+    event_period: tuple[dt.date, dt.date] | None = None
+    records: list[Extraction] = field(default_factory=list)
+    spans: list[tuple[dt.date, dt.date]] = field(default_factory=list)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a block; abbreviations such as 'U.S.' and 'Sept.' do not end one."""
+    out: list[str] = []
+    start = 0
+    for m in SENTENCE_END_RE.finditer(text):
+        word = re.search(r"([\w.]+)[.!?]?$", text[start : m.start() + 1])
+        token = word.group(1).lower().rstrip(".") if word else ""
+        if text[m.start()] == "." and (token in ABBREVIATIONS or re.fullmatch(r"[a-z]", token)):
+            continue
+        out.append(text[start : m.start() + 1].strip())
+        start = m.end()
+    tail = text[start:].strip()
+    if tail:
+        out.append(tail)
+    return [s for s in out if s]
+
+
+def _tokens(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(0), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
+
+
+def _word(tok: str) -> str:
+    return re.sub(r"[’']s$", "", tok.lower()).strip(".")
+
+
+def _is_verb(w: str) -> bool:
+    return (
+        w in lx.WEAPON_VERBS
+        or w in lx.KILLED_VERBS
+        or w in lx.WOUNDED_VERBS
+        or w in lx.STRIKE_VERBS
+        or w in lx.GENERAL_VERBS
+        or w in ("died", "intercepted", "downed", "fell", "crashed", "shot")
+    )
+
+
+def _noun_phrase(rest: str) -> tuple[list[str], int]:
+    """The words of the noun phrase right after a number and where it ends (offset in ``rest``)."""
+    words: list[str] = []
+    end = 0
+    for tok, _s, e in _tokens(rest):
+        if tok in QUOTE_CHARS:
+            continue
+        w = _word(tok)
+        if not tok[0].isalnum() or w in lx.STOP_WORDS or _is_verb(w) or tok[0].isdigit():
+            break
+        words.append(w)
+        end = e
+        if w in lx.METRIC_NOUNS and w.endswith("s"):
+            break
+        if len(words) >= MAX_NP_TOKENS:
+            break
+    return words, end
+
+
+def _after_words(text: str, limit: int) -> list[str]:
+    out: list[str] = []
+    for tok, _s, _e in _tokens(text):
+        if not tok[0].isalnum() or tok[0].isdigit():
+            break
+        out.append(_word(tok))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _before_words(text: str, limit: int) -> list[str]:
+    toks = [t for t, _s, _e in _tokens(text)]
+    out: list[str] = []
+    for tok in reversed(toks):
+        if not tok[0].isalnum() or tok[0].isdigit():
+            break
+        out.append(_word(tok))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _toll_metric(words: Iterable[str]) -> str | None:
+    for w in words:
+        if w in lx.KILLED_VERBS:
+            return "killed"
+        if w in lx.WOUNDED_VERBS:
+            return "wounded"
+    return None
+
+
+def _not_a_count(sentence: str, n: NumberMention) -> bool:
+    before = sentence[: n.start]
+    after = sentence[n.end :]
+    if n.has_fraction:
+        return True
+    if after[:1] in ("-", "–") and not n.is_word or (n.is_word and after[:1] == "-"):
+        return True
+    if re.match(r"^[A-Za-z]", after) and not n.is_word:
+        return True  # ordinals and model names: 1st, 4th, GR4
+    if n.is_word and n.value == 1 and re.search(r"\b(?:no|any|every|each)\s*$", before, re.I):
+        return True
+    if CURRENCY_BEFORE(before) or lx.LABEL_BEFORE_RE.search(before) or lx.MONTH_BEFORE_RE.search(before):
+        return True
+    if lx.MONTH_AFTER_RE.match(after) or lx.TIME_AFTER_RE.match(after):
+        return True
+    if lx.COMPARATIVE_RE.match(after) or lx.VAGUE_AFTER_RE.match(after) or lx.RANGE_BEFORE_RE.search(before):
+        return True
+    if re.search(r"\bout\s+of\s*$", before):
+        return True
+    return bool(re.search(r"[#/]\s*$", before) or re.match(r"^/", after))
+
+
+def CURRENCY_BEFORE(before: str) -> bool:  # noqa: N802 - reads like the table it wraps
+    return bool(lx.CURRENCY_BEFORE_RE.search(before))
+
+
+def _last_verb_is_outcome(clause_before: str) -> bool:
+    """Whether the verb governing a listed count ("shot down 99 missiles and 85 drones") is an outcome."""
+    last_outcome = max((m.end() for m in lx.OUTCOME_RE.finditer(clause_before)), default=-1)
+    last_launch = max(
+        (e for t, _s, e in _tokens(clause_before) if _word(t) in lx.WEAPON_VERBS),
+        default=-1,
+    )
+    return last_outcome > last_launch
+
+
+def _is_year(n: NumberMention) -> bool:
+    return not n.is_word and re.fullmatch(r"(?:19|20)\d\d", n.text) is not None
+
+
+class _SentenceReader:
+    """Finds the counts in one sentence."""
+
+    def __init__(self, sentence: str, state: _State) -> None:
+        self.s = sentence
+        self.state = state
+        self.counts: list[_Count] = []
+
+    def read(self) -> list[_Count]:
+        nums = find_numbers(self.s)
+        for i, n in enumerate(nums):
+            if _not_a_count(self.s, n):
+                continue
+            c = self._classify(n, nums[i + 1].start if i + 1 < len(nums) else len(self.s))
+            if c is not None:
+                self.counts.append(c)
+        return self.counts
+
+    def _recent_victim(self) -> str | None:
+        """The victim class of the last toll read so far (this sentence first, then the page)."""
+        for c in reversed(self.counts):
+            if c.victim:
+                return c.victim
+        return self.state.last_victim
+
+    def _sentence_metric(self) -> tuple[str, str | None] | None:
+        if self.counts:
+            first = self.counts[0]
+            return first.metric, first.victim
+        return None
+
+    def _classify(self, n: NumberMention, next_start: int) -> _Count | None:
+        s = self.s
+        qual, qstart = qualifier_before(s, n.start)
+        before = s[:qstart]
+        rest = s[n.end : next_start]
+        partitive = lx.PARTITIVE_RE.match(rest)
+        lead = re.match(r"^\s*(?:more|other|additional|further|remaining)\b", rest, re.I)
+        np_start = partitive.end() if partitive else (lead.end() if lead else 0)
+        words, np_end = _noun_phrase(rest[np_start:])
+        np_end += np_start
+        after = _after_words(rest[np_end:], AFTER_VERB_WINDOW)
+        prev = _before_words(before, 2)
+        head = words[-1] if words else None
+        if _is_year(n) and not (head and head in lx.METRIC_NOUNS):
+            return None
+        if head and len(words) >= 2 and words[-2] in lx.VICTIM_NOUNS and head not in lx.METRIC_NOUNS:
+            pass
+        if head is not None:
+            return self._with_noun(n, qual, words, head, after, prev, bool(partitive))
+        return self._bare(n, qual, rest[np_end:], after, prev, before, bool(partitive))
+
+    def _with_noun(
+        self,
+        n: NumberMention,
+        qual: str,
+        words: list[str],
+        head: str,
+        after: list[str],
+        prev: list[str],
+        partitive: bool,
+    ) -> _Count | None:
+        s = self.s
+        if head in lx.METRIC_NOUNS:
+            noun_metric = lx.METRIC_NOUNS[head]
+            victim = None
+            if noun_metric == "weapons_released" and not self._weapon_ok(n, qual, head, after, prev):
+                return None
+            if noun_metric in ("killed", "wounded"):
+                victim = next((lx.VICTIM_MODIFIERS[w] for w in words[:-1] if w in lx.VICTIM_MODIFIERS), None)
+                victim = victim or (self._recent_victim() if partitive else None) or "unspecified"
+            return _Count(noun_metric, n.value, qual, victim, n.start, n.end)
+        if head == "times" and any(_word(t) in lx.STRIKE_VERBS for t, _a, _b in _tokens(s[: n.start])):
+            return _Count("strikes", n.value, qual, None, n.start, n.end)
+        if head in lx.VICTIM_NOUNS:
+            metric: str | None = _toll_metric(prev[:1]) or _toll_metric(after) or _toll_metric(prev)
+            if metric is None:
+                later = lx.TOLL_PASSIVE_RE.match(s[n.end :])
+                metric = _toll_metric([(later.group("verb") or later.group("verb2")).lower()]) if later else None
+            if metric is None:
+                sm = self._sentence_metric()
+                if sm and sm[0] in ("killed", "wounded") and (partitive or prev[:1] == ["including"]):
+                    metric = sm[0]
+            if metric is None:
+                return None
+            victim = lx.VICTIM_NOUNS[head]
+            if head in lx.INHERITING_VICTIM_NOUNS:
+                sm = self._sentence_metric()
+                victim = self._recent_victim() or victim
+            return _Count(metric, n.value, qual, victim, n.start, n.end)
+        return None
+
+    def _weapon_ok(self, n: NumberMention, qual: str, head: str, after: list[str], prev: list[str]) -> bool:
+        s = self.s
+        tail = " ".join(after)
+        if lx.OUTCOME_RE.search(tail) or _last_verb_is_outcome(s[s.rfind(";", 0, n.start) + 1 : n.start]):
+            return False
+        window = s[max(0, n.start - 60) : n.end + 40]
+        owned = qual == "exact" and prev[:1] in (["has"], ["have"], ["had"])
+        if lx.NON_RELEASE_RE.search(window) or owned:
+            return False
+        if head in lx.WEAPON_NOUNS_NEEDING_VERB:
+            return any(_word(t) in lx.WEAPON_VERBS for t, _a, _b in _tokens(s))
+        return True
+
+    def _bare(
+        self,
+        n: NumberMention,
+        qual: str,
+        tail: str,
+        after: list[str],
+        prev: list[str],
+        before: str,
+        partitive: bool,
+    ) -> _Count | None:
+        if re.match(r"^\s*(?:or|and\s+\d|to\s+\d)\b", tail):
+            return None
+        tail_words = " ".join(after)
+        if lx.OUTCOME_RE.search(tail_words):
+            return None
+        sm = self._sentence_metric()
+        if after and after[0] in ("times",):
+            return None
+        toll = _toll_metric(after[:4])
+        if toll:
+            victim = self._recent_victim()
+            return _Count(toll, n.value, qual, victim or "unspecified", n.start, n.end)
+        if any(w in lx.WEAPON_VERBS for w in after[:3]) or (prev and prev[0] in lx.WEAPON_VERBS):
+            return _Count("weapons_released", n.value, qual, None, n.start, n.end)
+        if prev and prev[0] in lx.KILLED_VERBS:
+            return _Count("killed", n.value, qual, self._recent_victim() or "unspecified", n.start, n.end)
+        if prev and prev[0] in lx.WOUNDED_VERBS:
+            return _Count("wounded", n.value, qual, self._recent_victim() or "unspecified", n.start, n.end)
+        toll_m = lx.DEATH_TOLL_RE.search(before)
+        if toll_m and re.search(r"\btoll\b", before, re.I):
+            victim = "civilians" if toll_m.group("civ") else "unspecified"
+            return _Count("killed", n.value, qual, victim, n.start, n.end)
+        if n.is_word and n.value == 1 and not re.match(r"^\s*(?:more\b|,|near\b|in\b|on\b|of\s+them)", tail):
+            return None
+        tally = lx.TALLY_BEFORE_RE.search(before)
+        tally_nouns = [_word(t) for t, _a, _b in _tokens(tally.group("words"))] if tally else []
+        tally_metric = next((lx.METRIC_NOUNS[w] for w in tally_nouns if w in lx.METRIC_NOUNS), None)
+        if tally_metric:
+            metric = tally_metric
+            victim = "unspecified" if metric in ("killed", "wounded") else None
+            return _Count(metric, n.value, qual, victim, n.start, n.end)
+        if sm is not None:
+            return _Count(sm[0], n.value, qual, sm[1], n.start, n.end)
+        if self.state.last_metric and self._continues_previous(before, tail):
+            victim = self.state.last_victim if self.state.last_metric in ("killed", "wounded") else None
+            return _Count(self.state.last_metric, n.value, qual, victim, n.start, n.end)
+        return None
+
+    def _continues_previous(self, before: str, tail: str) -> bool:
+        """A bare number that opens its clause continues the previous sentence's count."""
+        b = before.strip().lower()
+        opener = b == "" or bool(
+            re.search(r"(?:^|[,;:]\s*)(?:and|but|another|the remaining|the other|with|of them)?$", b)
+        )
+        follows = re.match(
+            r"^\s*(?:more\b|of\s+them\b|,|;|near\b|in\b|on\b|were\b|was\b|took\b|hit\b|struck\b)", tail
+        )
+        return (opener or b.endswith("with")) and bool(follows)
+
+
+def _choose_expr(counts: list[_Count], idx: int, exprs: list[TimeExpr], sentence: str) -> TimeExpr | None:
+    c = counts[idx]
+    clause_start = sentence.rfind(";", 0, c.start) + 1
+    nxt = sentence.find(";", c.end)
+    clause_end = nxt if nxt >= 0 else len(sentence)
+    next_count = counts[idx + 1].start if idx + 1 < len(counts) else clause_end
+    usable = [e for e in exprs if clause_start <= e.start and e.end <= clause_end]
+    following = [e for e in usable if e.start >= c.end and not e.bare_month and e.kind != "lookback"]
+    own = [e for e in following if e.start < next_count]
+    if own:
+        return own[0]
+    # Otherwise the nearest time stated before it in its clause (a month rather than the year around it),
+    # and failing that the next one stated for the group it belongs to.
+    preceding = [e for e in usable if e.end <= c.start and e.kind != "lookback"]
+    if preceding:
+        near = preceding[-1]
+        if near.kind == "year" and near.period_start:
+            inner = [
+                e
+                for e in preceding
+                if e.kind in ("month", "day", "span")
+                and e.period_start
+                and e.period_start.year == near.period_start.year
+            ]
+            if inner:
+                return inner[-1]
+        return near
+    if following:
+        return following[0]
+    look = [e for e in usable if e.kind == "lookback"]
+    return look[0] if look else None
+
+
+def _lookback(state: _State, days: int) -> tuple[dt.date, dt.date] | None:
+    for a, b in reversed(state.spans):
+        if (b - a).days + 1 == days:
+            return a, b
+    return None
+
+
+def _sum_period(state: _State, c: _Count) -> tuple[dt.date, dt.date] | None:
+    recent = [
+        r for r in state.records[-SUM_LOOKBACK:] if r.metric == c.metric and r.period_start and r.period_end
+    ]
+    for size in (2, 3):
+        for combo in itertools.combinations(range(len(recent)), size):
+            parts = [recent[i] for i in combo]
+            if sum(r.count for r in parts) == c.count:
+                starts = [r.period_start for r in parts if r.period_start]
+                ends = [r.period_end for r in parts if r.period_end]
+                return min(starts), max(ends)
+    return None
+
+
+class _PageExtractor:
+    def __init__(self, page: PageLike, url: str | None) -> None:
+        self.page = page
+        self.url = url
+        blocks = [b for b in page.blocks if b.kind in ANNOTATED_BLOCK_KINDS]
+        self.blocks = blocks
+        texts = [b.text for b in blocks if b.kind == "p"]
+        self.page_ref = parse_reference_date(page.published_at) or date_from_url(url)
+        self.year = self.page_ref.year if self.page_ref else year_from_text(texts)
+        self.default_actor = page_default(texts, find_actor)
+        self.default_target = page_default(texts, find_target)
+        self.ctx = PeriodContext(ref=self.page_ref, year=self.year)
+        self.state = _State()
+        self.superseded: set[tuple[str | None, int]] = set()
+
+    def run(self) -> list[Extraction]:
+        last_stamp: str | None = None
+        table_metric: str | None = None
+        for block in self.page.blocks:
+            if block.kind == "caption" or (block.kind == "table_row" and not re.search(r"\d", block.text)):
+                table_metric = _metric_in_header(block.text) or table_metric
+                continue
+            if block.kind not in ANNOTATED_BLOCK_KINDS:
+                continue
+            stamp = block.timestamp
+            if stamp != last_stamp:
+                if last_stamp is not None:
+                    self.state.event_period = None
+                last_stamp = stamp
+            self.ctx.ref = parse_reference_date(stamp) or self.page_ref
+            if block.kind == "table_row":
+                self._table_row(block.text, table_metric)
+                continue
+            if lx.CORRECTION_RE.match(block.text):
+                self._correction(block.text)
+                continue
+            for sentence in split_sentences(block.text):
+                self._sentence(sentence)
+        out = [r for r in self.state.records if (r.metric, r.count) not in self.superseded]
+        out = [r for r in out if (None, r.count) not in self.superseded]
+        return _dedupe(out)
+
+    def _table_row(self, text: str, metric: str | None) -> None:
+        cells = [c.strip() for c in text.split("|")]
+        if metric is None or len(cells) < 2:
+            return
+        exprs, _cut = find_time_expressions(cells[0], self.ctx)
+        nums = [n for c in cells[1:] for n in find_numbers(c) if not n.has_fraction]
+        if not exprs or not nums:
+            return
+        e = exprs[0]
+        self._emit(_Count(metric, nums[0].value, "exact", None, 0, 0), text, (e.period_start, e.period_end))
+
+    def _correction(self, text: str) -> None:
+        for sentence in split_sentences(text):
+            prev_end = 0
+            for n in find_numbers(sentence):
+                lo = max(prev_end, sentence.rfind(";", 0, n.start) + 1, n.start - 80)
+                if lx.SUPERSEDED_RE.search(sentence[lo : n.start]):
+                    self.superseded.add((None, n.value))
+                prev_end = n.end
+        before = len(self.state.records)
+        for sentence in split_sentences(text):
+            self._sentence(sentence)
+        fresh = self.state.records[before:]
+        del self.state.records[before:]
+        for r in fresh:
+            if (None, r.count) in self.superseded:
+                continue
+            if any(o.metric == r.metric and o.count == r.count for o in self.state.records):
+                continue
+            self.state.records.append(r)
+
+    def _sentence(self, sentence: str) -> None:
+        exprs, cutoff = find_time_expressions(sentence, self.ctx)
+        counts = _SentenceReader(sentence, self.state).read()
+        if not counts:
+            return
+        actor = find_actor(sentence) or self.default_actor
+        target = find_target(sentence) or self.default_target
+        for i, c in enumerate(counts):
+            period, cumulative = self._period(counts, i, exprs, cutoff, sentence)
+            nxt = counts[i + 1].start if i + 1 < len(counts) else len(sentence)
+            loc = location_for(sentence, c.end, nxt)
+            self._emit(c, sentence, period, actor=actor, target=target, location=loc, cumulative=cumulative)
+
+    def _period(
+        self, counts: list[_Count], i: int, exprs: list[TimeExpr], cutoff: TimeExpr | None, sentence: str
+    ) -> tuple[tuple[dt.date | None, dt.date | None], bool]:
+        c = counts[i]
+        ref = self.ctx.ref
+        if lx.SUM_CUES_RE.search(sentence):
+            summed = _sum_period(self.state, c)
+            if summed:
+                return summed, False
+        e = _choose_expr(counts, i, exprs, sentence)
+        if e is not None and e.kind == "lookback":
+            got = _lookback(self.state, e.lookback_days)
+            if got:
+                return got, False
+            e = None
+        if e is not None and e.period_start is not None:
+            start, end = e.period_start, e.period_end
+            cumulative = e.cumulative
+            if (
+                cutoff
+                and cutoff.period_end
+                and (e.kind in ("since", "year") or e.cumulative)
+                and start <= cutoff.period_end
+                and (end is None or cutoff.period_end <= end)
+            ):
+                end = cutoff.period_end
+                cumulative = True
+            elif e.kind == "day" and CUMULATIVE_CUES.search(sentence) and ref is not None and start <= ref:
+                end = ref
+                cumulative = True
+            return (start, end), cumulative
+        if cutoff and cutoff.period_end:
+            anchor = self.ctx.anchors[-1] if self.ctx.anchors else None
+            return (anchor or cutoff.period_end, cutoff.period_end), True
+        if lx.PRESENT_PERFECT_RE.search(sentence) and self.ctx.anchors and ref:
+            return (self.ctx.anchors[-1], ref), True
+        if self.state.event_period:
+            return self.state.event_period, False
+        return (ref, ref), False
+
+    def _emit(
+        self,
+        c: _Count,
+        evidence: str,
+        period: tuple[dt.date | None, dt.date | None],
+        *,
+        actor: str | None = None,
+        target: str | None = None,
+        location: str | None = None,
+        cumulative: bool = False,
+    ) -> None:
+        start, end = period
+        if start and end and end < start:
+            start, end = end, start
+        rec = Extraction(
+            metric=c.metric,
+            count=c.count,
+            qualifier=c.qualifier,
+            evidence=evidence,
+            victim=c.victim if c.metric in ("killed", "wounded") else None,
+            actor=actor or self.default_actor,
+            target=target or self.default_target,
+            location=location,
+            period_start=start,
+            period_end=end,
+        )
+        self.state.records.append(rec)
+        self.state.last_metric = c.metric
+        if c.metric in ("killed", "wounded") and c.victim:
+            self.state.last_victim = c.victim
+        if start and end:
+            self.state.spans.append((start, end))
+            if not cumulative:
+                self.state.event_period = (start, end)
+
+
+def _metric_in_header(text: str) -> str | None:
+    for tok, _s, _e in _tokens(text):
+        w = _word(tok)
+        if w in lx.METRIC_NOUNS:
+            return lx.METRIC_NOUNS[w]
+    low = text.lower()
+    if "killed" in low or "deaths" in low:
+        return "killed"
+    if "wounded" in low or "injured" in low:
+        return "wounded"
+    return None
+
+
+def _dedupe(records: list[Extraction]) -> list[Extraction]:
+    seen: set[tuple[object, ...]] = set()
+    out: list[Extraction] = []
+    for r in records:
+        key = (r.metric, r.count, r.period_start, r.period_end, (r.location or "").lower())
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(r)
+    return out
+
+
+def extract_records(page: PageLike, url: str | None = None) -> list[Extraction]:
+    """Every strike count the page's body states, in page order."""
+    records = _PageExtractor(page, url).run()
+    logger.debug("extracted %d records from %s", len(records), url)
+    return [replace(r) for r in records]

@@ -1,0 +1,550 @@
+"""Polite, safe HTTP for news pages and feeds.
+
+:class:`Fetcher` wraps a ``requests`` session with what a crawler of other people's sites owes them
+and owes itself:
+
+- a User-Agent that names the project and a contact URL;
+- a per-host rate limit (minimum interval between requests to one host, raised to the host's
+  robots.txt ``Crawl-delay`` when that is longer);
+- robots.txt, fetched once per host and cached (a missing robots.txt allows everything;
+  401/403 forbid everything; a robots.txt that cannot be read after retries forbids the host);
+- retries with exponential backoff on connection errors, timeouts, 5xx and 429, honouring
+  ``Retry-After`` up to a cap; no retry on other 4xx;
+- connect/read timeouts and an overall deadline for the body;
+- a size cap enforced while streaming, on the decompressed bytes;
+- redirects followed by hand, each hop re-checked (scheme, address, robots), loops detected;
+- only HTML and XML content types accepted;
+- no private, loopback, link-local, reserved or metadata addresses unless ``allow_private``
+  (see :mod:`conflict_ingest.http_safety`);
+- conditional GET (``If-None-Match`` / ``If-Modified-Since``): 304 is a success with no body.
+
+:meth:`Fetcher.fetch` never raises for network or HTTP trouble: the :class:`FetchResult` carries
+an ``error`` that says what went wrong.
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import email.utils
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
+
+import requests
+
+from conflict_ingest.http_safety import GuardedHTTPAdapter, UnsafeURLError, address_policy, check_url
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_USER_AGENT = "conflict-ingest/0.1 (+https://github.com/example/conflict-ingest)"
+
+# Media types the pipeline can parse: pages, feeds and sitemaps. Any "+xml" type is accepted too.
+ALLOWED_MEDIA_TYPES = frozenset(
+    {
+        "text/html",
+        "application/xhtml+xml",
+        "application/xml",
+        "text/xml",
+        "application/rss+xml",
+        "application/atom+xml",
+        "application/rdf+xml",
+    }
+)
+ACCEPT_HEADER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.1"
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+TOO_MANY_REQUESTS = 429
+NOT_RETRIED_5XX = frozenset({501, 505})  # "not implemented" and "version not supported" will not change
+NOT_MODIFIED = 304
+
+ROBOTS_PATH = "/robots.txt"
+ROBOTS_MAX_BYTES = 512_000
+ROBOTS_CACHE_TTL_S = 3600.0
+ROBOTS_FAILURE_TTL_S = 60.0  # an unreadable robots.txt forbids the host, but only for a minute
+MAX_CRAWL_DELAY_S = 30.0
+CHUNK_BYTES = 64 * 1024
+
+
+@dataclass
+class FetchResult:
+    """What one fetch produced. ``body`` is the decompressed payload (empty on error or 304)."""
+
+    url: str
+    final_url: str
+    status: int | None = None
+    content_type: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: builtins.bytes = b""
+    error: str | None = None
+    fetched_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    elapsed_s: float = 0.0
+    attempts: int = 0
+    redirects: list[str] = field(default_factory=list)
+
+    @property
+    def bytes(self) -> int:
+        return len(self.body)
+
+    def ok(self) -> bool:
+        if self.error is not None or self.status is None:
+            return False
+        return 200 <= self.status < 300 or self.status == NOT_MODIFIED
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == NOT_MODIFIED
+
+    def to_json(self) -> dict[str, Any]:
+        """Everything but the body, JSON-serialisable (for the raw zone's sidecar and XCom)."""
+        return {
+            "url": self.url,
+            "final_url": self.final_url,
+            "status": self.status,
+            "bytes": self.bytes,
+            "content_type": self.content_type,
+            "error": self.error,
+            "fetched_at": self.fetched_at.isoformat(),
+            "elapsed_s": round(self.elapsed_s, 3),
+            "attempts": self.attempts,
+            "redirects": list(self.redirects),
+            "headers": dict(self.headers),
+        }
+
+
+@dataclass
+class _Robots:
+    parser: RobotFileParser | None  # None: everything allowed (no robots.txt)
+    loaded_at: float
+    crawl_delay: float | None
+    refusal: str | None = None  # set when the whole host is forbidden (robots.txt unreadable)
+
+
+class _Failure(Exception):
+    """Internal: ends a fetch with ``error`` (and, when a response was seen, its status)."""
+
+    def __init__(self, error: str, status: int | None = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__(error)
+        self.error = error
+        self.status = status
+        self.headers = headers or {}
+
+
+def media_type(content_type: str | None) -> str | None:
+    """``"text/html; charset=utf-8"`` -> ``"text/html"``."""
+    if not content_type:
+        return None
+    return content_type.split(";", 1)[0].strip().lower() or None
+
+
+def is_allowed_media_type(mt: str | None) -> bool:
+    return mt is None or mt in ALLOWED_MEDIA_TYPES or mt.endswith("+xml")
+
+
+def parse_retry_after(value: str | None, *, now: dt.datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def is_retryable_status(status: int) -> bool:
+    """429 and 5xx (but not 501/505) are worth another try."""
+    return status == TOO_MANY_REQUESTS or (500 <= status < 600 and status not in NOT_RETRIED_5XX)
+
+
+def host_key(url: str) -> str:
+    """``scheme://host:port`` — the unit of rate limiting and robots.txt."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    port = parts.port or (443 if scheme == "https" else 80)
+    return f"{scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+class Fetcher:
+    """A polite HTTP client for one run. Safe to share between threads."""
+
+    def __init__(
+        self,
+        *,
+        user_agent: str = DEFAULT_USER_AGENT,
+        timeout_s: float = 20.0,
+        max_bytes: int = 5_000_000,
+        max_redirects: int = 5,
+        retries: int = 3,
+        backoff_s: float = 0.5,
+        rate_limit_per_s: float | None = 1.0,
+        allow_private: bool = False,
+        respect_robots: bool = True,
+        max_retry_after_s: float = 60.0,
+        body_deadline_s: float | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.user_agent = user_agent
+        self.timeout_s = timeout_s
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self.retries = retries
+        self.backoff_s = backoff_s
+        self.rate_limit_per_s = rate_limit_per_s
+        self.allow_private = allow_private
+        self.respect_robots = respect_robots
+        self.max_retry_after_s = max_retry_after_s
+        self.body_deadline_s = body_deadline_s
+        self._session = session or self._new_session()
+        self._lock = threading.Lock()
+        self._next_slot: dict[str, float] = {}
+        self._robots: dict[str, _Robots] = {}
+        self._robots_locks: dict[str, threading.Lock] = {}
+
+    @staticmethod
+    def _new_session() -> requests.Session:
+        session = requests.Session()
+        adapter = GuardedHTTPAdapter(max_retries=0)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- public ---------------------------------------------------------------------------------------
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        allow_private: bool | None = None,
+        rate_limit_per_s: float | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        timeout_s: float | None = None,
+        max_bytes: int | None = None,
+    ) -> FetchResult:
+        """GET ``url`` (an HTML page, feed or sitemap). Never raises for network/HTTP problems.
+
+        ``allow_private``, ``rate_limit_per_s``, ``timeout_s`` and ``max_bytes`` override the
+        fetcher's defaults for this call (a source's own settings).
+        """
+        url = url.strip()
+        headers: dict[str, str] = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        result = self._get(
+            url,
+            allow_private=self.allow_private if allow_private is None else allow_private,
+            rate=self.rate_limit_per_s if rate_limit_per_s is None else rate_limit_per_s,
+            timeout_s=timeout_s or self.timeout_s,
+            max_bytes=max_bytes or self.max_bytes,
+            extra_headers=headers,
+            check_robots=self.respect_robots,
+            check_type=True,
+        )
+        if result.error:
+            logger.warning("fetch %s failed: %s", url, result.error)
+        else:
+            logger.info("fetched %s: %s, %d bytes, %.2fs", url, result.status, result.bytes, result.elapsed_s)
+        return result
+
+    # --- the request loop -----------------------------------------------------------------------------
+
+    def _get(
+        self,
+        url: str,
+        *,
+        allow_private: bool,
+        rate: float | None,
+        timeout_s: float,
+        max_bytes: int,
+        extra_headers: dict[str, str],
+        check_robots: bool,
+        check_type: bool,
+    ) -> FetchResult:
+        started = time.monotonic()
+        result = FetchResult(url=url, final_url=url)
+        try:
+            self._follow(
+                result, allow_private, rate, timeout_s, max_bytes, extra_headers, check_robots, check_type
+            )
+        except _Failure as failure:
+            result.error = failure.error
+            result.status = failure.status if failure.status is not None else result.status
+            if failure.headers:
+                result.headers = failure.headers
+        except Exception as exc:  # a malformed URL or header must not end a whole batch
+            logger.exception("unexpected error fetching %s", url)
+            result.error = f"fetch failed: {type(exc).__name__}: {_short(exc)}"
+        result.elapsed_s = time.monotonic() - started
+        return result
+
+    def _follow(
+        self,
+        result: FetchResult,
+        allow_private: bool,
+        rate: float | None,
+        timeout_s: float,
+        max_bytes: int,
+        extra_headers: dict[str, str],
+        check_robots: bool,
+        check_type: bool,
+    ) -> None:
+        current = result.url
+        seen = {current}
+        while True:
+            result.final_url = current
+            try:
+                check_url(current, allow_private=allow_private)
+            except UnsafeURLError as exc:
+                raise _Failure(str(exc)) from None
+            if check_robots:
+                self._check_robots(current, allow_private, rate, timeout_s)
+            response = self._request(result, current, allow_private, rate, timeout_s, extra_headers)
+            if response.status_code not in REDIRECT_STATUSES:
+                break
+            location = response.headers.get("Location")
+            status = response.status_code
+            response.close()
+            if not location:
+                raise _Failure(f"HTTP {status} redirect without a Location header", status)
+            target = urljoin(current, location.strip())
+            if target in seen:
+                raise _Failure(f"redirect loop: {target} was already visited", status)
+            if len(result.redirects) >= self.max_redirects:
+                raise _Failure(f"too many redirects (more than {self.max_redirects})", status)
+            result.redirects.append(target)
+            seen.add(target)
+            current = target
+        self._read(result, response, timeout_s, max_bytes, check_type)
+
+    def _request(
+        self,
+        result: FetchResult,
+        url: str,
+        allow_private: bool,
+        rate: float | None,
+        timeout_s: float,
+        extra_headers: dict[str, str],
+    ) -> requests.Response:
+        """One hop, with retries. Returns a streaming response that is not a retryable failure."""
+        headers = {"User-Agent": self.user_agent, "Accept": ACCEPT_HEADER, **extra_headers}
+        key = host_key(url)
+        attempts = self.retries + 1
+        for attempt in range(attempts):
+            self._throttle(key, rate)
+            result.attempts += 1
+            result.fetched_at = dt.datetime.now(dt.UTC)
+            last = attempt == attempts - 1
+            try:
+                with address_policy(allow_private=allow_private):
+                    response = self._session.get(
+                        url,
+                        headers=headers,
+                        timeout=(timeout_s, timeout_s),
+                        stream=True,
+                        allow_redirects=False,
+                    )
+            except UnsafeURLError as exc:
+                raise _Failure(str(exc)) from None
+            except requests.Timeout as exc:
+                reason = f"timed out after {timeout_s:g}s ({type(exc).__name__})"
+                if last:
+                    raise _Failure(f"{reason}; gave up after {attempts} attempts") from None
+                self._sleep_backoff(url, attempt, reason)
+                continue
+            except requests.ConnectionError as exc:
+                reason = f"connection error: {_short(exc)}"
+                if last:
+                    raise _Failure(f"{reason}; gave up after {attempts} attempts") from None
+                self._sleep_backoff(url, attempt, reason)
+                continue
+            except requests.RequestException as exc:
+                raise _Failure(f"request failed: {_short(exc)}") from None
+
+            if not is_retryable_status(response.status_code):
+                return response
+            status = response.status_code
+            resp_headers = _headers(response)
+            response.close()
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if retry_after is not None and retry_after > self.max_retry_after_s:
+                raise _Failure(
+                    f"HTTP {status}: Retry-After {retry_after:g}s exceeds the cap "
+                    f"of {self.max_retry_after_s:g}s",
+                    status,
+                    resp_headers,
+                )
+            if last:
+                raise _Failure(f"HTTP {status} after {attempts} attempts", status, resp_headers)
+            delay = self.backoff_s * (2**attempt)
+            if retry_after is not None:
+                delay = max(delay, retry_after)
+            logger.info("HTTP %s from %s; retrying in %.2fs", status, url, delay)
+            time.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _sleep_backoff(self, url: str, attempt: int, reason: str) -> None:
+        delay = self.backoff_s * (2**attempt)
+        logger.info("%s for %s; retrying in %.2fs", reason, url, delay)
+        time.sleep(delay)
+
+    def _read(
+        self,
+        result: FetchResult,
+        response: requests.Response,
+        timeout_s: float,
+        max_bytes: int,
+        check_type: bool,
+    ) -> None:
+        result.status = response.status_code
+        result.headers = _headers(response)
+        result.content_type = response.headers.get("Content-Type")
+        try:
+            if response.status_code == NOT_MODIFIED:
+                return
+            if response.status_code >= 400:
+                raise _Failure(f"HTTP {response.status_code}", response.status_code)
+            if not 200 <= response.status_code < 300:
+                raise _Failure(f"unexpected HTTP status {response.status_code}", response.status_code)
+            mt = media_type(result.content_type)
+            if check_type and not is_allowed_media_type(mt):
+                raise _Failure(f"refused: content type {mt}", response.status_code)
+            declared = response.headers.get("Content-Length", "").strip()
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise _Failure(
+                    f"refused: Content-Length {declared} exceeds max_bytes {max_bytes}", response.status_code
+                )
+            result.body = self._stream(response, timeout_s, max_bytes, result)
+        finally:
+            response.close()
+
+    def _stream(
+        self, response: requests.Response, timeout_s: float, max_bytes: int, result: FetchResult
+    ) -> bytes:
+        budget = self.body_deadline_s or 3 * timeout_s
+        deadline = time.monotonic() + budget
+        chunks: list[bytes] = []
+        total = 0
+        try:
+            for chunk in response.iter_content(CHUNK_BYTES):
+                total += len(chunk)
+                if total > max_bytes:
+                    keep = len(chunk) - (total - max_bytes)
+                    chunks.append(chunk[:keep])
+                    result.body = b"".join(chunks)
+                    raise _Failure(
+                        f"body exceeds max_bytes {max_bytes} (cut at {max_bytes} bytes)", response.status_code
+                    )
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    result.body = b"".join(chunks)
+                    raise _Failure(f"timed out: body not complete within {budget:g}s", response.status_code)
+        except requests.RequestException as exc:
+            result.body = b"".join(chunks)
+            raise _Failure(f"body read failed: {_short(exc)}", response.status_code) from None
+        return b"".join(chunks)
+
+    # --- politeness -----------------------------------------------------------------------------------
+
+    def _throttle(self, key: str, rate: float | None) -> None:
+        interval = 1.0 / rate if rate and rate > 0 else 0.0
+        robots = self._robots.get(key)
+        if robots is not None and robots.crawl_delay:
+            interval = max(interval, min(robots.crawl_delay, MAX_CRAWL_DELAY_S))
+        if interval <= 0:
+            return
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next_slot.get(key, 0.0))
+            self._next_slot[key] = slot + interval
+        wait = slot - now
+        if wait > 0:
+            logger.debug("rate limit: waiting %.2fs for %s", wait, key)
+            time.sleep(wait)
+
+    def _check_robots(self, url: str, allow_private: bool, rate: float | None, timeout_s: float) -> None:
+        key = host_key(url)
+        robots = self._robots_for(url, key, allow_private, rate, timeout_s)
+        if robots.refusal:
+            raise _Failure(robots.refusal)
+        if robots.parser is not None and not robots.parser.can_fetch(self.user_agent, url):
+            raise _Failure(f"refused: disallowed by robots.txt ({key}{ROBOTS_PATH})")
+
+    def _robots_for(
+        self, url: str, key: str, allow_private: bool, rate: float | None, timeout_s: float
+    ) -> _Robots:
+        with self._lock:
+            host_lock = self._robots_locks.setdefault(key, threading.Lock())
+        with host_lock:
+            cached = self._robots.get(key)
+            if cached is not None:
+                ttl = ROBOTS_FAILURE_TTL_S if cached.refusal else ROBOTS_CACHE_TTL_S
+                if time.monotonic() - cached.loaded_at < ttl:
+                    return cached
+            robots = self._load_robots(urljoin(url, ROBOTS_PATH), allow_private, rate, timeout_s)
+            self._robots[key] = robots
+            return robots
+
+    def _load_robots(
+        self, robots_url: str, allow_private: bool, rate: float | None, timeout_s: float
+    ) -> _Robots:
+        result = self._get(
+            robots_url,
+            allow_private=allow_private,
+            rate=rate,
+            timeout_s=timeout_s,
+            max_bytes=ROBOTS_MAX_BYTES,
+            extra_headers={},
+            check_robots=False,
+            check_type=False,
+        )
+        refusal = None
+        parsed: RobotFileParser | None = None
+        status = result.status
+        if status is not None and 200 <= status < 300:  # a robots.txt over the size cap: its first part
+            parsed = RobotFileParser(robots_url)
+            parsed.parse(result.body.decode("utf-8", errors="replace").splitlines())
+        elif status in (401, 403):
+            refusal = f"refused: robots.txt forbids all access (HTTP {status})"
+        elif status is not None and 400 <= status < 500:
+            pass  # no robots.txt: everything is allowed
+        else:
+            refusal = f"refused: robots.txt could not be read ({result.error or f'HTTP {status}'})"
+        delay = parsed.crawl_delay(self.user_agent) if parsed else None
+        logger.info("robots.txt %s: HTTP %s%s", robots_url, status, f", crawl-delay {delay}" if delay else "")
+        return _Robots(
+            parser=parsed,
+            loaded_at=time.monotonic(),
+            crawl_delay=float(delay) if delay else None,
+            refusal=refusal,
+        )
+
+
+def _headers(response: requests.Response) -> dict[str, str]:
+    return {k.lower(): v for k, v in response.headers.items()}
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."

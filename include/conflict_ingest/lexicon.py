@@ -1,0 +1,430 @@
+"""Named word tables the extractor reads: what a counted noun or verb means.
+
+Everything the extractor knows about English news copy on air wars lives here, as data.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Head nouns that make a number a count of a metric.
+METRIC_NOUNS: dict[str, str] = {
+    **dict.fromkeys(
+        ("strike", "strikes", "airstrike", "airstrikes", "raid", "raids", "attacks", "attack", "bombings"),
+        "strikes",
+    ),
+    **dict.fromkeys(("bombardments", "sorties_strikes"), "strikes"),
+    **dict.fromkeys(("engagement", "engagements"), "engagements"),
+    **dict.fromkeys(("sortie", "sorties"), "sorties"),
+    **dict.fromkeys(
+        (
+            "weapon",
+            "weapons",
+            "munition",
+            "munitions",
+            "bomb",
+            "bombs",
+            "missile",
+            "missiles",
+            "rocket",
+            "rockets",
+            "shells",
+            "mortars",
+            "projectiles",
+            "tomahawks",
+            "drones",
+            "rounds",
+            "jdams",
+            "hellfires",
+            "warheads",
+        ),
+        "weapons_released",
+    ),
+    **dict.fromkeys(("deaths", "dead", "fatalities"), "killed"),
+    **dict.fromkeys(("injuries",), "wounded"),
+}
+# Weapon nouns that also name things merely owned or flown: they need a launch verb in the sentence.
+WEAPON_NOUNS_NEEDING_VERB = frozenset({"drones", "rounds", "shells", "mortars"})
+
+# People a toll counts, by victim class ("others" takes the class of the toll before it).
+VICTIM_NOUNS: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "militants",
+            "militant",
+            "fighters",
+            "fighter",
+            "soldiers",
+            "soldier",
+            "troops",
+            "insurgents",
+            "jihadists",
+            "combatants",
+            "gunmen",
+            "rebels",
+            "extremists",
+            "terrorists",
+            "servicemen",
+            "commanders",
+            "operatives",
+            "policemen",
+        ),
+        "combatants",
+    ),
+    **dict.fromkeys(
+        (
+            "civilians",
+            "civilian",
+            "children",
+            "child",
+            "women",
+            "woman",
+            "girls",
+            "boys",
+            "kids",
+            "students",
+            "refugees",
+            "patients",
+            "worshippers",
+            "pupils",
+            "infants",
+            "babies",
+        ),
+        "civilians",
+    ),
+    **dict.fromkeys(
+        (
+            "people",
+            "persons",
+            "individuals",
+            "palestinians",
+            "israelis",
+            "syrians",
+            "iraqis",
+            "yemenis",
+            "afghans",
+            "somalis",
+            "ukrainians",
+            "lebanese",
+            "victims",
+            "others",
+            "members",
+            "residents",
+        ),
+        "unspecified",
+    ),
+}
+# Modifiers inside a toll's noun phrase that set the victim class ("348 civilian deaths").
+VICTIM_MODIFIERS: dict[str, str] = {
+    "civilian": "civilians",
+    "military": "combatants",
+    "militant": "combatants",
+}
+INHERITING_VICTIM_NOUNS = frozenset({"others"})
+
+WEAPON_VERBS = frozenset(
+    {
+        "released",
+        "release",
+        "releasing",
+        "releases",
+        "dropped",
+        "drop",
+        "dropping",
+        "drops",
+        "fired",
+        "fire",
+        "firing",
+        "fires",
+        "launched",
+        "launch",
+        "launching",
+        "launches",
+        "unleashed",
+        "employed",
+        "expended",
+        "lobbed",
+        "hurled",
+    }
+)
+KILLED_VERBS = frozenset(
+    {"killed", "killing", "kills", "kill", "died", "dead", "die", "dies", "slain", "perished"}
+)
+WOUNDED_VERBS = frozenset({"wounded", "wounding", "injured", "injuring", "hurt", "maimed"})
+STRIKE_VERBS = frozenset({"struck", "hit", "bombed", "attacked", "raided", "pounded", "targeted"})
+# What became of launched weapons: a subset, never a count of its own.
+OUTCOME_RE = re.compile(
+    r"\b(?:intercepted|intercepting|intercept|downed|shot\s+down|brought\s+down|fell\s+short|"
+    r"failed|misfired|crashed|lost\s+from\s+radar|destroyed\s+in\s+flight|neutrali[sz]ed|landed|missed)\b",
+    re.I,
+)
+# Weapons sold, stockpiled or owned are not weapons released.
+NON_RELEASE_RE = re.compile(
+    r"\b(?:sold|sell|sells|selling|sale|sales|bought|buy|buys|purchased?|purchasing|deliver(?:ed|ies|y)?|"
+    r"suppl(?:ied|y|ies)|shipped|transferred|stockpiled?|stockpiles|stocks?|arsenal|inventory|inventories|owns?|"
+    r"owned|possess(?:es|ed)?|ordered|orders?|produced?|produces|manufactured?|worth|contract|package|"
+    r"deal|approved|requested)\b",
+    re.I,
+)
+# Words that end a noun phrase after a number.
+STOP_WORDS = frozenset(
+    [
+        "in",
+        "on",
+        "at",
+        "of",
+        "and",
+        "or",
+        "to",
+        "from",
+        "with",
+        "by",
+        "near",
+        "for",
+        "over",
+        "across",
+        "during",
+        "since",
+        "between",
+        "against",
+        "into",
+        "onto",
+        "through",
+        "around",
+        "after",
+        "before",
+        "under",
+        "as",
+        "than",
+        "that",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "where",
+        "when",
+        "while",
+        "but",
+        "the",
+        "a",
+        "an",
+        "this",
+        "these",
+        "those",
+        "its",
+        "their",
+        "his",
+        "her",
+        "our",
+        "were",
+        "was",
+        "are",
+        "is",
+        "be",
+        "been",
+        "being",
+        "have",
+        "has",
+        "had",
+        "will",
+        "would",
+        "could",
+        "should",
+        "may",
+        "might",
+        "can",
+        "did",
+        "do",
+        "does",
+        "not",
+        "also",
+        "each",
+        "every",
+        "per",
+        "including",
+        "among",
+        "there",
+        "here",
+        "so",
+        "then",
+        "it",
+        "they",
+        "we",
+        "he",
+        "she",
+        "all",
+        "both",
+        "only",
+        "alone",
+        "just",
+        "already",
+        "now",
+        "still",
+        "again",
+        "later",
+        "earlier",
+        "ago",
+        "more",
+        "most",
+        "some",
+        "any",
+        "no",
+        "nor",
+        "if",
+        "because",
+        "within",
+        "without",
+        "toward",
+        "towards",
+        "along",
+        "amid",
+        "outside",
+        "inside",
+        "throughout",
+        "until",
+        "till",
+        "via",
+        "like",
+        "whether",
+        "north",
+        "south",
+        "east",
+        "west",
+        "northeast",
+        "northwest",
+        "southeast",
+        "southwest",
+        "northern",
+        "southern",
+        "eastern",
+        "western",
+        "apiece",
+        "each",
+        "overnight",
+        "today",
+        "yesterday",
+        "tonight",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ]
+)
+GENERAL_VERBS = frozenset(
+    [
+        "took",
+        "take",
+        "takes",
+        "came",
+        "come",
+        "went",
+        "left",
+        "made",
+        "make",
+        "included",
+        "includes",
+        "include",
+        "comprising",
+        "comprised",
+        "consisting",
+        "account",
+        "accounted",
+        "accounts",
+        "engaged",
+        "represent",
+        "represents",
+        "represented",
+        "remained",
+        "remain",
+        "stood",
+        "stand",
+        "said",
+        "says",
+        "say",
+        "reported",
+        "reports",
+        "destroyed",
+        "damaged",
+        "knocked",
+        "wrecked",
+        "took",
+        "targeted",
+        "occurred",
+        "happened",
+        "marked",
+        "brought",
+        "edged",
+        "brings",
+        "raised",
+        "rose",
+        "fell",
+        "totalled",
+        "totaled",
+        "reached",
+        "topped",
+        "passed",
+        "exceeded",
+    ]
+)
+# Words after a number that make it a comparison or a share, not a count.
+COMPARATIVE_RE = re.compile(
+    r"^\s*(?:more|fewer|less|lower|higher|greater|up|down|above|below)\s+(?:than|on|from)\b|"
+    r"^\s*(?:lower|higher|fewer|less)\b|^\s*(?:%|percent|per\s+cent|pc\b|percentage)|^\s*(?:out\s+of|or\b|to\s+\d)",
+    re.I,
+)
+# Labels before a number that make it a name, not a count ("Resolution 2254", "Route 1").
+LABEL_BEFORE_RE = re.compile(
+    r"\b(?:Resolution|Route|Highway|Road|Flight|No\.|Number|Article|Chapter|Section|Level|Phase|Brigade|Division|"
+    r"Regiment|Squadron|Battalion|Wing|Room|Page|Vol\.|Camp|Sector|Zone|Block|Gate|Hill|Unit|Task\s+Force|Act|"
+    r"Protocol|Decree|Law|Mission|Operation|Group|Corps|Army|Fleet|Channel|Station|Platform|Terminal|Item|"
+    r"Resolutions|Top|Page|Episode|Season|Part|Grade|Class|Category|Tier|Apollo|Falcon)\s*$"
+)
+CURRENCY_BEFORE_RE = re.compile(r"(?:[$€£¥₹]|US\$|USD|EUR|GBP)\s*$")
+MONTH_BEFORE_RE = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|"
+    r"Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?\s*$"
+)
+MONTH_AFTER_RE = re.compile(
+    r"^(?:st|nd|rd|th)?\s+(?:of\s+)?(?:January|February|March|April|May|June|July|August|September|October|"
+    r"November|December)\b"
+)
+TIME_AFTER_RE = re.compile(r"^(?::\d|\s*(?:a\.m\.|p\.m\.|am\b|pm\b|GMT|UTC|hrs\b|o'clock|h\d))", re.I)
+RANGE_BEFORE_RE = re.compile(r"\b(?:between|from)\s*$", re.I)
+VAGUE_AFTER_RE = re.compile(r"^\s*(?:or\s+(?:more|so|two|three)|or\s+\w+|out\s+of)\b", re.I)
+PARTITIVE_RE = re.compile(
+    r"^\s*(?:more\s+|other\s+|additional\s+|further\s+)?of\s+(?:the|them|those|these|which|whom|its|their)\b\s*",
+    re.I,
+)
+DEATH_TOLL_RE = re.compile(r"\b(?P<civ>civilian\s+)?(?:death|casualty|fatality)?\s*toll\b", re.I)
+SUM_CUES_RE = re.compile(
+    r"\b(?:those|together|total|totals|combined|altogether|in\s+all|account(?:ed)?\s+for|sum|both)\b", re.I
+)
+PRESENT_PERFECT_RE = re.compile(
+    r"\b(?:has|have)\s+(?:now\s+|already\s+|so\s+far\s+)?(?:been\s+)?(?:risen|\w+ed|flown|fired|hit|struck|killed)\b",
+    re.I,
+)
+CORRECTION_RE = re.compile(
+    r"^\s*(?:correction|corrections|clarification|update|updated|editor[’']s\s+note|an\s+earlier\s+version)\b",
+    re.I,
+)
+SUPERSEDED_RE = re.compile(
+    r"\b(?:earlier\s+version|previously|originally|incorrectly|wrongly|mistakenly|misstated|erroneously|"
+    r"not\s+(?=\d)|rather\s+than|instead\s+of)\b",
+    re.I,
+)
+# "the number of U.S. airstrikes in Iraq at 198": a tally's noun named before its bare figure.
+TALLY_BEFORE_RE = re.compile(
+    r"\b(?:number|total|tally|count)\s+of\s+(?P<words>[^;]{1,80}?)"
+    r"\b(?:at|to|was|is|stood\s+at|reached|rose\s+to|came\s+to)\s*$",
+    re.I,
+)
+# A toll's verb a little after its noun phrase: "12 people, including three children, were killed",
+# "3 children were among the 15 civilians killed".
+TOLL_PASSIVE_RE = re.compile(
+    r"^[^.;]{0,80}?\b(?:were|was|have\s+been|had\s+been|are|is)\s+(?:[\w,-]+\s+){0,5}?"
+    r"(?P<verb>killed|dead|wounded|injured|hurt)\b|^[^.;]{0,60}?\b(?P<verb2>died)\b",
+    re.I,
+)

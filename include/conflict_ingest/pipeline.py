@@ -1,0 +1,427 @@
+"""The nightly flow as plain functions: one per DAG task, each reading and writing S3.
+
+Every stage takes an :class:`~conflict_ingest.storage.ObjectStore` and small arguments (keys,
+ids, a day) and returns a small JSON-able summary: that is what travels through XCom. Pages,
+cleaned text and records travel through the ``work/`` area of the bucket:
+
+``work/strike_counts/dt=DAY/run=RUN/``
+    ``discovered/SOURCE.json``     the batches a source's discovery produced
+    ``batches/SOURCE-NNNNN.json``  the URLs of one batch
+    ``fetched/BATCH.json``         raw keys (or errors) of each URL of a batch
+    ``cleaned/BATCH.jsonl.gz``     one cleaned page per line
+    ``extracted/BATCH.jsonl.gz``   one record per line
+    ``validated/passed.jsonl.gz``  the records that passed the critical expectations
+
+Raw pages land in the raw zone (``raw/source=ID/dt=DAY/SHA256.html.gz`` and a ``.json``
+sidecar) before anything parses them, so any day can be re-derived without the network.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import gzip
+import hashlib
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from conflict_ingest.records import PageMeta, Record
+from conflict_ingest.storage import (
+    ObjectStore,
+    curated_partition,
+    quarantine_partition,
+    raw_meta_key,
+    raw_page_key,
+    report_prefix,
+    work_prefix,
+)
+
+logger = logging.getLogger(__name__)
+
+QUARANTINE_EXTRA_COLUMNS = ("failed_expectations",)
+
+
+class ValidationGateError(RuntimeError):
+    """Raised by :func:`gate` when records were held back or sources did not complete."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RunContext:
+    """Which day's news a run covers, and the run's id (for work and report keys)."""
+
+    day: dt.date
+    run_id: str
+
+    @property
+    def work(self) -> str:
+        return work_prefix(self.day, self.run_id)
+
+
+def resolve_day(
+    *,
+    requested: str | None,
+    data_interval_start: dt.datetime | None,
+    data_interval_end: dt.datetime | None,
+    run_after: dt.datetime | None,
+) -> dt.date:
+    """The day of news a run covers.
+
+    A ``day`` parameter wins (manual runs). Otherwise the data interval's start day (the
+    nightly timetable has one-day intervals, so the run after midnight reads the day that just
+    ended; backfills get each day of their range). A run with no interval (an API trigger with
+    no logical date) reads the day before it was triggered: the last complete day.
+    """
+    if requested:
+        return dt.date.fromisoformat(str(requested)[:10])
+    if (
+        data_interval_start is not None
+        and data_interval_end is not None
+        and data_interval_end > data_interval_start
+    ):
+        return data_interval_start.date()
+    if data_interval_start is not None:
+        return data_interval_start.date() - dt.timedelta(days=1)
+    when = run_after or dt.datetime.now(dt.UTC)
+    return when.date() - dt.timedelta(days=1)
+
+
+# -- discover --------------------------------------------------------------------------------
+def discover_stage(
+    store: ObjectStore, run: RunContext, source: Any, fetcher: Any, *, batch_size: int
+) -> list[str]:
+    """Find the source's article URLs for the day and write them as bounded batches."""
+    from conflict_ingest.sources import discover
+
+    found = discover(source, run.day, run.day + dt.timedelta(days=1), fetcher)
+    seen: set[str] = set()
+    items: list[dict[str, Any]] = []
+    for item in found:
+        if item.url in seen:
+            continue
+        seen.add(item.url)
+        items.append(
+            {
+                "url": item.url,
+                "published": item.published.isoformat() if item.published else None,
+                "title": item.title,
+            }
+        )
+    keys: list[str] = []
+    for index, start in enumerate(range(0, len(items), max(1, batch_size))):
+        key = f"{run.work}batches/{source.id}-{index:05d}.json"
+        store.put_json(
+            key,
+            {
+                "source_id": source.id,
+                "day": run.day,
+                "run_id": run.run_id,
+                "items": items[start : start + batch_size],
+            },
+        )
+        keys.append(key)
+    store.put_json(f"{run.work}discovered/{source.id}.json", {"source_id": source.id, "batches": keys})
+    logger.info("source %s: %d URLs for %s in %d batches", source.id, len(items), run.day, len(keys))
+    return keys
+
+
+def discovered_batches(store: ObjectStore, run: RunContext, source_ids: Iterable[str]) -> list[str]:
+    """The batch keys of every source whose discovery completed, in source order."""
+    keys: list[str] = []
+    for sid in source_ids:
+        key = f"{run.work}discovered/{sid}.json"
+        if store.exists(key):
+            keys.extend(store.get_json(key)["batches"])
+    return keys
+
+
+def batch_name(batch_key: str) -> str:
+    return batch_key.rsplit("/", 1)[-1].removesuffix(".json")
+
+
+# -- fetch -----------------------------------------------------------------------------------
+def store_raw_page(
+    store: ObjectStore, *, source_id: str, day: dt.date, url: str, result: Any
+) -> tuple[str, str]:
+    """Store a fetched body once per content hash; the sidecar keeps every URL it was seen at."""
+    body: bytes = result.body
+    sha = hashlib.sha256(body).hexdigest()
+    key = raw_page_key(source_id, day, sha)
+    meta_key = raw_meta_key(key)
+    meta = result.to_json()
+    meta.update({"sha256": sha, "headers": dict(result.headers or {}), "source_id": source_id})
+    if store.exists(meta_key):
+        previous = store.get_json(meta_key)
+        seen = list(dict.fromkeys([*previous.get("seen_urls", []), url, result.final_url or url]))
+    else:
+        store.put_bytes(key, gzip.compress(body, mtime=0), content_type="application/gzip")
+        seen = list(dict.fromkeys([url, result.final_url or url]))
+    meta["seen_urls"] = seen
+    store.put_json(meta_key, meta)
+    return key, sha
+
+
+def fetch_stage(store: ObjectStore, batch_key: str, fetcher: Any, source: Any) -> dict[str, Any]:
+    """Fetch every URL of a batch into the raw zone; a failed URL is logged, never fatal."""
+    batch = store.get_json(batch_key)
+    day = dt.date.fromisoformat(batch["day"])
+    pages: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    kwargs = source.fetch_kwargs()
+    # a source may allow private addresses; otherwise the fetcher's own setting decides
+    kwargs["allow_private"] = True if kwargs.get("allow_private") else None
+    for item in batch["items"]:
+        url = item["url"]
+        result = fetcher.fetch(url, **kwargs)
+        if not result.ok() or not result.body:
+            errors.append({"url": url, "status": result.status, "error": result.error or "empty body"})
+            logger.warning("fetch failed for %s: %s", url, result.error or f"status {result.status}")
+            continue
+        raw_key, sha = store_raw_page(store, source_id=batch["source_id"], day=day, url=url, result=result)
+        pages.append(
+            {
+                "url": url,
+                "final_url": result.final_url or url,
+                "raw_key": raw_key,
+                "sha256": sha,
+                "content_type": result.content_type,
+                "fetched_at": result.fetched_at.isoformat(),
+                "published_hint": item.get("published"),
+                "title_hint": item.get("title"),
+            }
+        )
+    out_key = batch_key.replace("/batches/", "/fetched/")
+    store.put_json(
+        out_key, {"source_id": batch["source_id"], "day": batch["day"], "pages": pages, "errors": errors}
+    )
+    return {"batch": batch_name(batch_key), "key": out_key, "pages": len(pages), "errors": len(errors)}
+
+
+# -- clean -----------------------------------------------------------------------------------
+def _published_hint(value: str | None) -> str | None:
+    return value or None
+
+
+def clean_stage(store: ObjectStore, fetched_key: str) -> dict[str, Any]:
+    """Clean each raw page of a batch; a page that fails to clean is reported, not fatal."""
+    from conflict_ingest.clean import clean_html
+
+    fetched = store.get_json(fetched_key)
+    rows: list[dict[str, Any]] = []
+    errors = 0
+    for page in fetched["pages"]:
+        try:
+            html = gzip.decompress(store.get_bytes(page["raw_key"]))
+            cleaned = clean_html(html, page["final_url"], content_type=page.get("content_type"))
+        except Exception:  # one bad page never loses the batch
+            logger.exception("cleaning failed for %s (%s)", page["url"], page["raw_key"])
+            errors += 1
+            continue
+        rows.append(
+            {
+                **page,
+                "source_id": fetched["source_id"],
+                "title": cleaned.title or page.get("title_hint") or "",
+                "published_at": cleaned.published_at or _published_hint(page.get("published_hint")),
+                "page_published_at": cleaned.published_at,
+                "canonical_url": cleaned.canonical_url or page["final_url"],
+                "text": cleaned.text,
+                "blocks": [dataclasses.asdict(b) for b in cleaned.blocks],
+            }
+        )
+    out_key = fetched_key.replace("/fetched/", "/cleaned/").removesuffix(".json") + ".jsonl.gz"
+    store.put_jsonl_gz(out_key, rows)
+    return {"key": out_key, "pages": len(rows), "errors": errors}
+
+
+# -- extract ---------------------------------------------------------------------------------
+def _parse_datetime(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            parsed = dt.datetime.combine(dt.date.fromisoformat(value[:10]), dt.time())
+        except ValueError:
+            return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def records_for_page(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """Extract the records of one cleaned page (a row of ``cleaned/*.jsonl.gz``)."""
+    from conflict_ingest.clean import Block, CleanedPage
+    from conflict_ingest.extract import extract_records
+
+    page = CleanedPage(
+        title=row["title"],
+        published_at=row["published_at"],
+        text=row["text"],
+        canonical_url=row["canonical_url"],
+        blocks=tuple(Block(**b) for b in row["blocks"]),
+    )
+    meta = PageMeta(
+        source_id=row["source_id"],
+        source_url=row["url"],
+        canonical_url=row["canonical_url"],
+        title=row["title"],
+        published_at=_parse_datetime(row["published_at"]),
+        fetched_at=_parse_datetime(row["fetched_at"]) or dt.datetime.now(dt.UTC),
+        raw_key=row["raw_key"],
+        content_sha256=row["sha256"],
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for ex in extract_records(page, row["canonical_url"]):
+        rec = Record.build(meta, ex).to_row()
+        out.setdefault(rec["record_id"], rec)
+    return list(out.values())
+
+
+def extract_stage(store: ObjectStore, cleaned_key: str) -> dict[str, Any]:
+    """Extract records from each cleaned page of a batch; a page that fails is reported, not fatal."""
+    rows: list[dict[str, Any]] = []
+    pages = errors = 0
+    for page in store.get_jsonl_gz(cleaned_key):
+        pages += 1
+        try:
+            rows.extend(records_for_page(page))
+        except Exception:
+            logger.exception("extraction failed for %s", page.get("url"))
+            errors += 1
+    out_key = cleaned_key.replace("/cleaned/", "/extracted/")
+    store.put_jsonl_gz(out_key, rows)
+    return {"key": out_key, "pages": pages, "records": len(rows), "errors": errors}
+
+
+# -- validate --------------------------------------------------------------------------------
+def completed_sources(
+    store: ObjectStore, run: RunContext, source_ids: Iterable[str]
+) -> tuple[list[str], list[str]]:
+    """Sources whose every batch reached ``extracted/``, and those that did not."""
+    extracted = {batch_name(k.removesuffix(".jsonl.gz")) for k in store.list_keys(f"{run.work}extracted/")}
+    done: list[str] = []
+    missing: list[str] = []
+    for sid in source_ids:
+        key = f"{run.work}discovered/{sid}.json"
+        if not store.exists(key):
+            missing.append(sid)
+            continue
+        batches = {batch_name(k) for k in store.get_json(key)["batches"]}
+        (done if batches <= extracted else missing).append(sid)
+    return done, missing
+
+
+def _load_extracted(store: ObjectStore, run: RunContext, source_ids: set[str]) -> list[dict[str, Any]]:
+    """The run's extracted records, typed as the contract says (JSON carries dates as strings)."""
+    from conflict_ingest.land import coerce_row
+
+    rows: list[dict[str, Any]] = []
+    for key in sorted(store.list_keys(f"{run.work}extracted/")):
+        for row in store.get_jsonl_gz(key):
+            if row["source_id"] in source_ids:
+                rows.append(coerce_row(row))
+    # The same article syndicated by several sources gives the same record_id: count it once.
+    unique: dict[str, dict[str, Any]] = {}
+    for row in sorted(rows, key=lambda r: (r["source_id"], r["record_id"])):
+        unique.setdefault(row["record_id"], row)
+    return list(unique.values())
+
+
+def _by_source(rows: Iterable[dict[str, Any]], sources: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    groups: dict[str, list[dict[str, Any]]] = {sid: [] for sid in sources}
+    for row in rows:
+        groups.setdefault(row["source_id"], []).append(row)
+    return groups
+
+
+def validate_stage(
+    store: ObjectStore, run: RunContext, source_ids: list[str], *, dag_id: str = "", report_title: str = ""
+) -> dict[str, Any]:
+    """Run the expectation suite on the run's records; quarantine what breaks a critical one.
+
+    Writes the quarantine partition, the validation report (GX JSON + HTML) and the list of
+    records that may land. Returns a small summary for XCom and alerts.
+    """
+    from conflict_ingest.validate import render_report_html, validate_records
+
+    done, missing = completed_sources(store, run, source_ids)
+    rows = _load_extracted(store, run, set(done))
+    outcome = validate_records(rows)
+    reports = report_prefix(run.day, run.run_id)
+    store.put_json(reports + "gx_result.json", outcome.gx_result)
+    summary = {
+        **outcome.summary(),
+        "dag_id": dag_id,
+        "run_id": run.run_id,
+        "day": run.day.isoformat(),
+        "sources_complete": done,
+        "sources_incomplete": missing,
+        "report_key": reports + "report.html",
+        "quarantine_prefix": quarantine_partition(run.day),
+    }
+    store.put_json(reports + "summary.json", summary)
+    title = report_title or f"Validation of strike counts for {run.day.isoformat()} ({run.run_id})"
+    store.put_bytes(
+        reports + "report.html",
+        render_report_html(outcome, title=title).encode("utf-8"),
+        content_type="text/html; charset=utf-8",
+    )
+    write_quarantine(store, run, _by_source(outcome.failed, done))
+    store.put_jsonl_gz(f"{run.work}validated/passed.jsonl.gz", outcome.passed)
+    store.put_json(f"{run.work}validated/sources.json", {"complete": done, "incomplete": missing})
+    return summary
+
+
+def write_quarantine(
+    store: ObjectStore, run: RunContext, groups: dict[str, list[dict[str, Any]]]
+) -> dict[str, Any]:
+    from conflict_ingest.land import write_partition
+
+    return write_partition(
+        store,
+        quarantine_partition(run.day),
+        groups,
+        day=run.day,
+        run_id=run.run_id,
+        extra_list_columns=QUARANTINE_EXTRA_COLUMNS,
+    )
+
+
+# -- land ------------------------------------------------------------------------------------
+def land_stage(store: ObjectStore, run: RunContext) -> dict[str, Any]:
+    """Replace the day's curated parts of every source that completed, manifest last."""
+    from conflict_ingest.land import write_partition
+
+    sources = store.get_json(f"{run.work}validated/sources.json")
+    rows = store.get_jsonl_gz(f"{run.work}validated/passed.jsonl.gz")
+    manifest = write_partition(
+        store,
+        curated_partition(run.day),
+        _by_source(rows, sources["complete"]),
+        day=run.day,
+        run_id=run.run_id,
+        manifest_extra={"sources_incomplete": sources["incomplete"]},
+    )
+    return {
+        "manifest_key": curated_partition(run.day) + "_manifest.json",
+        "records": manifest["records"],
+        "landed_now": len(rows),
+    }
+
+
+# -- gate ------------------------------------------------------------------------------------
+def gate(summary: dict[str, Any]) -> dict[str, Any]:
+    """Fail (so the run shows it) when records were held back or a source did not complete."""
+    problems = []
+    if summary.get("failed", 0):
+        broken = ", ".join(
+            f"{name} ({n})" for name, n in sorted(summary.get("failed_expectations", {}).items())
+        )
+        problems.append(f"{summary['failed']} record(s) held in quarantine: {broken}")
+    if summary.get("sources_incomplete"):
+        problems.append("sources that did not complete: " + ", ".join(summary["sources_incomplete"]))
+    if problems:
+        raise ValidationGateError(
+            f"{summary.get('day')}: " + "; ".join(problems) + f". Report: {summary.get('report_key')}"
+        )
+    return summary

@@ -1,0 +1,158 @@
+"""The record contract: what one extracted strike count looks like, and how it is identified.
+
+``Extraction`` is what the extractor finds in a page's text; ``Record`` adds provenance
+(source, URLs, raw object, fetch time) and a deterministic ``record_id``. ``RECORD_FIELDS``
+and :func:`arrow_schema` are the curated zone's schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+EXTRACTOR_VERSION = "0.1.0"
+
+METRICS = ("strikes", "engagements", "sorties", "weapons_released", "killed", "wounded")
+QUALIFIERS = ("exact", "at_least", "at_most", "approximate")
+VICTIMS = ("combatants", "civilians", "unspecified")
+TOLL_METRICS = ("killed", "wounded")
+
+
+@dataclass(frozen=True)
+class Extraction:
+    """One count stated on a page, as the extractor read it."""
+
+    metric: str
+    count: int
+    qualifier: str
+    evidence: str
+    victim: str | None = None
+    actor: str | None = None
+    target: str | None = None
+    location: str | None = None
+    period_start: dt.date | None = None
+    period_end: dt.date | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["period_start"] = self.period_start.isoformat() if self.period_start else None
+        out["period_end"] = self.period_end.isoformat() if self.period_end else None
+        return out
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """Where a page came from: everything a record carries besides the extraction."""
+
+    source_id: str
+    source_url: str
+    canonical_url: str
+    title: str
+    published_at: dt.datetime | None
+    fetched_at: dt.datetime
+    raw_key: str
+    content_sha256: str
+
+
+RECORD_FIELDS: tuple[str, ...] = (
+    "record_id",
+    "source_id",
+    "source_url",
+    "canonical_url",
+    "title",
+    "published_at",
+    "fetched_at",
+    "raw_key",
+    "content_sha256",
+    "extractor_version",
+    "metric",
+    "count",
+    "qualifier",
+    "victim",
+    "actor",
+    "target",
+    "location",
+    "period_start",
+    "period_end",
+    "evidence",
+    "flags",
+)
+
+
+def make_record_id(page_url: str, ex: Extraction) -> str:
+    """Same page, same statement -> same id, across re-runs and re-fetches."""
+    key = json.dumps(
+        [
+            page_url,
+            ex.metric,
+            ex.count,
+            ex.qualifier,
+            ex.victim,
+            ex.location,
+            ex.period_start.isoformat() if ex.period_start else None,
+            ex.period_end.isoformat() if ex.period_end else None,
+            " ".join(ex.evidence.split()),
+        ],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass
+class Record:
+    """One row of the curated zone (the contract in DESIGN.md)."""
+
+    record_id: str
+    source_id: str
+    source_url: str
+    canonical_url: str
+    title: str
+    published_at: dt.datetime | None
+    fetched_at: dt.datetime
+    raw_key: str
+    content_sha256: str
+    extractor_version: str
+    metric: str
+    count: int
+    qualifier: str
+    victim: str | None
+    actor: str | None
+    target: str | None
+    location: str | None
+    period_start: dt.date | None
+    period_end: dt.date | None
+    evidence: str
+    flags: list[str] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, meta: PageMeta, ex: Extraction) -> Record:
+        page_url = meta.canonical_url or meta.source_url
+        return cls(
+            record_id=make_record_id(page_url, ex),
+            source_id=meta.source_id,
+            source_url=meta.source_url,
+            canonical_url=meta.canonical_url,
+            title=meta.title,
+            published_at=meta.published_at,
+            fetched_at=meta.fetched_at,
+            raw_key=meta.raw_key,
+            content_sha256=meta.content_sha256,
+            extractor_version=EXTRACTOR_VERSION,
+            metric=ex.metric,
+            count=ex.count,
+            qualifier=ex.qualifier,
+            victim=ex.victim,
+            actor=ex.actor,
+            target=ex.target,
+            location=ex.location,
+            period_start=ex.period_start,
+            period_end=ex.period_end,
+            evidence=ex.evidence,
+            flags=[],
+        )
+
+    def to_row(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in RECORD_FIELDS}

@@ -1,0 +1,185 @@
+"""A human-readable HTML page for one validation outcome.
+
+Every value that came from a scraped page (evidence, titles, URLs, actors...) is untrusted: it is
+html-escaped, and URLs become links only when they are plain http(s).
+"""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from conflict_ingest.validate import ValidationOutcome
+
+# Rows shown per table; the rest are counted, not listed (the quarantine zone has them all).
+MAX_REPORT_ROWS = 500
+# Record ids listed per expectation in the expectations table.
+MAX_IDS_PER_EXPECTATION = 20
+LINK_SCHEMES = ("http", "https")
+# Columns of the validated frame whose values say what is wrong with a row (see validate.py).
+PROBLEM_COLUMN_PREFIX = "problem_"
+INDEX_COLUMNS = frozenset({"record_id", "row_number"})
+
+RECORD_COLUMNS: tuple[str, ...] = (
+    "record_id",
+    "source_id",
+    "metric",
+    "count",
+    "qualifier",
+    "victim",
+    "actor",
+    "target",
+    "location",
+    "period",
+    "published_at",
+    "page",
+    "evidence",
+)
+
+STYLE = """
+body { font-family: sans-serif; margin: 1.5em; color: #222; }
+table { border-collapse: collapse; margin-bottom: 1.5em; }
+th, td { border: 1px solid #bbb; padding: 0.25em 0.5em; vertical-align: top; text-align: left; }
+th { background: #eee; }
+.ok { color: #1a7f37; } .bad { color: #b42318; font-weight: bold; } .warn { color: #9a6700; }
+td.evidence { max-width: 40em; }
+code { font-size: 0.9em; }
+"""
+
+
+def _e(value: Any) -> str:
+    """Escape anything for HTML text or a quoted attribute; None shows as an empty cell."""
+    return "" if value is None else html.escape(str(value), quote=True)
+
+
+def _link(url: Any) -> str:
+    if not isinstance(url, str) or not url:
+        return _e(url)
+    if urlsplit(url).scheme.lower() in LINK_SCHEMES:
+        return f'<a href="{_e(url)}" rel="noopener noreferrer">{_e(url)}</a>'
+    return _e(url)
+
+
+def _period(row: dict[str, Any]) -> str:
+    start, end = row.get("period_start"), row.get("period_end")
+    if start is None and end is None:
+        return ""
+    return f"{_e(start)} .. {_e(end)}"
+
+
+def _cell(row: dict[str, Any], column: str) -> str:
+    if column == "period":
+        return f"<td>{_period(row)}</td>"
+    if column == "page":
+        return f"<td>{_link(row.get('canonical_url') or row.get('source_url'))}</td>"
+    if column == "evidence":
+        return f'<td class="evidence">{_e(row.get("evidence"))}</td>'
+    return f"<td>{_e(row.get(column))}</td>"
+
+
+def _names(values: Any) -> str:
+    if not values:
+        return ""
+    return "<br>".join(f"<code>{_e(v)}</code>" for v in values)
+
+
+def _problem_notes(gx_result: dict[str, Any]) -> dict[Any, list[str]]:
+    """record_id -> "expectation: what is wrong", from GX's unexpected rows (the ``problem_*``
+    columns of the validated frame carry a sentence, the others their offending values)."""
+    notes: dict[Any, list[str]] = defaultdict(list)
+    for item in gx_result.get("results") or []:
+        meta = (item.get("expectation_config") or {}).get("meta") or {}
+        for hit in (item.get("result") or {}).get("unexpected_index_list") or []:
+            if not isinstance(hit, dict):
+                continue
+            values = [
+                str(value) if key.startswith(PROBLEM_COLUMN_PREFIX) else f"{key}={value}"
+                for key, value in hit.items()
+                if key not in INDEX_COLUMNS
+            ]
+            notes[hit.get("record_id")].append(f"{meta.get('name', '?')}: {'; '.join(values)}")
+    return notes
+
+
+def _records_table(
+    rows: Sequence[dict[str, Any]], extra: Iterable[tuple[str, str]], notes: dict[Any, list[str]]
+) -> str:
+    extra = list(extra)
+    if not rows:
+        return "<p>None.</p>"
+    labels = (*RECORD_COLUMNS, *(label for label, _ in extra), "why")
+    head = "".join(f"<th>{_e(c)}</th>" for c in labels)
+    body = []
+    for row in rows[:MAX_REPORT_ROWS]:
+        cells = "".join(_cell(row, c) for c in RECORD_COLUMNS)
+        cells += "".join(f"<td>{_names(row.get(key))}</td>" for _, key in extra)
+        why = notes.get(row.get("record_id")) or []
+        cells += "<td>" + "<br>".join(_e(note) for note in why) + "</td>"
+        body.append(f"<tr>{cells}</tr>")
+    more = ""
+    if len(rows) > MAX_REPORT_ROWS:
+        more = f"<p>... and {len(rows) - MAX_REPORT_ROWS} more.</p>"
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
+
+
+def _expectations_table(results: Sequence[dict[str, Any]]) -> str:
+    if not results:
+        return "<p>No expectations were evaluated.</p>"
+    body = []
+    for r in results:
+        if r["success"]:
+            status = '<span class="ok">ok</span>'
+        elif r["level"] == "critical":
+            status = '<span class="bad">broken</span>'
+        else:
+            status = '<span class="warn">flagged</span>'
+        ids = list(r.get("unexpected_record_ids") or [])
+        shown = ", ".join(f"<code>{_e(i)}</code>" for i in ids[:MAX_IDS_PER_EXPECTATION])
+        if len(ids) > MAX_IDS_PER_EXPECTATION:
+            shown += f" ... (+{len(ids) - MAX_IDS_PER_EXPECTATION})"
+        errors = "".join(f"<br>error: {_e(msg)}" for msg in r.get("exceptions") or [])
+        body.append(
+            f"<tr><td><code>{_e(r['name'])}</code></td><td>{_e(r['level'])}</td><td>{status}{errors}</td>"
+            f"<td>{_e(r['unexpected_count'])}</td><td>{shown}</td></tr>"
+        )
+    head = "<th>expectation</th><th>level</th><th>result</th><th>records</th><th>record ids</th>"
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def render_report_html(outcome: ValidationOutcome, *, title: str) -> str:
+    """One self-contained page: verdict, counts, each expectation, the held-back and flagged records."""
+    summary = outcome.summary()
+    verdict = '<span class="ok">PASSED</span>' if outcome.success else '<span class="bad">FAILED</span>'
+    meta = outcome.gx_result.get("meta") or {}
+    run_id = meta.get("run_id") or {}
+    stats = outcome.gx_result.get("statistics") or {}
+    flagged = [row for row in outcome.passed if row.get("flags")]
+    notes = _problem_notes(outcome.gx_result)
+    facts = [
+        ("records", summary["total"]),
+        ("passed", summary["passed"]),
+        ("held back", summary["failed"]),
+        ("flagged (landed)", len(flagged)),
+        ("expectations evaluated", stats.get("evaluated_expectations")),
+        ("run time", run_id.get("run_time") if isinstance(run_id, dict) else None),
+        ("Great Expectations", meta.get("great_expectations_version")),
+    ]
+    facts_html = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in facts)
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{_e(title)}</title><style>{STYLE}</style></head><body>"
+        f"<h1>{_e(title)}</h1>"
+        f"<p>Validation {verdict}</p>"
+        f"<table>{facts_html}</table>"
+        f"<h2>Expectations</h2>{_expectations_table(outcome.expectation_results)}"
+        f"<h2>Held back ({summary['failed']})</h2>"
+        f"{_records_table(outcome.failed, [('failed expectations', 'failed_expectations'), ('flags', 'flags')], notes)}"
+        f"<h2>Landed with flags ({len(flagged)})</h2>"
+        f"{_records_table(flagged, [('flags', 'flags')], notes)}"
+        "</body></html>\n"
+    )

@@ -1,0 +1,147 @@
+"""The object store: a small interface over an S3 client, and the zone layout.
+
+Every key the pipeline writes is built here, so the S3 layout in the README has one source.
+The store takes any boto3-compatible S3 client: the DAGs pass one from the ``aws_default``
+connection; the CLI and tests build one with :func:`s3_client_from_env`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+import logging
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+RAW_PREFIX = "raw"
+CURATED_PREFIX = "curated/strike_counts"
+QUARANTINE_PREFIX = "quarantine/strike_counts"
+REPORTS_PREFIX = "reports/validation"
+WORK_PREFIX = "work/strike_counts"
+MANIFEST_NAME = "_manifest.json"
+
+_UNSAFE_KEY_CHARS = re.compile(r"[^A-Za-z0-9._=-]+")
+
+
+def safe_key_part(value: str) -> str:
+    """A run id such as ``scheduled__2016-12-01T00:00:00+00:00`` made safe for an S3 key segment."""
+    return _UNSAFE_KEY_CHARS.sub("_", value).strip("_") or "run"
+
+
+def raw_page_key(source_id: str, day: dt.date, sha256: str) -> str:
+    return f"{RAW_PREFIX}/source={source_id}/dt={day.isoformat()}/{sha256}.html.gz"
+
+
+def raw_meta_key(page_key: str) -> str:
+    return page_key.removesuffix(".html.gz") + ".json"
+
+
+def curated_partition(day: dt.date) -> str:
+    return f"{CURATED_PREFIX}/dt={day.isoformat()}/"
+
+
+def quarantine_partition(day: dt.date) -> str:
+    return f"{QUARANTINE_PREFIX}/dt={day.isoformat()}/"
+
+
+def report_prefix(day: dt.date, run_id: str) -> str:
+    return f"{REPORTS_PREFIX}/dt={day.isoformat()}/{safe_key_part(run_id)}/"
+
+
+def work_prefix(day: dt.date, run_id: str) -> str:
+    return f"{WORK_PREFIX}/dt={day.isoformat()}/run={safe_key_part(run_id)}/"
+
+
+def s3_client_from_env() -> Any:
+    """A boto3 S3 client from the standard AWS environment (``AWS_ENDPOINT_URL`` for MinIO or moto)."""
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None,
+        region_name=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+    )
+
+
+class ObjectStore:
+    """Bucket-scoped reads and writes. Keys are relative to the bucket."""
+
+    def __init__(self, client: Any, bucket: str) -> None:
+        self.client = client
+        self.bucket = bucket
+
+    # -- setup -----------------------------------------------------------------------------
+    def ensure_bucket(self) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code not in {"404", "NoSuchBucket", "NotFound"}:
+                raise
+            logger.info("creating bucket %s", self.bucket)
+            self.client.create_bucket(Bucket=self.bucket)
+
+    # -- writes ----------------------------------------------------------------------------
+    def put_bytes(self, key: str, data: bytes, *, content_type: str = "application/octet-stream") -> str:
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+        return key
+
+    def put_json(self, key: str, obj: Any) -> str:
+        data = json.dumps(obj, ensure_ascii=False, sort_keys=True, default=_json_default).encode("utf-8")
+        return self.put_bytes(key, data, content_type="application/json")
+
+    def put_jsonl_gz(self, key: str, rows: list[dict[str, Any]]) -> str:
+        lines = "".join(json.dumps(r, ensure_ascii=False, default=_json_default) + "\n" for r in rows)
+        return self.put_bytes(
+            key, gzip.compress(lines.encode("utf-8"), mtime=0), content_type="application/gzip"
+        )
+
+    def delete(self, keys: list[str]) -> None:
+        for start in range(0, len(keys), 1000):
+            chunk = keys[start : start + 1000]
+            if chunk:
+                self.client.delete_objects(
+                    Bucket=self.bucket, Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True}
+                )
+
+    # -- reads -----------------------------------------------------------------------------
+    def get_bytes(self, key: str) -> bytes:
+        body: bytes = self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+        return body
+
+    def get_json(self, key: str) -> Any:
+        return json.loads(self.get_bytes(key))
+
+    def get_jsonl_gz(self, key: str) -> list[dict[str, Any]]:
+        text = gzip.decompress(self.get_bytes(key)).decode("utf-8")
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code", "")) in {"404", "NoSuchKey", "NotFound"}:
+                return False
+            raise
+        return True
+
+    def list_keys(self, prefix: str) -> Iterator[str]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            for obj in page.get("Contents", []):
+                yield obj["Key"]
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -1,0 +1,270 @@
+"""Run the pipeline on one machine with real local parts: ``make run`` and ``make airflow``.
+
+    python scripts/local_stack.py run [--day 2016-12-01]   one nightly run through Airflow, then show what landed
+    python scripts/local_stack.py airflow                    the same parts plus Airflow's UI and scheduler
+
+Starts moto's S3 server, the bundled sample site and (for ``airflow``) an SMTP sink on
+127.0.0.1, points Airflow at them with ``AIRFLOW_CONN_*`` variables, and stops them on exit.
+The bucket's contents are kept in ``.local/s3/`` between runs (restored into the fresh S3
+server on start, saved on exit), so running twice shows the partition replaced, not doubled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCAL = ROOT / ".local"
+VENV_BIN = Path(sys.executable).parent
+DEFAULT_DAY = "2016-12-01"
+S3_PORT = int(os.environ.get("LOCAL_S3_PORT", "5055"))
+SITE_PORT = int(os.environ.get("LOCAL_SITE_PORT", "8765"))
+SMTP_PORT = int(os.environ.get("LOCAL_SMTP_PORT", "8025"))
+API_PORT = int(os.environ.get("LOCAL_API_PORT", "8080"))
+BUCKET = os.environ.get("CONFLICT_INGEST_BUCKET", "conflict-news")
+
+sys.path.insert(0, str(ROOT / "include"))
+
+from conflict_ingest.devstack import MailServer, S3Server, StaticSite, running  # noqa: E402
+from conflict_ingest.storage import ObjectStore  # noqa: E402
+
+
+def airflow_env(s3_url: str, site_url: str, smtp_port: int) -> dict[str, str]:
+    home = LOCAL / "airflow"
+    home.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__PARALLELISM": "4",
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+            "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(
+                {
+                    "conn_type": "aws",
+                    "login": "testing",
+                    "password": "testing",
+                    "extra": {"endpoint_url": s3_url, "region_name": "us-east-1"},
+                }
+            ),
+            "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(
+                {
+                    "conn_type": "smtp",
+                    "host": "127.0.0.1",
+                    "port": smtp_port,
+                    "extra": {
+                        "disable_ssl": True,
+                        "disable_tls": True,
+                        "from_email": "airflow@example.test",
+                        "timeout": 10,
+                        "retry_limit": 0,
+                    },
+                }
+            ),
+            "SAMPLE_SITE_URL": site_url,
+            "CONFLICT_INGEST_BUCKET": BUCKET,
+            # for the CLI (`conflict-ingest show`) and boto3 outside Airflow
+            "AWS_ENDPOINT_URL": s3_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's dummy credentials
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
+        }
+    )
+    return env
+
+
+def _store(s3_url: str) -> ObjectStore:
+    import boto3
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106 - moto's dummy credentials
+    )
+    store = ObjectStore(client, BUCKET)
+    store.ensure_bucket()
+    return store
+
+
+def restore_bucket(store: ObjectStore, snapshot: Path) -> int:
+    n = 0
+    if snapshot.is_dir():
+        for path in sorted(p for p in snapshot.rglob("*") if p.is_file()):
+            store.put_bytes(path.relative_to(snapshot).as_posix(), path.read_bytes())
+            n += 1
+    return n
+
+
+def save_bucket(store: ObjectStore, snapshot: Path) -> int:
+    n = 0
+    keys = list(store.list_keys(""))
+    if snapshot.is_dir():
+        for path in snapshot.rglob("*"):
+            if path.is_file():
+                path.unlink()
+    for key in keys:
+        target = snapshot / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(store.get_bytes(key))
+        n += 1
+    return n
+
+
+def airflow(env: dict[str, str], *args: str, log: Path | None = None) -> subprocess.CompletedProcess[str]:
+    cmd = [str(VENV_BIN / "airflow"), *args]
+    if log is None:
+        return subprocess.run(cmd, env=env, text=True, check=False)
+    with log.open("a") as fh:
+        fh.write(f"\n$ airflow {' '.join(args)}\n")
+        fh.flush()
+        return subprocess.run(cmd, env=env, text=True, stdout=fh, stderr=subprocess.STDOUT, check=False)
+
+
+def ensure_db(env: dict[str, str], log: Path) -> None:
+    if not (Path(env["AIRFLOW_HOME"]) / "airflow.db").exists():
+        print("initialising Airflow's metadata database (SQLite, first run only) ...", flush=True)
+        if airflow(env, "db", "migrate", log=log).returncode != 0:
+            sys.exit(f"airflow db migrate failed; see {log}")
+
+
+def cmd_run(day: str) -> int:
+    LOCAL.mkdir(exist_ok=True)
+    log = LOCAL / "run.log"
+    log.write_text("")
+    s3, site = S3Server(port=S3_PORT), StaticSite(port=SITE_PORT)
+    with running(s3, site):
+        env = airflow_env(s3.url, site.url, SMTP_PORT)
+        store = _store(s3.url)
+        restored = restore_bucket(store, LOCAL / "s3" / BUCKET)
+        print(f"S3 (moto) at {s3.url}, bucket {BUCKET}: {restored} objects restored from .local/s3/")
+        print(f"sample news site at {site.url}")
+        ensure_db(env, log)
+        print(f"running conflict_news_nightly for {day} through Airflow (log: {log}) ...", flush=True)
+        started = time.monotonic()
+        airflow(env, "dags", "test", "conflict_news_nightly", "--conf", json.dumps({"day": day}), log=log)
+        print(f"DAG run finished in {time.monotonic() - started:.0f} s")
+        summary_key = next(
+            (
+                k
+                for k in sorted(store.list_keys(f"reports/validation/dt={day}/"))
+                if k.endswith("summary.json")
+            ),
+            None,
+        )
+        state = _run_state(env)
+        print(f"run state: {state}")
+        if summary_key:
+            summary = store.get_json(summary_key)
+            print(
+                f"validation: {summary.get('passed', '?')} passed, {summary.get('failed', '?')} held in quarantine; "
+                f"broken expectations: {summary.get('failed_expectations') or 'none'}"
+            )
+        subprocess.run([str(VENV_BIN / "conflict-ingest"), "show", "--day", day], env=env, check=False)
+        saved = save_bucket(store, LOCAL / "s3" / BUCKET)
+        print(f"\n{saved} objects saved to .local/s3/{BUCKET}/ for the next run; local servers stopped.")
+        if state not in {"success", "failed"}:
+            print(f"the DAG run did not finish normally; the last lines of {log}:")
+            print("\n".join(log.read_text().splitlines()[-40:]))
+            return 1
+    return 0
+
+
+def _run_state(env: dict[str, str]) -> str:
+    """The state of the newest run of the nightly DAG, from Airflow's metadata database."""
+    out = subprocess.run(
+        [str(VENV_BIN / "airflow"), "dags", "list-runs", "conflict_news_nightly", "--output", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("[{") or ln.strip() == "[]"]
+    try:
+        runs = json.loads(lines[-1]) if lines else []
+    except ValueError:
+        return "unknown"
+    runs.sort(key=lambda r: str(r.get("start_date") or r.get("run_after") or ""))
+    return str(runs[-1].get("state")) if runs else "unknown"
+
+
+def cmd_airflow() -> int:
+    LOCAL.mkdir(exist_ok=True)
+    log = LOCAL / "airflow-standalone.log"
+    s3, site, mail = S3Server(port=S3_PORT), StaticSite(port=SITE_PORT), MailServer(port=SMTP_PORT)
+    with running(s3, site, mail):
+        env = airflow_env(s3.url, site.url, mail.port)
+        env.update(
+            {
+                "AIRFLOW__API__HOST": "127.0.0.1",
+                "AIRFLOW__API__PORT": str(API_PORT),
+                "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{API_PORT}/execution/",
+            }
+        )
+        store = _store(s3.url)
+        restore_bucket(store, LOCAL / "s3" / BUCKET)
+        proc = subprocess.Popen(
+            [str(VENV_BIN / "airflow"), "standalone"],
+            env=env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            pw_file = Path(env["AIRFLOW_HOME"]) / "simple_auth_manager_passwords.json.generated"
+            for _ in range(120):
+                if pw_file.exists() and _healthy(API_PORT):
+                    break
+                time.sleep(1)
+            password = json.loads(pw_file.read_text()).get("admin") if pw_file.exists() else "(see the log)"
+            print(f"Airflow UI: http://127.0.0.1:{API_PORT}  login: admin / {password}")
+            print(f"S3 (moto): {s3.url}   sample site: {site.url}   SMTP sink: 127.0.0.1:{mail.port}")
+            print(f"log: {log}. Ctrl-C stops everything.", flush=True)
+            proc.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+            save_bucket(store, LOCAL / "s3" / BUCKET)
+    return 0
+
+
+def _healthy(port: int) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=2) as resp:  # noqa: S310
+            return bool(resp.status == 200)
+    except OSError:
+        return False
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("run")
+    p.add_argument("--day", default=DEFAULT_DAY)
+    sub.add_parser("airflow")
+    args = parser.parse_args()
+    return cmd_run(args.day) if args.command == "run" else cmd_airflow()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""Shared fixtures: real servers on 127.0.0.1 and an isolated Airflow home.
+
+Airflow reads its configuration when first imported, so the environment is set here, at
+collection time, before any test module imports Airflow.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="conflict-ingest-airflow-"))
+os.environ.update(
+    {
+        "AIRFLOW_HOME": str(_AIRFLOW_HOME),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+        "CONFLICT_INGEST_RETRY_DELAY_S": "1",
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+)
+for _proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+    os.environ.pop(_proxy, None)
+
+from conflict_ingest.devstack import MailServer, S3Server, StaticSite  # noqa: E402
+from conflict_ingest.storage import ObjectStore  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    server = S3Server().start()
+    os.environ["AWS_ENDPOINT_URL"] = server.url
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def sample_site() -> Iterator[StaticSite]:
+    site = StaticSite().start()
+    os.environ["SAMPLE_SITE_URL"] = site.url
+    yield site
+    site.stop()
+
+
+@pytest.fixture
+def mail_server() -> Iterator[MailServer]:
+    server = MailServer().start()
+    yield server
+    server.stop()
+
+
+def make_store(s3_url: str, bucket: str) -> ObjectStore:
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=s3_url, region_name="us-east-1")
+    store = ObjectStore(client, bucket)
+    store.ensure_bucket()
+    return store
+
+
+@pytest.fixture
+def bucket_name(request: pytest.FixtureRequest) -> str:
+    """A fresh bucket per test, so tests sharing the S3 server never see each other's objects."""
+    name = "t-" + "".join(c if c.isalnum() else "-" for c in request.node.name.lower())[:40].strip("-")
+    return name
+
+
+@pytest.fixture
+def store(s3_server: S3Server, bucket_name: str) -> ObjectStore:
+    return make_store(s3_server.url, bucket_name)
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """A migrated SQLite metadata database in the session's private AIRFLOW_HOME."""
+    subprocess.run(
+        [str(Path(sys.executable).parent / "airflow"), "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env=dict(os.environ),
+    )
+    return _AIRFLOW_HOME
+
+
+@pytest.fixture
+def airflow_env(
+    airflow_db: Path,
+    s3_server: S3Server,
+    sample_site: StaticSite,
+    bucket_name: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> dict[str, str]:
+    """Connections and settings for a DAG run against the local servers (environment only)."""
+    values = {
+        "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(
+            {
+                "conn_type": "aws",
+                "login": "testing",
+                "password": "testing",
+                "extra": {"endpoint_url": s3_server.url, "region_name": "us-east-1"},
+            }
+        ),
+        "CONFLICT_INGEST_BUCKET": bucket_name,
+        "SAMPLE_SITE_URL": sample_site.url,
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    return values

@@ -1,0 +1,92 @@
+"""Every DAG imports cleanly, is tagged, retries, and does no I/O while being parsed."""
+
+from __future__ import annotations
+
+import ast
+import socket
+from pathlib import Path
+
+import pytest
+
+DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
+#: Tasks that only pass a verdict on work already done: retrying them changes nothing.
+VERDICT_TASKS = {"gate"}
+#: Modules a DAG file may import at parse time (heavy or I/O-bound ones belong inside task bodies).
+HEAVY_MODULES = ("great_expectations", "pandas", "pyarrow", "bs4", "trafilatura", "boto3", "requests")
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(DAGS_DIR))
+
+
+def test_dags_import_without_errors(dagbag) -> None:
+    assert dagbag.import_errors == {}
+    assert "conflict_news_nightly" in dagbag.dags
+
+
+def test_dags_have_tags_docs_and_owner(dagbag) -> None:
+    for dag_id, dag in dagbag.dags.items():
+        assert dag.tags, f"{dag_id} has no tags"
+        assert dag.doc_md, f"{dag_id} has no doc_md"
+        assert all(t.owner != "airflow" for t in dag.tasks), f"{dag_id} keeps the default owner"
+
+
+def test_tasks_retry_at_least_twice(dagbag) -> None:
+    for dag_id, dag in dagbag.dags.items():
+        for t in dag.tasks:
+            if t.task_id in VERDICT_TASKS:
+                assert t.retries == 0, f"{dag_id}.{t.task_id}: a verdict task should not retry"
+            else:
+                assert t.retries >= 2, f"{dag_id}.{t.task_id} retries {t.retries}"
+
+
+def test_nightly_dag_flow_and_asset(dagbag) -> None:
+    dag = dagbag.dags["conflict_news_nightly"]
+    order = [
+        "list_sources",
+        "discover",
+        "collect_batches",
+        "fetch",
+        "clean",
+        "extract",
+        "validate",
+        "land",
+        "gate",
+    ]
+    for upstream, downstream in zip(order, order[1:], strict=False):
+        if upstream == "list_sources" and downstream == "discover":
+            assert "discover" in dag.get_task("list_sources").downstream_task_ids
+            continue
+        assert downstream in dag.get_task(upstream).downstream_task_ids, f"{upstream} -> {downstream}"
+    outlets = dag.get_task("land").outlets
+    assert [o.name for o in outlets] == ["curated_strike_counts"]
+    assert dag.timetable.__class__.__name__ == "CronDataIntervalTimetable"
+    assert dag.catchup is False
+
+
+@pytest.mark.parametrize("path", sorted(DAGS_DIR.glob("*.py")), ids=lambda p: p.name)
+def test_dag_files_import_no_heavy_modules_at_top_level(path: Path) -> None:
+    tree = ast.parse(path.read_text())
+    top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    names = [a.name for n in top if isinstance(n, ast.Import) for a in n.names]
+    names += [n.module or "" for n in top if isinstance(n, ast.ImportFrom)]
+    offenders = [n for n in names if n.split(".")[0] in HEAVY_MODULES or n.startswith("conflict_ingest")]
+    assert offenders == [], f"{path.name} imports {offenders} at parse time"
+
+
+def test_parsing_opens_no_network_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    attempts: list[object] = []
+
+    def refuse(self, address, *args, **kwargs):  # a parse-time connection is the bug we look for
+        attempts.append(address)
+        raise OSError("network I/O at DAG parse time")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    bag = DagBag(dag_folder=str(DAGS_DIR))
+    assert bag.import_errors == {}
+    assert attempts == []

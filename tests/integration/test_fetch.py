@@ -1,0 +1,432 @@
+"""The fetcher against real, misbehaving HTTP servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from conflict_ingest.fetch import DEFAULT_USER_AGENT, Fetcher
+from conflict_ingest.http_safety import UnsafeURLError, address_policy
+
+pytestmark = pytest.mark.integration
+
+HTML = b"<!DOCTYPE html><html><head><title>t</title></head><body><p>Coalition jets struck.</p></body></html>"
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = HTML
+    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"})
+    delay_s: float = 0.0
+    send_length: bool = True
+
+
+@dataclass
+class Hit:
+    at: float
+    path: str
+    headers: dict[str, str]
+
+
+Route = list[Reply] | Callable[[dict[str, str]], Reply]
+
+
+class Site:
+    """Scripted responses per path; a list is played in order, its last reply repeating."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.hits: list[Hit] = []
+        self.lock = threading.Lock()
+        self.base = ""
+
+    def route(self, path: str, *replies: Reply) -> None:
+        self.routes[path] = list(replies)
+
+    def count(self, path: str) -> int:
+        return sum(1 for h in self.hits if h.path == path)
+
+    def times(self, path: str) -> list[float]:
+        return [h.at for h in self.hits if h.path == path]
+
+    def next_reply(self, path: str, headers: dict[str, str]) -> Reply:
+        with self.lock:
+            self.hits.append(Hit(time.monotonic(), path, headers))
+            route = self.routes.get(path)
+            if route is None:
+                return Reply(404, b"<html><body>not found</body></html>")
+            if callable(route):
+                return route(headers)
+            return route.pop(0) if len(route) > 1 else route[0]
+
+
+def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            reply = site.next_reply(self.path, {k.lower(): v for k, v in self.headers.items()})
+            if reply.delay_s:
+                time.sleep(reply.delay_s)
+            self.send_response(reply.status)
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            if reply.send_length:
+                self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(reply.body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            return
+
+    return Handler
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    s = Site()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(s))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    s.base = f"http://127.0.0.1:{server.server_address[1]}"
+    yield s
+    server.shutdown()
+    server.server_close()
+
+
+def make_fetcher(**kwargs: object) -> Fetcher:
+    options: dict[str, object] = {
+        "allow_private": True,
+        "rate_limit_per_s": None,
+        "backoff_s": 0.05,
+        "timeout_s": 2.0,
+        "retries": 2,
+    }
+    options.update(kwargs)
+    return Fetcher(**options)  # type: ignore[arg-type]
+
+
+def test_html_page_is_fetched_with_project_user_agent(site: Site) -> None:
+    site.route("/a.html", Reply())
+    result = make_fetcher().fetch(site.base + "/a.html")
+    assert result.ok(), result.error
+    assert result.status == 200
+    assert result.body == HTML
+    assert result.bytes == len(HTML)
+    assert result.content_type == "text/html; charset=utf-8"
+    assert result.final_url == site.base + "/a.html"
+    assert result.fetched_at.tzinfo is not None
+    page_hit = next(h for h in site.hits if h.path == "/a.html")
+    assert page_hit.headers["user-agent"] == DEFAULT_USER_AGENT
+    assert "+https://" in DEFAULT_USER_AGENT and DEFAULT_USER_AGENT.startswith("conflict-ingest/")
+    meta = result.to_json()
+    assert "body" not in meta
+    assert {"url", "final_url", "status", "bytes", "content_type", "error", "fetched_at"} <= set(meta)
+    assert meta["bytes"] == len(HTML) and meta["error"] is None
+
+
+def test_429_is_retried_after_the_retry_after_delay(site: Site) -> None:
+    site.route("/busy", Reply(429, b"slow down", {"Retry-After": "1", "Content-Type": "text/plain"}), Reply())
+    result = make_fetcher().fetch(site.base + "/busy")
+    assert result.ok(), result.error
+    assert result.attempts == 2
+    first, second = site.times("/busy")
+    assert second - first >= 0.95  # waited for Retry-After, not just the 0.05 s backoff
+
+
+def test_retry_after_beyond_cap_gives_up_without_waiting(site: Site) -> None:
+    site.route("/busy", Reply(429, b"", {"Retry-After": "3600"}), Reply())
+    started = time.monotonic()
+    result = make_fetcher(max_retry_after_s=5).fetch(site.base + "/busy")
+    assert not result.ok()
+    assert result.status == 429
+    assert "Retry-After 3600" in (result.error or "") and "cap" in (result.error or "")
+    assert site.count("/busy") == 1
+    assert time.monotonic() - started < 2
+
+
+def test_503_then_200_is_retried_with_backoff(site: Site) -> None:
+    site.route("/flaky", Reply(503, b"down", {"Content-Type": "text/html"}), Reply())
+    result = make_fetcher(backoff_s=0.2).fetch(site.base + "/flaky")
+    assert result.ok(), result.error
+    assert result.body == HTML
+    assert result.attempts == 2
+    first, second = site.times("/flaky")
+    assert second - first >= 0.18
+
+
+def test_persistent_5xx_gives_up_after_retries(site: Site) -> None:
+    site.route("/down", Reply(502, b"bad gateway", {"Content-Type": "text/html"}))
+    result = make_fetcher(retries=2).fetch(site.base + "/down")
+    assert not result.ok()
+    assert result.status == 502
+    assert site.count("/down") == 3
+    assert "HTTP 502 after 3 attempts" in (result.error or "")
+
+
+def test_501_is_not_retried(site: Site) -> None:
+    site.route("/x", Reply(501, b"no", {"Content-Type": "text/html"}))
+    result = make_fetcher(retries=3).fetch(site.base + "/x")
+    assert result.error == "HTTP 501"
+    assert site.count("/x") == 1
+
+
+def test_404_is_not_retried(site: Site) -> None:
+    result = make_fetcher(retries=3).fetch(site.base + "/missing.html")
+    assert not result.ok()
+    assert result.status == 404
+    assert result.error == "HTTP 404"
+    assert site.count("/missing.html") == 1
+
+
+def test_redirect_is_followed_and_final_url_reported(site: Site) -> None:
+    site.route("/old", Reply(301, b"", {"Location": "/new"}))
+    site.route("/new", Reply())
+    result = make_fetcher().fetch(site.base + "/old")
+    assert result.ok(), result.error
+    assert result.final_url == site.base + "/new"
+    assert result.redirects == [site.base + "/new"]
+    assert result.body == HTML
+
+
+def test_redirect_loop_is_detected(site: Site) -> None:
+    site.route("/a", Reply(302, b"", {"Location": "/b"}))
+    site.route("/b", Reply(302, b"", {"Location": "/a"}))
+    result = make_fetcher(max_redirects=10).fetch(site.base + "/a")
+    assert not result.ok()
+    assert "redirect loop" in (result.error or "")
+    assert site.count("/a") == 1 and site.count("/b") == 1
+
+
+def test_redirect_chain_longer_than_limit_is_refused(site: Site) -> None:
+    for i in range(8):
+        site.route(f"/r{i}", Reply(302, b"", {"Location": f"/r{i + 1}"}))
+    site.route("/r8", Reply())
+    result = make_fetcher(max_redirects=3).fetch(site.base + "/r0")
+    assert not result.ok()
+    assert "too many redirects" in (result.error or "")
+    assert site.count("/r4") == 0
+
+
+def test_redirect_to_metadata_address_is_refused(site: Site) -> None:
+    site.route("/go", Reply(302, b"", {"Location": "http://169.254.169.254/latest/meta-data/"}))
+    started = time.monotonic()
+    result = make_fetcher(timeout_s=5).fetch(site.base + "/go")
+    assert not result.ok()
+    assert (result.error or "").startswith("refused: 169.254.169.254 is")
+    assert result.final_url == "http://169.254.169.254/latest/meta-data/"
+    assert time.monotonic() - started < 2  # refused before any connection attempt
+
+
+def test_redirect_to_other_scheme_is_refused(site: Site) -> None:
+    site.route("/go", Reply(302, b"", {"Location": "file:///etc/passwd"}))
+    result = make_fetcher().fetch(site.base + "/go")
+    assert not result.ok()
+    assert "scheme 'file'" in (result.error or "")
+
+
+def test_non_html_content_type_is_refused(site: Site) -> None:
+    site.route("/report.pdf", Reply(200, b"%PDF-1.4 ...", {"Content-Type": "application/pdf"}))
+    result = make_fetcher().fetch(site.base + "/report.pdf")
+    assert not result.ok()
+    assert result.error == "refused: content type application/pdf"
+    assert result.body == b""
+
+
+def test_xml_feed_content_types_are_accepted(site: Site) -> None:
+    site.route("/feed", Reply(200, b"<rss/>", {"Content-Type": "application/rss+xml"}))
+    site.route("/sitemap.xml", Reply(200, b"<urlset/>", {"Content-Type": "text/xml"}))
+    fetcher = make_fetcher()
+    assert fetcher.fetch(site.base + "/feed").ok()
+    assert fetcher.fetch(site.base + "/sitemap.xml").ok()
+
+
+def test_oversize_body_is_cut_with_clear_error(site: Site) -> None:
+    big = b"<html><body>" + b"x" * 50_000 + b"</body></html>"
+    site.route("/big", Reply(200, big, send_length=False))
+    result = make_fetcher(max_bytes=10_000).fetch(site.base + "/big")
+    assert not result.ok()
+    assert "exceeds max_bytes 10000" in (result.error or "")
+    assert result.bytes == 10_000
+    assert result.body == big[:10_000]
+
+
+def test_oversize_declared_length_is_refused_before_reading(site: Site) -> None:
+    site.route("/big", Reply(200, b"y" * 20_000))
+    result = make_fetcher(max_bytes=10_000).fetch(site.base + "/big")
+    assert result.error == "refused: Content-Length 20000 exceeds max_bytes 10000"
+    assert result.body == b""
+
+
+def test_decompressed_size_is_capped(site: Site) -> None:
+    bomb = gzip.compress(b"<html>" + b"\0" * 2_000_000)
+    assert len(bomb) < 10_000
+    headers = {"Content-Type": "text/html", "Content-Encoding": "gzip"}
+    site.route("/bomb", Reply(200, bomb, headers))
+    result = make_fetcher(max_bytes=100_000).fetch(site.base + "/bomb")
+    assert not result.ok()
+    assert "exceeds max_bytes 100000" in (result.error or "")
+    assert result.bytes == 100_000
+
+
+def test_gzip_page_is_decompressed(site: Site) -> None:
+    site.route(
+        "/z", Reply(200, gzip.compress(HTML), {"Content-Type": "text/html", "Content-Encoding": "gzip"})
+    )
+    result = make_fetcher().fetch(site.base + "/z")
+    assert result.ok(), result.error
+    assert result.body == HTML
+
+
+def test_robots_disallow_refuses_without_requesting_the_page(site: Site) -> None:
+    site.route(
+        "/robots.txt", Reply(200, b"User-agent: *\nDisallow: /private/\n", {"Content-Type": "text/plain"})
+    )
+    site.route("/private/x.html", Reply())
+    site.route("/public.html", Reply())
+    fetcher = make_fetcher()
+    refused = fetcher.fetch(site.base + "/private/x.html")
+    allowed = fetcher.fetch(site.base + "/public.html")
+    assert not refused.ok()
+    assert "disallowed by robots.txt" in (refused.error or "")
+    assert site.count("/private/x.html") == 0
+    assert allowed.ok(), allowed.error
+    assert site.count("/robots.txt") == 1  # cached per host
+
+
+def test_robots_rules_for_our_agent_apply(site: Site) -> None:
+    robots = b"User-agent: conflict-ingest\nDisallow: /\n\nUser-agent: *\nAllow: /\n"
+    site.route("/robots.txt", Reply(200, robots, {"Content-Type": "text/plain"}))
+    site.route("/a.html", Reply())
+    result = make_fetcher().fetch(site.base + "/a.html")
+    assert "disallowed by robots.txt" in (result.error or "")
+    assert make_fetcher(respect_robots=False).fetch(site.base + "/a.html").ok()
+
+
+def test_missing_robots_txt_allows_everything(site: Site) -> None:
+    site.route("/a.html", Reply())
+    result = make_fetcher().fetch(site.base + "/a.html")
+    assert result.ok(), result.error
+    assert site.count("/robots.txt") == 1
+
+
+def test_robots_txt_forbidden_refuses_the_host(site: Site) -> None:
+    site.route("/robots.txt", Reply(403, b"no", {"Content-Type": "text/plain"}))
+    site.route("/a.html", Reply())
+    result = make_fetcher().fetch(site.base + "/a.html")
+    assert "robots.txt forbids" in (result.error or "")
+    assert site.count("/a.html") == 0
+
+
+def test_robots_crawl_delay_spaces_requests(site: Site) -> None:
+    robots = b"User-agent: *\nCrawl-delay: 1\n"
+    site.route("/robots.txt", Reply(200, robots, {"Content-Type": "text/plain"}))
+    site.route("/a.html", Reply())
+    fetcher = make_fetcher()
+    fetcher.fetch(site.base + "/a.html")
+    fetcher.fetch(site.base + "/a.html")
+    first, second = site.times("/a.html")
+    assert second - first >= 0.95
+
+
+def test_loopback_is_refused_unless_allowed(site: Site) -> None:
+    site.route("/a.html", Reply())
+    fetcher = make_fetcher(allow_private=False)
+    refused = fetcher.fetch(site.base + "/a.html")
+    assert refused.error == "refused: 127.0.0.1 is a loopback address"
+    assert refused.status is None
+    assert site.hits == []
+    assert fetcher.fetch(site.base + "/a.html", allow_private=True).ok()
+
+
+def test_localhost_name_is_resolved_and_refused(site: Site) -> None:
+    port = site.base.rsplit(":", 1)[1]
+    result = make_fetcher(allow_private=False).fetch(f"http://localhost:{port}/a.html")
+    assert (result.error or "").startswith("refused: ")
+    assert "loopback" in (result.error or "")
+    assert site.hits == []
+
+
+def test_conditional_get_returns_304_with_empty_body(site: Site) -> None:
+    def conditional(headers: dict[str, str]) -> Reply:
+        if headers.get("if-none-match") == '"v1"':
+            return Reply(304, b"", {"ETag": '"v1"'}, send_length=False)
+        return Reply(200, HTML, {"Content-Type": "text/html", "ETag": '"v1"'})
+
+    site.routes["/page"] = conditional
+    fetcher = make_fetcher()
+    first = fetcher.fetch(site.base + "/page")
+    assert first.status == 200 and first.headers["etag"] == '"v1"'
+    again = fetcher.fetch(
+        site.base + "/page", etag=first.headers["etag"], last_modified="Thu, 01 Dec 2016 00:00:00 GMT"
+    )
+    assert again.status == 304
+    assert again.ok() and again.not_modified
+    assert again.body == b""
+    last = site.hits[-1].headers
+    assert last["if-none-match"] == '"v1"'
+    assert last["if-modified-since"] == "Thu, 01 Dec 2016 00:00:00 GMT"
+
+
+def test_rate_limit_spaces_requests_to_one_host(site: Site) -> None:
+    site.route("/a.html", Reply())
+    fetcher = make_fetcher(rate_limit_per_s=5.0, respect_robots=False)
+    for _ in range(3):
+        assert fetcher.fetch(site.base + "/a.html").ok()
+    t = site.times("/a.html")
+    assert t[1] - t[0] >= 0.18 and t[2] - t[1] >= 0.18
+
+
+def test_per_call_rate_limit_overrides_default(site: Site) -> None:
+    site.route("/a.html", Reply())
+    fetcher = make_fetcher(rate_limit_per_s=0.2, respect_robots=False)  # 5 s apart by default
+    started = time.monotonic()
+    for _ in range(3):
+        assert fetcher.fetch(site.base + "/a.html", rate_limit_per_s=50.0).ok()
+    assert time.monotonic() - started < 1.0
+
+
+def test_connection_refused_is_retried_then_reported() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = make_fetcher(retries=2, respect_robots=False).fetch(f"http://127.0.0.1:{port}/a.html")
+    assert not result.ok()
+    assert result.status is None
+    assert result.attempts == 3
+    assert "connection error" in (result.error or "")
+
+
+def test_slow_server_times_out(site: Site) -> None:
+    site.route("/slow", Reply(delay_s=1.5))
+    started = time.monotonic()
+    result = make_fetcher(timeout_s=0.3, retries=0, respect_robots=False).fetch(site.base + "/slow")
+    assert not result.ok()
+    assert "timed out" in (result.error or "")
+    assert time.monotonic() - started < 1.4
+
+
+def test_unsupported_scheme_is_refused() -> None:
+    result = make_fetcher().fetch("ftp://127.0.0.1/file.html")
+    assert result.error == "refused: scheme 'ftp' is not http or https"
+
+
+def test_connection_to_forbidden_peer_is_dropped_even_after_url_check(site: Site) -> None:
+    # DNS rebinding: the name checked before the request may resolve elsewhere at connect time.
+    # The session's adapter re-checks the address the socket actually connected to.
+    site.route("/a.html", Reply())
+    session = Fetcher._new_session()
+    with address_policy(allow_private=False), pytest.raises(UnsafeURLError, match="connected peer 127.0.0.1"):
+        session.get(site.base + "/a.html", timeout=2)
+    with address_policy(allow_private=True):
+        assert session.get(site.base + "/a.html", timeout=2).status_code == 200
+    assert site.count("/a.html") == 1

@@ -1,0 +1,232 @@
+"""Text -> strike-count records, one phenomenon per test (sentences written for the tests)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from conflict_ingest.extract import extract_records, split_sentences
+from conflict_ingest.records import Extraction
+
+D = dt.date
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str
+    text: str
+    timestamp: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    title: str
+    published_at: str | None
+    text: str
+    canonical_url: str | None
+    blocks: tuple[Block, ...]
+
+
+def extract(published: str | None, *blocks: str | Block) -> list[Extraction]:
+    bl = tuple(b if isinstance(b, Block) else Block("p", b) for b in blocks)
+    return extract_records(Page("title", published, "", None, bl))
+
+
+def brief(recs: list[Extraction]) -> list[tuple[str, int]]:
+    return [(r.metric, r.count) for r in recs]
+
+
+def test_noun_after_a_number_sets_the_metric() -> None:
+    recs = extract(
+        "2020-03-18",
+        "Jets carried out 14 airstrikes, flew 30 sorties in 45 engagements and dropped 120 bombs on Tuesday.",
+    )
+    assert brief(recs) == [("strikes", 14), ("sorties", 30), ("engagements", 45), ("weapons_released", 120)]
+    assert all(r.period_start == D(2020, 3, 17) for r in recs)
+
+
+def test_number_words_and_a_dozen_are_counts_but_vague_words_are_not() -> None:
+    recs = extract(
+        "2020-03-18",
+        "Warplanes conducted nineteen air raids and fired a dozen missiles; dozens of strikes followed.",
+    )
+    assert brief(recs) == [("strikes", 19), ("weapons_released", 12)]
+
+
+def test_separators_and_scaled_numbers() -> None:
+    recs = extract(
+        "2020-03-18", "The air force has dropped 3\u00a0410 bombs and flown 1.2 million sorties since 2015."
+    )
+    assert brief(recs) == [("weapons_released", 3410), ("sorties", 1_200_000)]
+
+
+def test_elliptical_second_count_inherits_metric_and_its_own_month() -> None:
+    recs = extract(None, "The alliance released 4,100 munitions in March and 3,900 in April 2019.")
+    assert [(r.count, r.period_start, r.period_end) for r in recs] == [
+        (4100, D(2019, 3, 1), D(2019, 3, 31)),
+        (3900, D(2019, 4, 1), D(2019, 4, 30)),
+    ]
+
+
+def test_sub_counts_by_place_inherit_the_event_period_and_take_their_place() -> None:
+    recs = extract(
+        "2020-03-18",
+        "Allied aircraft conducted seven strikes on Monday and Tuesday.",
+        "Three of the strikes hit near Hama; four more, near Idlib, destroyed a depot.",
+    )
+    assert brief(recs) == [("strikes", 7), ("strikes", 3), ("strikes", 4)]
+    assert {(r.period_start, r.period_end) for r in recs} == {(D(2020, 3, 16), D(2020, 3, 17))}
+    assert [r.location for r in recs[1:]] == ["Hama", "Idlib"]
+
+
+def test_count_split_across_clauses() -> None:
+    recs = extract("2020-03-18", "The task force reported nine strikes made up of 31 engagements on Tuesday.")
+    assert brief(recs) == [("strikes", 9), ("engagements", 31)]
+
+
+def test_stated_sum_covers_the_union_of_its_parts() -> None:
+    recs = extract(
+        "2020-12-20",
+        "Bombers dropped 1,000 bombs in October and 500 in November.",
+        "Those 1,500 bombs made it the busiest autumn of the war.",
+    )
+    assert (recs[-1].count, recs[-1].period_start, recs[-1].period_end) == (
+        1500,
+        D(2020, 10, 1),
+        D(2020, 11, 30),
+    )
+
+
+def test_distractor_numbers_give_no_record() -> None:
+    recs = extract(
+        "2020-03-18",
+        "5 things to know: 68 nations back the $2 billion plan under Resolution 2170 on Route 7.",
+        "A 19-year-old pilot flew an F-16 while two B-52 bombers and 12 aircraft struck 72 targets on March 3.",
+        "In 1991, 40 percent of the 300 jets were grounded.",
+    )
+    assert recs == []
+
+
+def test_targets_aircraft_and_outcome_subsets_are_not_counts_but_the_launch_total_is() -> None:
+    recs = extract(
+        "2020-03-18",
+        "Militants launched 90 rockets on Tuesday; 60 were intercepted and 10 fell short.",
+        "Air defences shot down 20 drones and 5 missiles.",
+    )
+    assert brief(recs) == [("weapons_released", 90)]
+
+
+def test_weapons_owned_or_sold_are_not_released() -> None:
+    assert (
+        extract("2020-03-18", "The navy has 4,000 missiles in its inventory and sold 300 bombs in 2019.")
+        == []
+    )
+
+
+def test_tolls_take_victim_class_and_nested_subcount_is_not_hedged() -> None:
+    recs = extract(
+        "2020-03-18",
+        "At least 33 people were killed on Monday, 12 of them children, and 50 soldiers wounded.",
+    )
+    assert [(r.metric, r.count, r.qualifier, r.victim) for r in recs] == [
+        ("killed", 33, "at_least", "unspecified"),
+        ("killed", 12, "exact", "civilians"),
+        ("wounded", 50, "exact", "combatants"),
+    ]
+
+
+def test_no_zero_count_and_others_inherit_victim_class() -> None:
+    recs = extract(
+        "2020-03-18", "No civilians were hurt. The raid killed six fighters and injured four others."
+    )
+    assert [(r.metric, r.count, r.victim) for r in recs] == [
+        ("killed", 6, "combatants"),
+        ("wounded", 4, "combatants"),
+    ]
+
+
+def test_qualifiers_from_hedges() -> None:
+    recs = extract(
+        "2020-03-18", "Jets flew more than 80 sorties, about 40 strikes and up to 9 raids on Tuesday."
+    )
+    assert [r.qualifier for r in recs] == ["at_least", "approximate", "at_most"]
+
+
+def test_cumulative_total_since_a_date_ends_on_the_cutoff() -> None:
+    recs = extract(
+        "2020-10-10",
+        "Since the war began on March 26, 2015, monitors have logged 20,000 air raids through Sept. 30.",
+    )
+    assert (recs[0].period_start, recs[0].period_end) == (D(2015, 3, 26), D(2020, 9, 30))
+
+
+def test_undated_article_takes_its_year_from_the_text() -> None:
+    recs = extract(None, "The force released 900 weapons in June, its busiest month of 2017.")
+    assert (recs[0].period_start, recs[0].period_end) == (D(2017, 6, 1), D(2017, 6, 30))
+
+
+def test_live_blog_entries_resolve_days_against_their_own_timestamp() -> None:
+    recs = extract(
+        "2020-03-16T08:00:00+00:00",
+        Block("p", "Since Monday, 200 rockets have been fired at the city.", "2020-03-16T08:00:00+00:00"),
+        Block("p", "The tally has passed 450 rockets fired since Monday.", "2020-03-18T22:00:00+00:00"),
+    )
+    assert [(r.count, r.period_start, r.period_end) for r in recs] == [
+        (200, D(2020, 3, 16), D(2020, 3, 16)),
+        (450, D(2020, 3, 16), D(2020, 3, 18)),
+    ]
+
+
+def test_table_rows_take_metric_from_header_and_month_from_first_cell() -> None:
+    recs = extract(
+        "2017-02-01",
+        Block("caption", "Munitions released in Syria, 2016"),
+        Block("table_row", "Month | Munitions"),
+        Block("table_row", "May | 2,101"),
+    )
+    assert [(r.metric, r.count, r.period_start, r.evidence) for r in recs] == [
+        ("weapons_released", 2101, D(2016, 5, 1), "May | 2,101")
+    ]
+
+
+def test_correction_supersedes_the_earlier_figure_and_is_not_a_second_record() -> None:
+    recs = extract(
+        "2020-03-18",
+        "Jets carried out 31 strikes on Tuesday.",
+        "Correction: An earlier version of this story said 13 strikes. The correct figure is 31 strikes.",
+    )
+    assert brief(recs) == [("strikes", 31)]
+
+
+def test_superseded_figure_in_the_body_is_dropped() -> None:
+    recs = extract(
+        "2020-03-18",
+        "Jets carried out 13 strikes on Tuesday.",
+        "Correction: the story previously said 13 strikes; the jets carried out 31 strikes on Tuesday.",
+    )
+    assert brief(recs) == [("strikes", 31)]
+
+
+def test_restated_count_is_recorded_once() -> None:
+    recs = extract(
+        "2020-03-18", "Jets flew 44 sorties on Tuesday.", "Those 44 sorties on Tuesday were a record."
+    )
+    assert brief(recs) == [("sorties", 44)]
+
+
+def test_evidence_is_the_sentence_and_abbreviations_do_not_split_it() -> None:
+    text = "U.S. Central Command said jets flew 12 sorties on Sept. 3 near Mosul. Officials were pleased."
+    assert split_sentences(text) == [
+        "U.S. Central Command said jets flew 12 sorties on Sept. 3 near Mosul.",
+        "Officials were pleased.",
+    ]
+    recs = extract("2020-09-10", text)
+    assert recs[0].evidence == "U.S. Central Command said jets flew 12 sorties on Sept. 3 near Mosul."
+    assert (recs[0].location, recs[0].period_start) == ("Mosul", D(2020, 9, 3))
+
+
+def test_actor_and_target_are_normalised_short_names() -> None:
+    recs = extract(
+        "2020-03-18", "The U.S.-led coalition conducted 11 strikes against the Islamic State on Tuesday."
+    )
+    assert (recs[0].actor, recs[0].target) == ("US-led coalition", "ISIS")
