@@ -78,6 +78,7 @@ def airflow_env(s3_url: str, site_url: str, smtp_port: int) -> dict[str, str]:
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's dummy credentials
             "AWS_DEFAULT_REGION": "us-east-1",
+            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
             "NO_PROXY": "127.0.0.1,localhost",
             "no_proxy": "127.0.0.1,localhost",
         }
@@ -170,9 +171,15 @@ def cmd_run(day: str) -> int:
         if summary_key:
             summary = store.get_json(summary_key)
             print(
-                f"validation: {summary.get('passed', '?')} passed, {summary.get('failed', '?')} held in quarantine; "
-                f"broken expectations: {summary.get('failed_expectations') or 'none'}"
+                f"validation: {summary.get('passed', '?')} record(s) passed, "
+                f"{summary.get('failed', '?')} held in quarantine; "
+                f"broken critical expectations: {summary.get('failed_expectations') or 'none'}; "
+                f"warnings: {summary.get('flags') or 'none'}"
             )
+            if state == "failed" and summary.get("failed"):
+                print(
+                    "the gate task failed the run because records were held back: that is the validation working"
+                )
         subprocess.run([str(VENV_BIN / "conflict-ingest"), "show", "--day", day], env=env, check=False)
         saved = save_bucket(store, LOCAL / "s3" / BUCKET)
         print(f"\n{saved} objects saved to .local/s3/{BUCKET}/ for the next run; local servers stopped.")
@@ -256,7 +263,12 @@ def _healthy(port: int) -> bool:
         return False
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # so `finally` stops Airflow and the local servers
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run")

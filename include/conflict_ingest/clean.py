@@ -18,7 +18,7 @@ import json
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
@@ -194,6 +194,10 @@ DATE_CLASS_WORDS = (
 DATE_CLASS_RE = re.compile(
     r"(?:^|[\s_-])(?:" + "|".join(re.escape(w) for w in DATE_CLASS_WORDS) + r")(?=$|[\s_-])", re.I
 )
+#: A dateline element longer than this is prose, not a dateline.
+DATELINE_MAX_CHARS = 200
+#: Datelines after the body's start count only inside the body's container widened this many levels.
+ARTICLE_CONTAINER_LEVELS = 2
 #: class/id words of the site chrome's clocks and stamps, whose dates are never the article's.
 CLOCK_CLASS_RE = re.compile(
     r"(?:^|[\s_-])(?:site-stamp|clock|header-date|today|current-date|edition|weather|ticker|top-strip|"
@@ -270,8 +274,6 @@ CORRECTION_BLOCKERS_RE = re.compile(
 )
 #: A data table has no cell longer than this many words (longer cells mean a layout table).
 TABLE_MAX_CELL_WORDS = 60
-#: Without trafilatura's verdict, paragraphs shorter than this many words are dropped.
-FALLBACK_MIN_WORDS = 8
 
 #: Own main-text detection (readability-style): a prose paragraph has at least this many words and
 #: at most this share of them in links.
@@ -542,10 +544,6 @@ class _Walk:
     totals: dict[Any, tuple[int, int, int]]
 
 
-def _candidates(root: Any) -> list[_Candidate]:
-    return _walk(root).cands
-
-
 def _walk(root: Any) -> _Walk:
     """Walk the tree in document order and render every unit of text once; sum the words under
     every element on the way out (post-order), so container statistics cost nothing extra."""
@@ -745,7 +743,8 @@ def _own_region(walk: _Walk) -> list[Any]:
     if not scores:
         return []
     final = {
-        el: (sc + _class_weight(el)) * (1.0 - totals.get(el, (1, 0, 0))[1] / max(totals.get(el, (1, 0, 0))[0], 1))
+        el: (sc + _class_weight(el))
+        * (1.0 - totals.get(el, (1, 0, 0))[1] / max(totals.get(el, (1, 0, 0))[0], 1))
         for el, sc in scores.items()
     }
     top = max(final, key=lambda el: final[el])
@@ -1145,22 +1144,31 @@ def _preceding_text(el: Any, limit: int = 60) -> str:
     return "".join(parts)[-limit:]
 
 
-def _date_time_elements(root: Any, first_block: Any) -> str | None:
-    """The first <time> (or dateline element) in the article header, not the chrome's clock."""
+def _date_time_elements(root: Any, kept: list[_Candidate]) -> str | None:
+    """The article's printed date: a <time> or dateline element between the headline and the
+    body, else one after the body's start inside the article's container. Dates above the headline
+    are the site's (clocks, tickers) and are not used; nor is a date labelled as an update."""
     body = root.find("body")
     if body is None:
         return None
-    best: str | None = None
+    first_block = kept[0].owner if kept else None
+    headline = body.find(".//h1")
+    container = _article_container(kept)
+    zones: dict[str, list[tuple[str, bool]]] = {"mid": [], "post": []}
+    zone = "pre" if headline is not None else "mid"
     for el in body.iter():
+        if el is headline:
+            zone = "mid"
         if el is first_block:
-            break
+            zone = "post"
         tag = _tag(el)
-        if not tag or tag in SKIP_TAGS:
+        if zone == "pre" or not tag or tag in SKIP_TAGS:
             continue
         cls = f"{el.get('class') or ''} {el.get('id') or ''}"
         is_time = tag == "time" or el.get("itemprop") == "datePublished" or el.get("pubdate") is not None
-        is_dateline = bool(DATE_CLASS_RE.search(cls))
-        if not (is_time or is_dateline):
+        if not (is_time or DATE_CLASS_RE.search(cls)):
+            continue
+        if zone == "post" and (container is None or not any(a is container for a in _ancestors(el))):
             continue
         if _in_chrome(el):
             continue
@@ -1169,19 +1177,38 @@ def _date_time_elements(root: Any, first_block: Any) -> str | None:
             label = _preceding_text(el)
         else:
             text = render(_all_text(el))
-            if len(text) > 200:
+            if len(text) > DATELINE_MAX_CHARS:
                 continue
             value = _first_dated(text)
             label = ""
         if not value:
             continue
-        if UPDATED_RE.search(label) or "updated" in cls.lower() or "modified" in cls.lower():
+        low = cls.lower()
+        if UPDATED_RE.search(label) or "updated" in low or "modified" in low:
             continue
-        if best is None:
-            best = value
-        if PUBLISHED_WORDS_RE.search(label) or "publish" in cls.lower():
-            return value
-    return best
+        zones[zone].append((value, bool(PUBLISHED_WORDS_RE.search(label)) or "publish" in low))
+    for name in ("mid", "post"):
+        found = zones[name]
+        if found:
+            return next((v for v, labelled in found if labelled), found[0][0])
+    return None
+
+
+def _article_container(kept: list[_Candidate]) -> Any:
+    """The element holding all kept blocks, widened by ARTICLE_CONTAINER_LEVELS (bylines and
+    datelines sit beside the body, not in it)."""
+    if not kept:
+        return None
+    chains = [list(_ancestors(c.owner)) for c in (kept[0], kept[-1])]
+    common = next((a for a in chains[0] if any(a is b for b in chains[1])), None)
+    for _ in range(ARTICLE_CONTAINER_LEVELS):
+        if common is None or _tag(common) in ("body", "html"):
+            break
+        parent = common.getparent()
+        if parent is None or _tag(parent) in ("body", "html"):
+            break
+        common = parent
+    return common
 
 
 def _first_dated(text: str) -> str | None:
@@ -1195,19 +1222,37 @@ def _first_dated(text: str) -> str | None:
     return None
 
 
-def _published(root: Any, meta: dict[str, str], url: str | None, first_block: Any, html: str) -> str | None:
+def _published(
+    root: Any, meta: dict[str, str], url: str | None, kept: list[_Candidate], html: str
+) -> str | None:
     return (
         _date_jsonld(root)
         or _date_meta(root, meta)
-        or _date_time_elements(root, first_block)
+        or _date_time_elements(root, kept)
         or dates.date_from_url(url)
         or _date_htmldate(html, url)
     )
 
 
+def _drop_above_headline(body: Any) -> None:
+    """Remove everything that precedes the first <h1> (mastheads, clocks, tickers)."""
+    headline = body.find(".//h1")
+    if headline is None:
+        return
+    chain = list(_ancestors(headline))
+    for child, parent in zip(chain, chain[1:], strict=False):
+        for sib in list(parent):
+            if sib is child:
+                break
+            parent.remove(sib)  # its tail text goes with it; it is chrome as well
+        if parent is body:
+            break
+
+
 def _date_htmldate(html: str, url: str | None) -> str | None:
-    """Last resort: htmldate's extensive search, on the page without its chrome (clocks, nav,
-    sidebars, comments, footers), so a site clock cannot become the article's date. A bare
+    """Last resort: htmldate's extensive search, on the page without its chrome (anything above the
+    headline, clocks, nav, sidebars, comments, footers), so a site clock cannot become the
+    article's date. A bare
     January 1st is htmldate's reading of a lone year (a copyright line) and is not a day."""
     try:
         import htmldate
@@ -1217,6 +1262,7 @@ def _date_htmldate(html: str, url: str | None) -> str | None:
     body = root.find("body") if root is not None else None
     if body is None:
         return None
+    _drop_above_headline(body)
     for el in list(body.iter()):
         if el.getparent() is not None and _tag(el) and _in_chrome(el) and not _in_chrome(el.getparent()):
             el.drop_tree()
@@ -1260,8 +1306,7 @@ def _clean(html: bytes | str, url: str | None, content_type: str | None) -> Clea
     theirs = _select(cands, main_text) if main_text else []
     chosen = _combine(cands, theirs, ours)
     kept = _add_corrections(cands, _drop_boilerplate(chosen, title))
-    first_block = kept[0].owner if kept else None
-    published = _published(root, meta, url, first_block, text_html)
+    published = _published(root, meta, url, kept, text_html)
     stamps = _timestamps(root, kept)
     blocks = tuple(Block(c.kind, c.text, stamps.get(id(c))) for c in kept)
     return CleanedPage(
@@ -1271,11 +1316,3 @@ def _clean(html: bytes | str, url: str | None, content_type: str | None) -> Clea
         canonical_url=canonical,
         blocks=blocks,
     )
-
-
-def iter_blocks(page: CleanedPage, kinds: Iterable[str] | None = None) -> Iterator[Block]:
-    """The page's blocks, optionally only those of the given kinds."""
-    wanted = set(kinds) if kinds is not None else None
-    for b in page.blocks:
-        if wanted is None or b.kind in wanted:
-            yield b

@@ -60,21 +60,28 @@ def _cell(value: Any, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _page_name(url: str | None) -> str:
+    tail = (url or "").rstrip("/").rsplit("/", 1)[-1]
+    return tail.rsplit(".", 1)[0] if "." in tail else tail
+
+
 def format_table(rows: list[dict[str, Any]]) -> str:
-    """A readable table of records: metric, count, period, actor, location, source."""
+    """A readable table of records: metric, count, period, actor, location, source, page; then
+    the warnings a record carries or the expectations that held it back, in full."""
     columns = [
         ("metric", 16),
         ("count", 7),
         ("qualifier", 11),
-        ("period", 23),
-        ("actor", 24),
-        ("location", 12),
-        ("source", 16),
-        ("flags", 20),
+        ("period", 22),
+        ("actor", 31),
+        ("location", 14),
+        ("source", 14),
+        ("page", 28),
     ]
-    lines = ["  ".join(name.ljust(width) for name, width in columns)]
-    lines.append("  ".join("-" * width for _, width in columns))
-    for r in sorted(rows, key=lambda r: (r.get("source_id") or "", str(r.get("period_start")), r["metric"])):
+    lines = ["  ".join(name.ljust(width) for name, width in columns) + "  flags / held back by"]
+    lines.append("  ".join("-" * width for _, width in columns) + "  " + "-" * 21)
+    order = sorted(rows, key=lambda r: (r.get("source_url") or "", str(r.get("period_start")), r["metric"]))
+    for r in order:
         period = f"{r.get('period_start') or '?'}..{r.get('period_end') or '?'}"
         values = [
             r["metric"],
@@ -84,9 +91,11 @@ def format_table(rows: list[dict[str, Any]]) -> str:
             r.get("actor"),
             r.get("location"),
             r.get("source_id"),
-            ",".join(r.get("flags") or r.get("failed_expectations") or []),
+            _page_name(r.get("canonical_url") or r.get("source_url")),
         ]
-        lines.append("  ".join(_cell(v, w).ljust(w) for v, (_, w) in zip(values, columns, strict=True)))
+        why = ", ".join([*(r.get("failed_expectations") or []), *(r.get("flags") or [])])
+        cells = "  ".join(_cell(v, w).ljust(w) for v, (_, w) in zip(values, columns, strict=True))
+        lines.append((cells + "  " + why).rstrip())
     return "\n".join(lines)
 
 

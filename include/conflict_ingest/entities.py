@@ -27,6 +27,7 @@ ACTOR_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"\bPalestinian militants\b|\bHamas\b|\bfrom Gaza\b|\bfrom the Gaza Strip\b"),
         "Palestinian militants",
     ),
+    (re.compile(r"\b(?:fired|launched)\b[^.;]{0,60}\bat Israel\b"), "Palestinian militants"),
     (
         re.compile(r"\bIsraeli (?:jets|military|army|air force|aircraft|forces|warplanes|strikes)\b|\bIDF\b"),
         "Israel",
@@ -41,6 +42,16 @@ ACTOR_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         "United States",
     ),
 )
+# Ground forces that fight alongside an air campaign: a toll credited to them "assisted by"
+# coalition aircraft belongs to both ("Iraqi Army and US-led coalition").
+GROUND_FORCE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bIraqi (?:[Aa]rmy|security forces|troops|forces)\b"), "Iraqi Army"),
+    (re.compile(r"\bSyrian Democratic Forces\b|\bSyria Democratic Forces\b|\bSDF\b"), "SDF"),
+    (re.compile(r"\bPeshmerga\b"), "Peshmerga"),
+)
+AIR_SUPPORT_ACTORS = frozenset({"US-led coalition", "United States"})
+JOINT_ACTION_RE = re.compile(r"\b(?:by|with)\b[^.;]*\b(?:assisted|backed|supported|aided)\s+by\b", re.I)
+
 TARGET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bKhorasan\b"), "Khorasan Group"),
     (re.compile(r"\bal-Shabaab\b|\bShabaab\b", re.I), "al-Shabaab"),
@@ -58,11 +69,18 @@ TARGET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bUkrain"), "Ukraine"),
 )
 PLACE_PREPOSITION_RE = re.compile(
-    r"\b(?:in|near|around|across|over|outside|at|(?:north|south|east|west|northeast|northwest|southeast|southwest)"
-    r"(?:ern)?\s+of)\s+(?:the\s+)?(?:(?:Syrian|Iraqi|Afghan|Yemeni|Somali)\s+(?:city|town|province|village)\s+of\s+)?"
+    r"\b(?P<prep>(?i:in|near|around|across|over|outside|at|retake|recapture|liberate|"
+    r"(?:city|town|village|province|governorate)\s+of|"
+    r"(?:north|south|east|west|northeast|northwest|southeast|southwest)(?:ern)?\s+of))\s+(?:the\s+)?"
+    r"(?:(?:Syrian|Iraqi|Afghan|Yemeni|Somali)\s+(?:city|town|province|village)\s+of\s+)?"
+    r"(?:[A-Z][\w-]*[’']s\s+)?"
     r"(?P<place>(?:northeastern|northwestern|southeastern|southwestern|northern|southern|eastern|western|central)?\s?"
-    r"[A-Z][\w’'-]*(?:\s+(?:ez-|al-|el-|as-|ad-)?[A-Z][\w’'-]*){0,3}(?:\s+and\s+[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){0,2})?)"
+    r"[A-Z][\w’'-]*(?:\s+(?:ez-|al-|el-|as-|ad-)?[A-Z][\w’'-]*){0,3}"
+    r"(?:\s+(?:air\s+base|airbase|base|refinery|port))?"
+    r"(?:\s+and\s+[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){0,2})?)"
 )
+SUBJECT_PLACE_RE = re.compile(r"^(?P<place>[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)\s+(?:saw|recorded|suffered|had)\b")
+ANAPHORIC_PLACE_RE = re.compile(r"\b(?:in|across)\s+the\s+country\b|\bthere\b", re.I)
 NOT_PLACES = frozenset(
     [
         "January",
@@ -106,14 +124,42 @@ NOT_PLACES = frozenset(
         "Mosul's",
     ]
 )
+# Adjectives of peoples and names of institutions that look like places after "at"/"in".
+NOT_PLACES = NOT_PLACES | frozenset(
+    [
+        "Houthi",
+        "Houthis",
+        "Israeli",
+        "Palestinian",
+        "Russian",
+        "American",
+        "British",
+        "Syrian",
+        "Iraqi",
+        "Health",
+        "Ministry",
+        "Defence",
+        "Defense",
+    ]
+)
 PLACE_TRAILING_WORDS = frozenset({"governorate", "province", "region", "city", "town", "district"})
 
 
 def find_actor(sentence: str) -> str | None:
     for pattern, name in ACTOR_PATTERNS:
         if pattern.search(sentence):
-            return name
+            return _joint_actor(sentence, name)
     return None
+
+
+def _joint_actor(sentence: str, air_actor: str) -> str:
+    """ "killed by the Iraqi Army ... assisted by coalition aircraft" -> both, ground force first."""
+    if air_actor not in AIR_SUPPORT_ACTORS or not JOINT_ACTION_RE.search(sentence):
+        return air_actor
+    for pattern, ground in GROUND_FORCE_PATTERNS:
+        if pattern.search(sentence):
+            return f"{ground} and {air_actor}"
+    return air_actor
 
 
 def find_target(sentence: str) -> str | None:
@@ -145,8 +191,11 @@ def _clean_place(raw: str) -> str | None:
 
 
 def places_in(sentence: str) -> list[tuple[int, str]]:
-    """Places named after a preposition, with their positions."""
+    """Places named after a preposition (or opening the sentence as its subject), with their positions."""
     out: list[tuple[int, str]] = []
+    subj = SUBJECT_PLACE_RE.match(sentence)
+    if subj and subj.group("place") not in NOT_PLACES:
+        out.append((0, subj.group("place")))
     for m in PLACE_PREPOSITION_RE.finditer(sentence):
         place = _clean_place(m.group("place").strip())
         if place:
@@ -154,14 +203,21 @@ def places_in(sentence: str) -> list[tuple[int, str]]:
     return out
 
 
-def location_for(sentence: str, pos: int, next_pos: int) -> str | None:
-    """The place a count at ``pos`` refers to: the first named after it (before the next count), else the
-    nearest before it, else the first in the sentence."""
+def location_for(sentence: str, pos: int, next_pos: int, previous: str | None = None) -> str | None:
+    """The place a count at ``pos`` refers to: the first named after it in its clause (before the next
+    count), else the nearest before it ("near X" first), else the first in the sentence; "there" and
+    "the country" take ``previous``, the place the page named last."""
     found = places_in(sentence)
-    after = [p for s, p in found if pos <= s < next_pos]
+    clause_end = min([i for i in (sentence.find(";", pos), sentence.find(":", pos)) if i >= 0] + [next_pos])
+    after = [p for s, p in found if pos <= s < clause_end]
     if after:
         return after[0]
-    before = [p for s, p in found if s < pos]
+    before = [(s, p) for s, p in found if s < pos]
     if before:
-        return before[-1]
-    return found[0][1] if found else None
+        near = [p for s, p in before if sentence[s : s + 4].lower() == "near"]
+        return near[-1] if near else before[-1][1]
+    if found:
+        return found[0][1]
+    if previous and ANAPHORIC_PLACE_RE.search(sentence):
+        return previous
+    return None

@@ -16,7 +16,7 @@ import itertools
 import logging
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from conflict_ingest import lexicon as lx
@@ -103,18 +103,36 @@ SUM_LOOKBACK = 12
 
 
 class BlockLike(Protocol):
-    kind: str
-    text: str
-    timestamp: str | None
+    """What the extractor reads of a cleaned block."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def timestamp(self) -> str | None: ...
 
 
 class PageLike(Protocol):
-    title: str
-    published_at: str | None
-    text: str
+    """What the extractor reads of a cleaned page (``conflict_ingest.clean.CleanedPage``)."""
 
     @property
+    def title(self) -> str: ...
+    @property
+    def published_at(self) -> str | None: ...
+    @property
+    def text(self) -> str: ...
+    @property
     def blocks(self) -> Sequence[BlockLike]: ...
+
+
+@dataclass(frozen=True)
+class _TextBlock:
+    """A paragraph of a page that came without blocks (its text split on blank lines)."""
+
+    kind: str
+    text: str
+    timestamp: str | None = None
 
 
 @dataclass
@@ -129,11 +147,23 @@ class _Count:
 
 
 @dataclass
+class _Table:
+    """The table a data row belongs to: its caption and the metric each column counts."""
+
+    caption: str = ""
+    caption_metric: str | None = None
+    columns: list[str | None] = field(default_factory=list)
+    spans: list[tuple[dt.date, dt.date]] = field(default_factory=list)
+
+
+@dataclass
 class _State:
     """What earlier sentences on the page tell later ones."""
 
     last_metric: str | None = None
     last_victim: str | None = None
+    last_actor: str | None = None
+    last_place: str | None = None
     event_period: tuple[dt.date, dt.date] | None = None
     records: list[Extraction] = field(default_factory=list)
     spans: list[tuple[dt.date, dt.date]] = field(default_factory=list)
@@ -312,6 +342,8 @@ class _SentenceReader:
         head = words[-1] if words else None
         if _is_year(n) and not (head and head in lx.METRIC_NOUNS):
             return None
+        if n.value == 1 and qual == "at_least":
+            return None  # "at least one" is not a stated count
         if head and len(words) >= 2 and words[-2] in lx.VICTIM_NOUNS and head not in lx.METRIC_NOUNS:
             pass
         if head is not None:
@@ -344,7 +376,9 @@ class _SentenceReader:
             metric: str | None = _toll_metric(prev[:1]) or _toll_metric(after) or _toll_metric(prev)
             if metric is None:
                 later = lx.TOLL_PASSIVE_RE.match(s[n.end :])
-                metric = _toll_metric([(later.group("verb") or later.group("verb2")).lower()]) if later else None
+                metric = (
+                    _toll_metric([(later.group("verb") or later.group("verb2")).lower()]) if later else None
+                )
             if metric is None:
                 sm = self._sentence_metric()
                 if sm and sm[0] in ("killed", "wounded") and (partitive or prev[:1] == ["including"]):
@@ -381,14 +415,27 @@ class _SentenceReader:
         before: str,
         partitive: bool,
     ) -> _Count | None:
-        if re.match(r"^\s*(?:or|and\s+\d|to\s+\d)\b", tail):
+        if re.match(r"^\s*(?:or|and\s+\d|to\s+\d)\b", tail) or (after and after[0] == "times"):
             return None
-        tail_words = " ".join(after)
-        if lx.OUTCOME_RE.search(tail_words):
+        got = self._bare_metric(n, qual, tail, after, prev, before, partitive)
+        if got is not None and got.metric == "weapons_released" and lx.OUTCOME_RE.search(" ".join(after)):
             return None
+        return got
+
+    def _bare_metric(
+        self,
+        n: NumberMention,
+        qual: str,
+        tail: str,
+        after: list[str],
+        prev: list[str],
+        before: str,
+        partitive: bool,
+    ) -> _Count | None:
         sm = self._sentence_metric()
-        if after and after[0] in ("times",):
-            return None
+        if partitive and sm is not None and sm[0] not in ("killed", "wounded"):
+            # "of which"/"of them" points back at the count before it, whatever verb follows.
+            return _Count(sm[0], n.value, qual, sm[1], n.start, n.end)
         toll = _toll_metric(after[:4])
         if toll:
             victim = self._recent_victim()
@@ -439,7 +486,11 @@ def _choose_expr(counts: list[_Count], idx: int, exprs: list[TimeExpr], sentence
     next_count = counts[idx + 1].start if idx + 1 < len(counts) else clause_end
     usable = [e for e in exprs if clause_start <= e.start and e.end <= clause_end]
     following = [e for e in usable if e.start >= c.end and not e.bare_month and e.kind != "lookback"]
-    own = [e for e in following if e.start < next_count]
+    own = [
+        e
+        for e in following
+        if e.start < next_count and not lx.CLAUSE_BREAK_RE.search(sentence, c.end, e.start)
+    ]
     if own:
         return own[0]
     # Otherwise the nearest time stated before it in its clause (a month rather than the year around it),
@@ -489,8 +540,13 @@ class _PageExtractor:
     def __init__(self, page: PageLike, url: str | None) -> None:
         self.page = page
         self.url = url
-        blocks = [b for b in page.blocks if b.kind in ANNOTATED_BLOCK_KINDS]
-        self.blocks = blocks
+        all_blocks: list[BlockLike] = list(page.blocks) or [
+            _TextBlock("p", " ".join(para.split()))
+            for para in re.split(r"\n\s*\n", page.text or "")
+            if para.strip()
+        ]
+        self.all_blocks = all_blocks
+        blocks = [b for b in all_blocks if b.kind in ANNOTATED_BLOCK_KINDS]
         texts = [b.text for b in blocks if b.kind == "p"]
         self.page_ref = parse_reference_date(page.published_at) or date_from_url(url)
         self.year = self.page_ref.year if self.page_ref else year_from_text(texts)
@@ -502,11 +558,16 @@ class _PageExtractor:
 
     def run(self) -> list[Extraction]:
         last_stamp: str | None = None
-        table_metric: str | None = None
-        for block in self.page.blocks:
-            if block.kind == "caption" or (block.kind == "table_row" and not re.search(r"\d", block.text)):
-                table_metric = _metric_in_header(block.text) or table_metric
+        table = _Table()
+        for block in self.all_blocks:
+            if block.kind == "caption":
+                table = _Table(caption=block.text, caption_metric=_metric_in_header(block.text))
                 continue
+            if block.kind == "table_row" and not re.search(r"\d", block.text.split("|", 1)[-1]):
+                table.columns = [_metric_in_header(c) for c in block.text.split("|")]
+                continue
+            if block.kind != "table_row":
+                table = _Table()
             if block.kind not in ANNOTATED_BLOCK_KINDS:
                 continue
             stamp = block.timestamp
@@ -516,7 +577,7 @@ class _PageExtractor:
                 last_stamp = stamp
             self.ctx.ref = parse_reference_date(stamp) or self.page_ref
             if block.kind == "table_row":
-                self._table_row(block.text, table_metric)
+                self._table_row(block.text, table)
                 continue
             if lx.CORRECTION_RE.match(block.text):
                 self._correction(block.text)
@@ -527,16 +588,37 @@ class _PageExtractor:
         out = [r for r in out if (None, r.count) not in self.superseded]
         return _dedupe(out)
 
-    def _table_row(self, text: str, metric: str | None) -> None:
+    def _table_row(self, text: str, table: _Table) -> None:
+        """A data row: the first cell names the period, numeric cells are counts of their column's metric
+        (or of the caption's metric); the caption gives the place and the year."""
         cells = [c.strip() for c in text.split("|")]
-        if metric is None or len(cells) < 2:
+        if len(cells) < 2 or len(cells[0]) > 40:
             return
-        exprs, _cut = find_time_expressions(cells[0], self.ctx)
-        nums = [n for c in cells[1:] for n in find_numbers(c) if not n.has_fraction]
-        if not exprs or not nums:
+        year = None
+        if table.caption:
+            years = [int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", table.caption)]
+            year = years[-1] if len(set(years)) == 1 else None
+        ctx = PeriodContext(ref=None, year=year) if year else self.ctx
+        exprs, _cut = find_time_expressions(cells[0], ctx)
+        if exprs and exprs[0].period_start is not None:
+            period: tuple[dt.date | None, dt.date | None] = (exprs[0].period_start, exprs[0].period_end)
+        elif re.match(r"(?i)(?:total|all|overall)\b", cells[0]) and table.spans:
+            period = (min(a for a, _b in table.spans), max(b for _a, b in table.spans))
+        else:
             return
-        e = exprs[0]
-        self._emit(_Count(metric, nums[0].value, "exact", None, 0, 0), text, (e.period_start, e.period_end))
+        if exprs and exprs[0].period_start and exprs[0].period_end:
+            table.spans.append((exprs[0].period_start, exprs[0].period_end))
+        place = location_for(table.caption, 0, len(table.caption)) if table.caption else None
+        for col, cell in enumerate(cells[1:], start=1):
+            metric = table.columns[col] if col < len(table.columns) and table.columns[col] else None
+            if metric is None and (table.columns and any(table.columns) or col > 1):
+                continue
+            metric = metric or table.caption_metric
+            nums = [n for n in find_numbers(cell) if not n.has_fraction]
+            if metric is None or len(nums) != 1 or cell.strip().endswith("%"):
+                continue
+            victim = "unspecified" if metric in ("killed", "wounded") else None
+            self._emit(_Count(metric, nums[0].value, "exact", victim, 0, 0), text, period, location=place)
 
     def _correction(self, text: str) -> None:
         for sentence in split_sentences(text):
@@ -563,12 +645,23 @@ class _PageExtractor:
         counts = _SentenceReader(sentence, self.state).read()
         if not counts:
             return
-        actor = find_actor(sentence) or self.default_actor
+        actor = find_actor(sentence) or self.state.last_actor or self.default_actor
         target = find_target(sentence) or self.default_target
+        self.state.last_actor = actor
+        done: list[tuple[dt.date | None, dt.date | None]] = []
         for i, c in enumerate(counts):
             period, cumulative = self._period(counts, i, exprs, cutoff, sentence)
+            if (
+                i
+                and cumulative
+                and done[-1][1]
+                and lx.BRINGING_RE.search(sentence, counts[i - 1].end, c.start)
+            ):
+                period = (period[0], done[-1][1])
+            done.append(period)
             nxt = counts[i + 1].start if i + 1 < len(counts) else len(sentence)
-            loc = location_for(sentence, c.end, nxt)
+            loc = location_for(sentence, c.end, nxt, self.state.last_place)
+            self.state.last_place = loc or self.state.last_place
             self._emit(c, sentence, period, actor=actor, target=target, location=loc, cumulative=cumulative)
 
     def _period(
@@ -661,19 +754,24 @@ def _metric_in_header(text: str) -> str | None:
 
 
 def _dedupe(records: list[Extraction]) -> list[Extraction]:
-    seen: set[tuple[object, ...]] = set()
-    out: list[Extraction] = []
+    """A count restated with the same metric, count, period and place is kept once (first occurrence);
+    a restatement that names no place is the same statement."""
+    kept: list[Extraction] = []
     for r in records:
-        key = (r.metric, r.count, r.period_start, r.period_end, (r.location or "").lower())
-        if key in seen:
+        place = (r.location or "").lower()
+        if any(
+            (k.metric, k.count, k.period_start, k.period_end)
+            == (r.metric, r.count, r.period_start, r.period_end)
+            and (not place or not k.location or k.location.lower() == place)
+            for k in kept
+        ):
             continue
-        seen.add(key)
-        out.append(r)
-    return out
+        kept.append(r)
+    return kept
 
 
 def extract_records(page: PageLike, url: str | None = None) -> list[Extraction]:
     """Every strike count the page's body states, in page order."""
     records = _PageExtractor(page, url).run()
     logger.debug("extracted %d records from %s", len(records), url)
-    return [replace(r) for r in records]
+    return records

@@ -155,7 +155,8 @@ STRIKE_VERBS = frozenset({"struck", "hit", "bombed", "attacked", "raided", "poun
 # What became of launched weapons: a subset, never a count of its own.
 OUTCOME_RE = re.compile(
     r"\b(?:intercepted|intercepting|intercept|downed|shot\s+down|brought\s+down|fell\s+short|"
-    r"failed|misfired|crashed|lost\s+from\s+radar|destroyed\s+in\s+flight|neutrali[sz]ed|landed|missed)\b",
+    r"failed|misfired|crashed|lost\s+from\s+radar|destroyed\s+in\s+flight|(?:were|was|been)\s+destroyed|"
+    r"neutrali[sz]ed|landed|missed)\b",
     re.I,
 )
 # Weapons sold, stockpiled or owned are not weapons released.
@@ -371,7 +372,7 @@ GENERAL_VERBS = frozenset(
 )
 # Words after a number that make it a comparison or a share, not a count.
 COMPARATIVE_RE = re.compile(
-    r"^\s*(?:more|fewer|less|lower|higher|greater|up|down|above|below)\s+(?:than|on|from)\b|"
+    r"^\s*(?:more|fewer|less|lower|higher|greater)\s+(?:than|from)\b|^\s*(?:up|down|above|below)\s+(?:on|from)\b|"
     r"^\s*(?:lower|higher|fewer|less)\b|^\s*(?:%|percent|per\s+cent|pc\b|percentage)|^\s*(?:out\s+of|or\b|to\s+\d)",
     re.I,
 )
@@ -428,3 +429,11 @@ TOLL_PASSIVE_RE = re.compile(
     r"(?P<verb>killed|dead|wounded|injured|hurt)\b|^[^.;]{0,60}?\b(?P<verb2>died)\b",
     re.I,
 )
+# A clause that starts a new statement about another figure: a time after it is not the count's own.
+CLAUSE_BREAK_RE = re.compile(
+    r",\s+(?:bringing|taking|raising|pushing|lifting|up\s+from|down\s+from|compared\s+(?:with|to)|against|"
+    r"versus|while|whereas|but|which|who|where)\b",
+    re.I,
+)
+# "..., bringing the toll since January to 1,200": the running total ends where the figure before it ends.
+BRINGING_RE = re.compile(r"\b(?:bringing|taking|raising|pushing|lifting)\b", re.I)

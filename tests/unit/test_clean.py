@@ -447,3 +447,21 @@ def test_live_blog_stamps_printed_in_spans_are_used_when_there_is_no_time_elemen
     html = html.replace("<time datetime='2021-05-21T02:40:00+03:00'>21 May 2021</time>", "21 May 2021")
     cleaned = clean_html(html, None)
     assert [b.timestamp for b in cleaned.blocks] == ["2021-05-12", "2021-05-12", "2021-05-13"]
+
+
+def test_unlabelled_clock_above_the_headline_is_ignored_for_the_dateline_below_it() -> None:
+    html = page(
+        "<div class='topbar'><span class='date'>Tuesday, June 16, 2020</span></div>"
+        "<div class='story'><h1>Coalition strikes hit record</h1>"
+        "<div class='info'><span class='date'>Published Sept. 28, 2014</span></div>"
+        f"<div class='text'>{BODY_PARAGRAPHS}</div></div>"
+    )
+    assert clean_html(html, None).published_at == "2014-09-28"
+
+
+def test_unlabelled_clock_alone_gives_no_date() -> None:
+    html = page(
+        "<div class='topbar'><span class='date'>Tuesday, June 16, 2020</span></div>"
+        f"<div class='story'><h1>Coalition strikes hit record</h1><div class='text'>{BODY_PARAGRAPHS}</div></div>"
+    )
+    assert clean_html(html, "https://news.example/story/coalition-strikes").published_at is None

@@ -230,3 +230,53 @@ def test_actor_and_target_are_normalised_short_names() -> None:
         "2020-03-18", "The U.S.-led coalition conducted 11 strikes against the Islamic State on Tuesday."
     )
     assert (recs[0].actor, recs[0].target) == ("US-led coalition", "ISIS")
+
+
+def test_partitive_of_which_keeps_the_counted_noun_and_at_least_one_is_not_a_count() -> None:
+    recs = extract("2020-06-10", "Jets flew 700 sorties in May, 650 of which released at least one bomb.")
+    assert brief(recs) == [("sorties", 700), ("sorties", 650)]
+
+
+def test_death_toll_risen_to_is_a_killed_count() -> None:
+    recs = extract("2020-03-18", "The death toll in the city has risen to at least 41, officials said.")
+    assert [(r.metric, r.count, r.qualifier, r.victim) for r in recs] == [
+        ("killed", 41, "at_least", "unspecified")
+    ]
+
+
+def test_running_toll_brought_to_a_figure_ends_where_the_month_before_it_ends() -> None:
+    recs = extract(
+        "2020-10-15",
+        "In September, 70 civilians were killed, bringing the civilian toll since January to 900.",
+    )
+    assert [(r.count, r.period_start, r.period_end) for r in recs] == [
+        (70, D(2020, 9, 1), D(2020, 9, 30)),
+        (900, D(2020, 1, 1), D(2020, 9, 30)),
+    ]
+
+
+def test_table_total_row_covers_the_rows_above_it() -> None:
+    recs = extract(
+        "2019-02-01",
+        Block("caption", "Coalition strikes in Syria, 2018"),
+        Block("table_row", "Month | Strikes"),
+        Block("table_row", "March | 310"),
+        Block("table_row", "April | 90"),
+        Block("table_row", "Total | 400"),
+    )
+    assert [(r.count, r.period_start, r.period_end, r.location) for r in recs][-1] == (
+        400,
+        D(2018, 3, 1),
+        D(2018, 4, 30),
+        "Syria",
+    )
+
+
+def test_count_without_time_or_event_takes_the_publication_day() -> None:
+    recs = extract("2020-03-18", "Warplanes carried out 17 strikes near the border.")
+    assert (recs[0].period_start, recs[0].period_end) == (D(2020, 3, 18), D(2020, 3, 18))
+
+
+def test_page_without_blocks_is_read_from_its_text_paragraphs() -> None:
+    page = Page("t", "2020-03-18", "Jets flew 12 sorties on Tuesday.\n\nThey dropped 30 bombs.", None, ())
+    assert brief(extract_records(page)) == [("sorties", 12), ("weapons_released", 30)]

@@ -1,0 +1,45 @@
+"""The command line: table rendering and the clean/extract commands on a saved page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from conflict_ingest.cli import format_table, main
+
+SEED = Path(__file__).resolve().parents[2] / "include" / "sample_site" / "articles"
+
+
+def _row(**kw):
+    base = {
+        "metric": "strikes",
+        "count": 12,
+        "qualifier": "exact",
+        "period_start": dt.date(2016, 11, 1),
+        "period_end": dt.date(2016, 11, 30),
+        "actor": "US-led coalition",
+        "location": "Mosul",
+        "source_id": "sample-rss",
+        "canonical_url": "https://news.example/a/coalition-strikes.html",
+        "flags": [],
+    }
+    return {**base, **kw}
+
+
+def test_table_shows_each_record_with_period_page_and_reason() -> None:
+    table = format_table([_row(), _row(count=7, failed_expectations=["no_conflicting_counts"])]).splitlines()
+    assert table[0].split()[:4] == ["metric", "count", "qualifier", "period"]
+    assert len(table) == 4
+    held = next(line for line in table if "no_conflicting_counts" in line)
+    assert "2016-11-01..2016-11-30" in held and "coalition-strikes" in held and " 7 " in held
+
+
+def test_clean_and_extract_commands_print_json(capsys) -> None:
+    page = next(SEED.glob("*.html"))
+    assert main(["clean", "--url", "https://news.example/x", str(page)]) == 0
+    cleaned = json.loads(capsys.readouterr().out)
+    assert set(cleaned) == {"title", "published_at", "text", "canonical_url"}
+    assert main(["extract", "--url", "https://news.example/x", str(page)]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert records and all(r["evidence"] in cleaned["text"] for r in records)
