@@ -6,7 +6,13 @@ strike-count records in S3.
 
 `list_sources` -> `discover` (per source) -> `fetch` -> `clean` -> `extract` (per batch of pages)
 -> `validate` (Great Expectations) -> `land` (curated Parquet, Asset `curated_strike_counts`)
--> `gate` (fails the run when records were quarantined or a source did not complete).
+-> `gate` (fails the run when records were quarantined or a source did not complete);
+`alert` (after `land`, whatever happened) mails `CONFLICT_INGEST_ALERT_TO` through the
+`smtp_default` connection, and posts to `CONFLICT_INGEST_ALERT_WEBHOOK_URL` when set, whenever
+the run has something to say: records held back, warnings, a source that did not complete, or a
+validation that did not run. A clean run sends nothing. If an alert cannot be delivered, the
+`alert` task fails with the reason, and the run's `summary.json`, `alert.json` and report record
+`alert_delivery: failed`.
 
 **Which day:** the timetable has one-day data intervals starting at 00:00 UTC; the run that
 starts after midnight reads the day that just ended (`dt` = data interval start). A manual run
@@ -77,6 +83,29 @@ def _sources() -> dict[str, Any]:
     return {s.id: s for s in load_sources(_settings().sources_path)}
 
 
+def _alert_senders(settings: Any) -> dict[str, Any]:
+    """The alert channels: mail through the SMTP connection, and the webhook when one is set."""
+    import functools
+
+    from conflict_ingest.alerts import send_webhook
+
+    senders: dict[str, Any] = {}
+    if settings.alert_to:
+
+        def email(message: Any) -> None:
+            from airflow.providers.smtp.hooks.smtp import SmtpHook
+
+            with SmtpHook(smtp_conn_id=settings.smtp_conn_id) as hook:
+                hook.send_email_smtp(
+                    to=list(settings.alert_to), subject=message.subject, html_content=message.html_body()
+                )
+
+        senders["email"] = email
+    if settings.alert_webhook_url:
+        senders["webhook"] = functools.partial(send_webhook, settings.alert_webhook_url)
+    return senders
+
+
 def _fetcher() -> Any:
     from conflict_ingest.fetch import Fetcher
 
@@ -89,6 +118,7 @@ def _fetcher() -> Any:
     schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
     start_date=pendulum.datetime(2014, 1, 1, tz="UTC"),
     catchup=False,
+    is_paused_upon_creation=False,  # backfill runs of a paused DAG would stay queued forever
     max_active_runs=3,
     default_args=default_args,
     tags=["conflict-ingest", "ingestion", "nightly"],
@@ -168,6 +198,23 @@ def conflict_news_nightly() -> None:
 
         return check(summary)
 
+    @task(trigger_rule="all_done")
+    def alert() -> dict[str, Any]:
+        """Send the alert when the run has something to say; fail loudly when it cannot be sent."""
+        from conflict_ingest.alerts import alert_stage
+
+        ctx, run, settings = get_current_context(), _run(), _settings()
+        return alert_stage(
+            _store(),
+            day=run.day,
+            run_id=run.run_id,
+            dag_id=DAG_ID,
+            bucket=settings.bucket,
+            senders=_alert_senders(settings),
+            interval_start=ctx.get("data_interval_start"),
+            interval_end=ctx.get("data_interval_end"),
+        )
+
     source_ids = list_sources()
     discovered = discover.expand(source_id=source_ids)
     batches = collect_batches(source_ids)
@@ -175,7 +222,10 @@ def conflict_news_nightly() -> None:
     extracted = extract.expand(cleaned_key=clean.expand(fetched_key=fetch.expand(batch_key=batches)))
     summary = validate(source_ids)
     extracted >> summary
-    gate(summary, land(summary))
+    landed = land(summary)
+    gate(summary, landed)
+    # after land, whatever happened upstream: it reads the outcome from S3, not XCom
+    [summary, landed] >> alert()
 
 
 conflict_news_nightly()

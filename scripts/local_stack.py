@@ -20,6 +20,9 @@ import sys
 import time
 from pathlib import Path
 
+from conflict_ingest.devstack import MailServer, S3Server, StaticSite, running
+from conflict_ingest.storage import ObjectStore
+
 ROOT = Path(__file__).resolve().parents[1]
 LOCAL = ROOT / ".local"
 VENV_BIN = Path(sys.executable).parent
@@ -29,11 +32,6 @@ SITE_PORT = int(os.environ.get("LOCAL_SITE_PORT", "8765"))
 SMTP_PORT = int(os.environ.get("LOCAL_SMTP_PORT", "8025"))
 API_PORT = int(os.environ.get("LOCAL_API_PORT", "8080"))
 BUCKET = os.environ.get("CONFLICT_INGEST_BUCKET", "conflict-news")
-
-sys.path.insert(0, str(ROOT / "include"))
-
-from conflict_ingest.devstack import MailServer, S3Server, StaticSite, running  # noqa: E402
-from conflict_ingest.storage import ObjectStore  # noqa: E402
 
 
 def airflow_env(s3_url: str, site_url: str, smtp_port: int) -> dict[str, str]:

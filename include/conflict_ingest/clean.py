@@ -24,6 +24,8 @@ from typing import Any
 from urllib.parse import urljoin
 
 import lxml.html
+from bs4 import BeautifulSoup
+from bs4.dammit import EncodingDetector
 from lxml import etree
 
 from conflict_ingest import dates
@@ -228,6 +230,12 @@ LINK_BLOCK_MAX_SHARE = 0.5
 #: A block repeated inside a longer kept block (a pull quote) is dropped when it has this many words.
 DUPLICATE_MIN_WORDS = 5
 
+#: Where the document head ends; only that slice is parsed with BeautifulSoup for metadata.
+HEAD_END_RE = re.compile(r"</head\s*>|<body[\s>]", re.I)
+#: A page without a recognisable head end is searched this far for its metadata.
+HEAD_MAX_CHARS = 300_000
+JSONLD_TYPE = "application/ld+json"
+
 #: Separators between a headline and the site name in <title>.
 TITLE_SEPARATORS_RE = re.compile(r"\s+(?:\||-|–|—|::|:|»|·|•|/)\s+")
 
@@ -240,7 +248,6 @@ CJK_CHARS_PER_WORD = 2
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 #: Charset declarations.
-META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 HEADER_CHARSET_RE = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 #: How many bytes of the page are searched for a <meta charset>.
 CHARSET_SNIFF_BYTES = 4096
@@ -248,7 +255,8 @@ CHARSET_SNIFF_BYTES = 4096
 WINDOWS_1252_LABELS = frozenset(
     ["iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "ascii", "us-ascii", "cp819", "ibm819"]
 )
-SINGLE_BYTE_LEGACY = frozenset(["cp1252", "windows-1252"]) | WINDOWS_1252_LABELS
+#: Python codec names of single-byte charsets that UTF-8 bytes are often mislabelled as.
+SINGLE_BYTE_CODECS = frozenset(["cp1252", "latin-1", "iso8859-1", "iso8859-15", "ascii"])
 
 #: Matching a candidate block against trafilatura's text: n-gram size and share of a block's
 #: n-grams that must be in trafilatura's output for the block to be kept.
@@ -368,30 +376,33 @@ def _looks_utf8(data: bytes) -> bool:
 
 
 def decode_html(data: bytes, content_type: str | None = None) -> str:
-    """Decode a page: BOM, then the Content-Type charset, then <meta charset>/http-equiv, then
-    UTF-8, then windows-1252. A declared single-byte charset on bytes that are valid UTF-8 is
-    taken to be a mislabel (common on servers) and UTF-8 wins."""
+    """Decode a page as browsers do: a byte-order mark, then the Content-Type charset, then the
+    document's own declaration (<meta charset>, http-equiv, <?xml encoding?>), then UTF-8, then
+    windows-1252.
+
+    BeautifulSoup's :class:`~bs4.dammit.EncodingDetector` reads the BOM and the in-document
+    declaration; the order and two browser rules are ours: latin-1/ASCII labels mean windows-1252
+    (WHATWG), and a declared single-byte charset on bytes that are valid multi-byte UTF-8 is a
+    mislabel (common on servers), so UTF-8 wins."""
     if not data:
         return ""
-    for bom, codec in (
-        (codecs.BOM_UTF8, "utf-8"),
-        (codecs.BOM_UTF16_LE, "utf-16-le"),
-        (codecs.BOM_UTF16_BE, "utf-16-be"),
-    ):
-        if data.startswith(bom):
-            return data[len(bom) :].decode(codec, "replace")
+    body, bom = EncodingDetector.strip_byte_order_mark(data)
+    if bom:
+        return body.decode(_codec(bom) or "utf-8", "replace")
     declared: list[str] = []
     if content_type:
         m = HEADER_CHARSET_RE.search(content_type)
         if m and (c := _codec(m.group(1))):
             declared.append(c)
-    m2 = META_CHARSET_RE.search(data[:CHARSET_SNIFF_BYTES])
-    if m2 and (c := _codec(m2.group(1))):
+    in_doc = EncodingDetector.find_declared_encoding(
+        data[:CHARSET_SNIFF_BYTES], is_html=True, search_entire_document=True
+    )
+    if in_doc and (c := _codec(in_doc)):
         declared.append(c)
     for codec in declared:
         if codec.startswith("utf-16"):
             continue  # a page that decodes as ASCII cannot be UTF-16; the label is wrong
-        if codec in ("cp1252", "latin-1", "iso8859-1") and _looks_utf8(data):
+        if codec in SINGLE_BYTE_CODECS and _looks_utf8(data):
             return data.decode("utf-8")
         try:
             return data.decode(codec)
@@ -993,21 +1004,94 @@ def _timestamps(root: Any, kept: list[_Candidate]) -> dict[int, str]:
 # --------------------------------------------------------------------------------------------------
 
 
-def _meta(root: Any) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for m in root.iter("meta"):
-        key = (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
-        content = m.get("content")
-        if key and content and key not in out:
-            out[key] = content.strip()
-    return out
+@dataclass(frozen=True)
+class HeadInfo:
+    """What the document head declares: <title>, <meta> values by lower-cased name/property/itemprop
+    (first wins), the canonical link, and the raw text of its JSON-LD scripts."""
+
+    title: str = ""
+    meta: dict[str, str] = field(default_factory=dict)
+    canonical: str | None = None
+    jsonld: tuple[str, ...] = ()
 
 
-def _title(root: Any, meta: dict[str, str]) -> str:
+def head_slice(html: str) -> str:
+    """The document up to the end of its head (the whole page, capped, when no end is found)."""
+    m = HEAD_END_RE.search(html)
+    return html[: m.start()] if m else html[:HEAD_MAX_CHARS]
+
+
+def read_head(html: str) -> HeadInfo:
+    """Parse the head slice of ``html`` with BeautifulSoup (lxml backend) for the page metadata."""
+    soup = BeautifulSoup(head_slice(html), "lxml")
+    meta: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        key = _attr(tag, "property") or _attr(tag, "name") or _attr(tag, "itemprop")
+        content = _attr(tag, "content")
+        if key and content:
+            meta.setdefault(key.lower(), content)
+    title_tag = soup.find("title")
+    canonical = None
+    for link in soup.find_all("link", href=True):
+        rel_words = str(_attr(link, "rel")).lower().split()
+        if "canonical" in rel_words and _attr(link, "href"):
+            canonical = _attr(link, "href")
+            break
+    jsonld = tuple(
+        script.string
+        for script in soup.find_all("script")
+        if _attr(script, "type").lower() == JSONLD_TYPE and script.string
+    )
+    return HeadInfo(
+        title=render(title_tag.get_text()) if title_tag is not None else "",
+        meta=meta,
+        canonical=canonical,
+        jsonld=jsonld,
+    )
+
+
+def _attr(tag: Any, name: str) -> str:
+    value = tag.get(name)
+    if isinstance(value, list):
+        value = " ".join(value)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _page_head(root: Any, html: str) -> HeadInfo:
+    """The head's metadata, completed by what the body declares (microdata <meta>, body JSON-LD,
+    a <title> or canonical link that the parser found outside the head)."""
+    head = read_head(html)
+    meta = dict(head.meta)
+    body = root.find("body")
+    jsonld = list(head.jsonld)
+    if body is not None:
+        for m in body.iter("meta"):
+            key = (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
+            content = m.get("content")
+            if key and content:
+                meta.setdefault(key, content.strip())
+        for script in body.iter("script"):
+            text = script.text
+            if (script.get("type") or "").strip().lower() == JSONLD_TYPE and text and text not in jsonld:
+                jsonld.append(text)
+    title = head.title
+    if not title:
+        title_el = root.find(".//title")
+        title = render(_all_text(title_el)) if title_el is not None else ""
+    canonical = head.canonical
+    if canonical is None:
+        for link in root.iter("link"):
+            if "canonical" in (link.get("rel") or "").lower().split() and (link.get("href") or "").strip():
+                canonical = (link.get("href") or "").strip()
+                break
+    return HeadInfo(title=title, meta=meta, canonical=canonical, jsonld=tuple(jsonld))
+
+
+def _title(root: Any, head: HeadInfo) -> str:
+    meta = head.meta
     h1s = [render(_all_text(h)) for h in root.iter("h1")]
     h1s = [h for h in h1s if h]
-    title_el = root.find(".//title")
-    doc_title = render(_all_text(title_el)) if title_el is not None else ""
+    doc_title = head.title
     og = render(meta.get("og:title", "")) or render(meta.get("twitter:title", ""))
     for cand in (og, doc_title):
         if cand and any(h == cand for h in h1s):
@@ -1029,23 +1113,18 @@ def _strip_site(title: str, h1s: list[str]) -> str:
     return max(parts, key=len)
 
 
-def _canonical(root: Any, meta: dict[str, str], url: str | None) -> str | None:
-    for link in root.iter("link"):
-        rels = (link.get("rel") or "").lower().split()
-        href = (link.get("href") or "").strip()
-        if "canonical" in rels and href:
-            return urljoin(url or "", href)
-    og = meta.get("og:url", "").strip()
+def _canonical(head: HeadInfo, url: str | None) -> str | None:
+    if head.canonical:
+        return urljoin(url or "", head.canonical)
+    og = head.meta.get("og:url", "").strip()
     if og:
         return urljoin(url or "", og)
     return url or None
 
 
-def _jsonld_objects(root: Any) -> Iterator[dict[str, Any]]:
-    for script in root.iter("script"):
-        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
-            continue
-        raw = script.text.strip()
+def _jsonld_objects(head: HeadInfo) -> Iterator[dict[str, Any]]:
+    for text in head.jsonld:
+        raw = text.strip()
         try:
             data = json.loads(raw, strict=False)
         except ValueError:
@@ -1081,9 +1160,9 @@ def _types(obj: dict[str, Any]) -> set[str]:
     return set()
 
 
-def _date_jsonld(root: Any) -> str | None:
+def _date_jsonld(head: HeadInfo) -> str | None:
     article, other = None, None
-    for obj in _jsonld_objects(root):
+    for obj in _jsonld_objects(head):
         value = obj.get("datePublished") or obj.get("dateCreated")
         if not isinstance(value, str):
             continue
@@ -1222,12 +1301,10 @@ def _first_dated(text: str) -> str | None:
     return None
 
 
-def _published(
-    root: Any, meta: dict[str, str], url: str | None, kept: list[_Candidate], html: str
-) -> str | None:
+def _published(root: Any, head: HeadInfo, url: str | None, kept: list[_Candidate], html: str) -> str | None:
     return (
-        _date_jsonld(root)
-        or _date_meta(root, meta)
+        _date_jsonld(head)
+        or _date_meta(root, head.meta)
         or _date_time_elements(root, kept)
         or dates.date_from_url(url)
         or _date_htmldate(html, url)
@@ -1295,9 +1372,9 @@ def _clean(html: bytes | str, url: str | None, content_type: str | None) -> Clea
     root = _parse(text_html)
     if root is None:
         return CleanedPage(title="", published_at=None, text="", canonical_url=url or None, blocks=())
-    meta = _meta(root)
-    title = _title(root, meta)
-    canonical = _canonical(root, meta, url)
+    head = _page_head(root, text_html)
+    title = _title(root, head)
+    canonical = _canonical(head, url)
     walk = _walk(root)
     cands = walk.cands
     # trafilatura prunes the tree it is given: give it its own copy
@@ -1306,7 +1383,7 @@ def _clean(html: bytes | str, url: str | None, content_type: str | None) -> Clea
     theirs = _select(cands, main_text) if main_text else []
     chosen = _combine(cands, theirs, ours)
     kept = _add_corrections(cands, _drop_boilerplate(chosen, title))
-    published = _published(root, meta, url, kept, text_html)
+    published = _published(root, head, url, kept, text_html)
     stamps = _timestamps(root, kept)
     blocks = tuple(Block(c.kind, c.text, stamps.get(id(c))) for c in kept)
     return CleanedPage(

@@ -3,6 +3,7 @@
 conflict-ingest clean   --url URL FILE   one JSON object: title, published_at, text, canonical_url
 conflict-ingest extract --url URL FILE   one JSON record per line
 conflict-ingest fetch URL                one JSON object: url, final_url, status, bytes, content_type, error
+                                         ("refused: ..." when the URL may not be fetched), ok, refused, sha256
 conflict-ingest show --day YYYY-MM-DD    the curated records of a day, as a table (reads S3)
 """
 
@@ -43,15 +44,30 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
+    """Fetch one URL with the pipeline's fetcher; print its result (never the body) as JSON.
+
+    A refused URL (address, scheme, robots.txt, content type, size) has ``"refused": true`` and
+    an ``error`` that starts with ``refused:`` and says why."""
+    import hashlib
+
     from conflict_ingest.fetch import Fetcher
 
     settings = Settings.from_env()
     fetcher = Fetcher(
         user_agent=settings.user_agent,
         allow_private=settings.allow_private_urls or args.allow_private,
+        respect_robots=not args.ignore_robots,
+        timeout_s=args.timeout,
+        max_bytes=args.max_bytes,
+        rate_limit_per_s=None,
     )
-    result = fetcher.fetch(args.url)
-    print(json.dumps(result.to_json(), ensure_ascii=False, default=str))
+    with fetcher:
+        result = fetcher.fetch(args.url, etag=args.etag, last_modified=args.last_modified)
+    out = result.to_json()
+    out["ok"] = result.ok()
+    out["refused"] = (result.error or "").startswith("refused:")
+    out["sha256"] = hashlib.sha256(result.body).hexdigest() if result.body and result.ok() else None
+    print(json.dumps(out, ensure_ascii=False, default=str))
     return 0 if result.error is None else 1
 
 
@@ -151,6 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("fetch", help="fetch one URL with the pipeline's fetcher and print the result")
     p.add_argument("url")
     p.add_argument("--allow-private", action="store_true", help="allow loopback/private addresses")
+    p.add_argument("--ignore-robots", action="store_true", help="do not read or honour robots.txt")
+    p.add_argument("--timeout", type=float, default=20.0, help="connect/read timeout, seconds")
+    p.add_argument("--max-bytes", type=int, default=5_000_000, help="size cap (decompressed)")
+    p.add_argument("--etag", default=None, help="send If-None-Match (a 304 means unchanged)")
+    p.add_argument("--last-modified", default=None, help="send If-Modified-Since")
     p.set_defaults(func=cmd_fetch)
 
     p = sub.add_parser("show", help="print a day's curated and quarantined records from S3")

@@ -13,6 +13,7 @@ ACTOR_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bSaudi[- ]led\b|\bSaudi\b.{0,20}\bcoalition\b", re.I), "Saudi-led coalition"),
     (re.compile(r"\bU\.?S\.?,? UK and France\b|\bUnited States, Britain and France\b"), "US, UK and France"),
     (re.compile(r"\bU\.?S\.? and (?:UK|U\.K\.|British|Britain)\b|\bAmerican and British\b"), "US and UK"),
+    (re.compile(r"\bNATO\b"), "NATO"),
     (
         re.compile(
             r"\bU\.?S\.?[- ]led\b|\bcoalition\b|\bpartner[- ]nations?\b|\bpartners\b|\ballied\b|\ballies\b|"
@@ -27,14 +28,32 @@ ACTOR_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"\bPalestinian militants\b|\bHamas\b|\bfrom Gaza\b|\bfrom the Gaza Strip\b"),
         "Palestinian militants",
     ),
-    (re.compile(r"\b(?:fired|launched)\b[^.;]{0,60}\bat Israel\b"), "Palestinian militants"),
     (
-        re.compile(r"\bIsraeli (?:jets|military|army|air force|aircraft|forces|warplanes|strikes)\b|\bIDF\b"),
+        re.compile(
+            r"\bIsraeli (?:jets|military|army|air force|aircraft|forces|warplanes|strikes|drones?)\b|\bIDF\b|"
+            r"\bIsrael\b(?:[’']s)?\s+(?:military\s+|air\s+force\s+|army\s+)?(?:struck|hit|launched|carried\s+out|"
+            r"conducted|bombed|attacked|fired|pounded|targeted)\b"
+        ),
         "Israel",
     ),
-    (re.compile(r"\bIranian?\b|\bTehran\b|\bIRGC\b"), "Iran"),
+    (
+        re.compile(
+            r"(?<!\bon )(?<!\bat )(?<!\binto )(?<!\bagainst )(?<!\bin )"
+            r"\b(?:Iran(?:ian)?s?\b(?![- ](?:backed|aligned|allied|linked|supported|proxies|forces))|Tehran\b|IRGC\b)"
+        ),
+        "Iran",
+    ),
     (re.compile(r"\bHouthis?\b.{0,30}\b(?:fired|launched)\b"), "Houthis"),
-    (re.compile(r"\bBritish\b|\bRoyal Air Force\b|\bRAF\b|\bU\.K\.\b|\bUnited Kingdom\b"), "United Kingdom"),
+    (re.compile(r"\bHezbollah\b.{0,30}\b(?:fired|launched)\b"), "Hezbollah"),
+    # rockets fired at Israel with no other party named come from Gaza's armed groups
+    (
+        re.compile(r"\b(?:fired|launched)\b[^.;]{0,60}\bat (?:southern |northern |central )?Israel\b"),
+        "Palestinian militants",
+    ),
+    (
+        re.compile(r"\bBritish\b|\bBritain\b|\bRoyal Air Force\b|\bRAF\b|\bU\.K\.|\bUK\b|\bUnited Kingdom\b"),
+        "United Kingdom",
+    ),
     (
         re.compile(
             r"\bU\.S\.|\bUS\b|\bUnited States\b|\bAmerican\b|\bAFRICOM\b|\bAfrica Command\b|\bPentagon\b"
@@ -42,6 +61,15 @@ ACTOR_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         "United States",
     ),
 )
+# Reporting clauses: the source of a figure, set off by commas, or "according to ...".
+ATTRIBUTION_RE = re.compile(
+    r"(?:^|,)\s*(?:(?:the|a|an|its|their)\s+)?(?:[\w.’'-]+\s+){0,6}?(?:said|says|say|reported|reports|announced|"
+    r"claimed|claims|stated|confirmed|added|estimated)\b(?:\s+(?:in|on|at)\s+[^,.;]*)?(?=\s*(?:[,.;]|$))"
+    r"|,?\s*\baccording\s+to\s+[^,.;]*",
+    re.I,
+)
+# Where an organisation sits is not who acts ("a Britain-based monitoring group").
+HOME_BASE_RE = re.compile(r"\b[\w.]+-(?:based|headquartered)\b")
 # Ground forces that fight alongside an air campaign: a toll credited to them "assisted by"
 # coalition aircraft belongs to both ("Iraqi Army and US-led coalition").
 GROUND_FORCE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -65,11 +93,12 @@ TARGET_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         "Syrian government",
     ),
     (re.compile(r"\bIranian forces\b"), "Iranian forces"),
-    (re.compile(r"\b(?:at|on|into) Israel\b"), "Israel"),
+    (re.compile(r"\b(?:at|on|into) (?:northern |southern |central )?Israel\b"), "Israel"),
     (re.compile(r"\bUkrain"), "Ukraine"),
 )
 PLACE_PREPOSITION_RE = re.compile(
     r"\b(?P<prep>(?i:in|near|around|across|over|outside|at|retake|recapture|liberate|"
+    r"(?:strikes?|airstrikes?|air\s+strikes?|raids?|air\s+raids?|attacks?|bombardment|shelling)\s+on|"
     r"(?:city|town|village|province|governorate)\s+of|"
     r"(?:north|south|east|west|northeast|northwest|southeast|southwest)(?:ern)?\s+of))\s+(?:the\s+)?"
     r"(?:(?:Syrian|Iraqi|Afghan|Yemeni|Somali)\s+(?:city|town|province|village)\s+of\s+)?"
@@ -80,7 +109,28 @@ PLACE_PREPOSITION_RE = re.compile(
     r"(?:\s+and\s+[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){0,2})?)"
 )
 SUBJECT_PLACE_RE = re.compile(r"^(?P<place>[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)\s+(?:saw|recorded|suffered|had)\b")
-ANAPHORIC_PLACE_RE = re.compile(r"\b(?:in|across)\s+the\s+country\b|\bthere\b", re.I)
+ANAPHORIC_PLACE_RE = re.compile(
+    r"\b(?:in|across|at|on|into|near|around|outside)\s+the\s+(?:city|town|village|province|region|area)\b"
+    r"|\bthere\b",
+    re.I,
+)
+ANAPHORIC_COUNTRY_RE = re.compile(r"\b(?:in|across|at|on|into|over|throughout)\s+the\s+country\b", re.I)
+#: Countries (and territories) of the air wars the pipeline reads: "the country" refers to the last named.
+COUNTRIES = frozenset(
+    [
+        "Afghanistan", "Iraq", "Syria", "Yemen", "Somalia", "Libya", "Lebanon", "Israel", "Iran", "Ukraine",
+        "Russia", "Pakistan", "Sudan", "South Sudan", "Myanmar", "Mali", "Niger", "Nigeria", "Ethiopia",
+        "Saudi Arabia", "Jordan", "Egypt", "Turkey", "Armenia", "Azerbaijan", "Gaza", "Palestine", "Kenya",
+    ]
+)  # fmt: skip
+# Nouns after a possessive name that make it a party's, not a place ("in Washington's view").
+POSSESSIVE_NON_PLACE_NOUNS = frozenset(
+    [
+        "view", "views", "eyes", "opinion", "policy", "decision", "strategy", "position", "response", "approach",
+        "account", "assessment", "words", "claim", "claims", "campaign", "war", "offensive", "support", "behalf",
+        "favour", "favor", "interest", "interests", "name",
+    ]
+)  # fmt: skip
 NOT_PLACES = frozenset(
     [
         "January",
@@ -116,12 +166,9 @@ NOT_PLACES = frozenset(
         "Forces",
         "The",
         "Pentagon",
-        "Washington's",
         "Congress",
         "Iron",
         "Dome",
-        "Raqqa's",
-        "Mosul's",
     ]
 )
 # Adjectives of peoples and names of institutions that look like places after "at"/"in".
@@ -146,10 +193,20 @@ PLACE_TRAILING_WORDS = frozenset({"governorate", "province", "region", "city", "
 
 
 def find_actor(sentence: str) -> str | None:
-    for pattern, name in ACTOR_PATTERNS:
-        if pattern.search(sentence):
-            return _joint_actor(sentence, name)
+    """The party that acts in ``sentence``. Who reports the figure ("..., the Israeli military said",
+    "according to Ukraine's air force") is only the actor when nobody else is named."""
+    plain = HOME_BASE_RE.sub(" ", sentence)
+    core = without_attribution(plain)
+    for text in (core, plain) if core != plain else (plain,):
+        for pattern, name in ACTOR_PATTERNS:
+            if pattern.search(text):
+                return _joint_actor(sentence, name)
     return None
+
+
+def without_attribution(sentence: str) -> str:
+    """``sentence`` without its reporting clauses ("the Israeli military said", "according to ...")."""
+    return ATTRIBUTION_RE.sub(" ", sentence)
 
 
 def _joint_actor(sentence: str, air_actor: str) -> str:
@@ -197,16 +254,36 @@ def places_in(sentence: str) -> list[tuple[int, str]]:
     if subj and subj.group("place") not in NOT_PLACES:
         out.append((0, subj.group("place")))
     for m in PLACE_PREPOSITION_RE.finditer(sentence):
-        place = _clean_place(m.group("place").strip())
+        raw = m.group("place").strip()
+        if re.search(r"[’']s$", raw) and _next_word(sentence, m.end("place")) in POSSESSIVE_NON_PLACE_NOUNS:
+            continue
+        place = _clean_place(raw)
         if place:
             out.append((m.start(), place))
     return out
 
 
-def location_for(sentence: str, pos: int, next_pos: int, previous: str | None = None) -> str | None:
+def _next_word(text: str, pos: int) -> str:
+    m = re.match(r"\s*([A-Za-z]+)", text[pos:])
+    return m.group(1).lower() if m else ""
+
+
+def country_of(place: str | None) -> str | None:
+    """The country a place name is or ends with ("northern Iraq" -> Iraq), when it is one."""
+    if not place:
+        return None
+    for name in COUNTRIES:
+        if place == name or place.endswith(" " + name):
+            return name
+    return None
+
+
+def location_for(
+    sentence: str, pos: int, next_pos: int, previous: str | None = None, previous_country: str | None = None
+) -> str | None:
     """The place a count at ``pos`` refers to: the first named after it in its clause (before the next
     count), else the nearest before it ("near X" first), else the first in the sentence; "there" and
-    "the country" take ``previous``, the place the page named last."""
+    "the city" take ``previous``, the place the page named last; "the country" takes ``previous_country``."""
     found = places_in(sentence)
     clause_end = min([i for i in (sentence.find(";", pos), sentence.find(":", pos)) if i >= 0] + [next_pos])
     after = [p for s, p in found if pos <= s < clause_end]
@@ -218,6 +295,8 @@ def location_for(sentence: str, pos: int, next_pos: int, previous: str | None = 
         return near[-1] if near else before[-1][1]
     if found:
         return found[0][1]
+    if ANAPHORIC_COUNTRY_RE.search(sentence):
+        return previous_country or previous
     if previous and ANAPHORIC_PLACE_RE.search(sentence):
         return previous
     return None

@@ -20,7 +20,15 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from conflict_ingest import lexicon as lx
-from conflict_ingest.entities import find_actor, find_target, location_for, page_default
+from conflict_ingest.entities import (
+    country_of,
+    find_actor,
+    find_target,
+    location_for,
+    page_default,
+    places_in,
+    without_attribution,
+)
 from conflict_ingest.numbers import NumberMention, find_numbers, qualifier_before
 from conflict_ingest.periods import (
     CUMULATIVE_CUES,
@@ -95,7 +103,7 @@ ABBREVIATIONS = frozenset(
     ]
 )
 SENTENCE_END_RE = re.compile(r"[.!?][”\"’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
-TOKEN_RE = re.compile(r"[A-Za-z0-9][\w’'.-]*|[,;:()]|[“”\"]")
+TOKEN_RE = re.compile(r"[A-Za-z0-9][\w’'.-]*|[,;:()\u2013\u2014]|[“”\"]")
 QUOTE_CHARS = frozenset('“”"')
 MAX_NP_TOKENS = 5
 AFTER_VERB_WINDOW = 5
@@ -144,6 +152,7 @@ class _Count:
     start: int
     end: int
     expr: TimeExpr | None = None
+    nested: bool = False  # a sub-count of the toll before it ("including six children")
 
 
 @dataclass
@@ -164,6 +173,7 @@ class _State:
     last_victim: str | None = None
     last_actor: str | None = None
     last_place: str | None = None
+    last_country: str | None = None
     event_period: tuple[dt.date, dt.date] | None = None
     records: list[Extraction] = field(default_factory=list)
     spans: list[tuple[dt.date, dt.date]] = field(default_factory=list)
@@ -218,6 +228,10 @@ def _noun_phrase(rest: str) -> tuple[list[str], int]:
         words.append(w)
         end = e
         if w in lx.METRIC_NOUNS and w.endswith("s"):
+            # "three chemical weapons sites": the metric noun only modifies the head after it
+            nxt = _after_words(rest[e:], 1)
+            if nxt and nxt[0] in lx.COMPOUND_HEADS:
+                words.append(nxt[0])
             break
         if len(words) >= MAX_NP_TOKENS:
             break
@@ -292,6 +306,13 @@ def _last_verb_is_outcome(clause_before: str) -> bool:
     return last_outcome > last_launch
 
 
+def _predicate_victim(rest: str) -> str | None:
+    """The class a partitive toll names after its verb ("Three of the dead were children")."""
+    pred = lx.PREDICATE_VICTIM_RE.match(rest)
+    victim = lx.VICTIM_NOUNS.get(pred.group("noun").lower()) if pred else None
+    return victim if victim != "unspecified" else None
+
+
 def _is_year(n: NumberMention) -> bool:
     return not n.is_word and re.fullmatch(r"(?:19|20)\d\d", n.text) is not None
 
@@ -311,13 +332,22 @@ class _SentenceReader:
                 continue
             c = self._classify(n, nums[i + 1].start if i + 1 < len(nums) else len(self.s))
             if c is not None:
+                # nested in a toll stated before it (in this sentence, or the last one for "of the dead")
+                before_toll = any(o.metric in ("killed", "wounded") for o in self.counts)
+                c.nested = bool(
+                    lx.NESTED_BEFORE_RE.search(self.s[: n.start])
+                    and before_toll
+                    or lx.PARTITIVE_RE.match(self.s[n.end :])
+                    and (before_toll or self.state.last_metric in ("killed", "wounded"))
+                )
                 self.counts.append(c)
         return self.counts
 
     def _recent_victim(self) -> str | None:
-        """The victim class of the last toll read so far (this sentence first, then the page)."""
+        """The victim class of the last toll read so far (this sentence first, then the page); a nested
+        sub-count ("including six children") does not set the class of the tolls after it."""
         for c in reversed(self.counts):
-            if c.victim:
+            if c.victim and not c.nested:
                 return c.victim
         return self.state.last_victim
 
@@ -368,6 +398,8 @@ class _SentenceReader:
                 return None
             if noun_metric in ("killed", "wounded"):
                 victim = next((lx.VICTIM_MODIFIERS[w] for w in words[:-1] if w in lx.VICTIM_MODIFIERS), None)
+                if partitive and victim is None:
+                    victim = _predicate_victim(s[n.end :])
                 victim = victim or (self._recent_victim() if partitive else None) or "unspecified"
             return _Count(noun_metric, n.value, qual, victim, n.start, n.end)
         if head == "times" and any(_word(t) in lx.STRIKE_VERBS for t, _a, _b in _tokens(s[: n.start])):
@@ -381,7 +413,8 @@ class _SentenceReader:
                 )
             if metric is None:
                 sm = self._sentence_metric()
-                if sm and sm[0] in ("killed", "wounded") and (partitive or prev[:1] == ["including"]):
+                nested = partitive or lx.NESTED_BEFORE_RE.search(s[: n.start])
+                if sm and sm[0] in ("killed", "wounded") and nested:
                     metric = sm[0]
             if metric is None:
                 return None
@@ -402,7 +435,10 @@ class _SentenceReader:
         if lx.NON_RELEASE_RE.search(window) or owned:
             return False
         if head in lx.WEAPON_NOUNS_NEEDING_VERB:
-            return any(_word(t) in lx.WEAPON_VERBS for t, _a, _b in _tokens(s))
+            if any(_word(t) in lx.WEAPON_VERBS for t, _a, _b in _tokens(s)):
+                return True
+            # a breakdown of the salvo just counted ("The barrage included 170 drones")
+            return self.state.last_metric == "weapons_released" and bool(lx.BREAKDOWN_RE.search(s[: n.start]))
         return True
 
     def _bare(
@@ -438,7 +474,7 @@ class _SentenceReader:
             return _Count(sm[0], n.value, qual, sm[1], n.start, n.end)
         toll = _toll_metric(after[:4])
         if toll:
-            victim = self._recent_victim()
+            victim = (_predicate_victim(tail) if partitive else None) or self._recent_victim()
             return _Count(toll, n.value, qual, victim or "unspecified", n.start, n.end)
         if any(w in lx.WEAPON_VERBS for w in after[:3]) or (prev and prev[0] in lx.WEAPON_VERBS):
             return _Count("weapons_released", n.value, qual, None, n.start, n.end)
@@ -469,8 +505,13 @@ class _SentenceReader:
     def _continues_previous(self, before: str, tail: str) -> bool:
         """A bare number that opens its clause continues the previous sentence's count."""
         b = before.strip().lower()
-        opener = b == "" or bool(
-            re.search(r"(?:^|[,;:]\s*)(?:and|but|another|the remaining|the other|with|of them)?$", b)
+        # a number after a bare comma opens a clause only behind an introductory phrase ("Near Mosul,
+        # four ..."), not behind a name ("said Ahmed, 43, a fisherman")
+        opener = (
+            b == ""
+            or b.endswith((";", ":"))
+            or bool(re.search(r"(?:^|[,;:]\s*)(?:and|but|another|the remaining|the other|with|of them)$", b))
+            or bool(lx.INTRO_PHRASE_RE.match(b))
         )
         follows = re.match(
             r"^\s*(?:more\b|of\s+them\b|,|;|near\b|in\b|on\b|were\b|was\b|took\b|hit\b|struck\b)", tail
@@ -643,11 +684,19 @@ class _PageExtractor:
     def _sentence(self, sentence: str) -> None:
         exprs, cutoff = find_time_expressions(sentence, self.ctx)
         counts = _SentenceReader(sentence, self.state).read()
+        countries = [c for _pos, p in places_in(sentence) if (c := country_of(p))]
         if not counts:
+            self.state.last_country = countries[-1] if countries else self.state.last_country
             return
         actor = find_actor(sentence) or self.state.last_actor or self.default_actor
         target = find_target(sentence) or self.default_target
         self.state.last_actor = actor
+        # a toll only a health ministry or a monitor vouches for, tied to nobody's strikes, has no actor
+        open_toll = (
+            find_actor(without_attribution(sentence)) is None
+            and bool(lx.OPEN_SOURCE_RE.search(sentence))
+            and not lx.STRIKE_REFERENCE_RE.search(sentence)
+        )
         done: list[tuple[dt.date | None, dt.date | None]] = []
         for i, c in enumerate(counts):
             period, cumulative = self._period(counts, i, exprs, cutoff, sentence)
@@ -660,9 +709,20 @@ class _PageExtractor:
                 period = (period[0], done[-1][1])
             done.append(period)
             nxt = counts[i + 1].start if i + 1 < len(counts) else len(sentence)
-            loc = location_for(sentence, c.end, nxt, self.state.last_place)
+            loc = location_for(sentence, c.end, nxt, self.state.last_place, self.state.last_country)
             self.state.last_place = loc or self.state.last_place
-            self._emit(c, sentence, period, actor=actor, target=target, location=loc, cumulative=cumulative)
+            open_actor = open_toll and c.metric in ("killed", "wounded")
+            self._emit(
+                c,
+                sentence,
+                period,
+                actor=actor,
+                target=target,
+                location=loc,
+                cumulative=cumulative,
+                open_actor=open_actor,
+            )
+        self.state.last_country = countries[-1] if countries else self.state.last_country
 
     def _period(
         self, counts: list[_Count], i: int, exprs: list[TimeExpr], cutoff: TimeExpr | None, sentence: str
@@ -714,6 +774,7 @@ class _PageExtractor:
         target: str | None = None,
         location: str | None = None,
         cumulative: bool = False,
+        open_actor: bool = False,
     ) -> None:
         start, end = period
         if start and end and end < start:
@@ -724,7 +785,7 @@ class _PageExtractor:
             qualifier=c.qualifier,
             evidence=evidence,
             victim=c.victim if c.metric in ("killed", "wounded") else None,
-            actor=actor or self.default_actor,
+            actor=None if open_actor else (actor or self.default_actor),
             target=target or self.default_target,
             location=location,
             period_start=start,
@@ -732,7 +793,7 @@ class _PageExtractor:
         )
         self.state.records.append(rec)
         self.state.last_metric = c.metric
-        if c.metric in ("killed", "wounded") and c.victim:
+        if c.metric in ("killed", "wounded") and c.victim and not c.nested:
             self.state.last_victim = c.victim
         if start and end:
             self.state.spans.append((start, end))

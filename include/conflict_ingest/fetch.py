@@ -11,7 +11,13 @@ and owes itself:
 - retries with exponential backoff on connection errors, timeouts, 5xx and 429, honouring
   ``Retry-After`` up to a cap; no retry on other 4xx;
 - connect/read timeouts and an overall deadline for the body;
-- a size cap enforced while streaming, on the decompressed bytes;
+- a size cap enforced while streaming, on the decompressed bytes (gzip and deflate are decoded
+  here, chunk by chunk, so a compression bomb never inflates past the cap and a truncated
+  compressed body is detected);
+- bodies that are not text refused even when labelled ``text/html`` (binary signatures, NUL and
+  control bytes in the first bytes, as browsers sniff);
+- a body read that breaks (connection reset, truncated gzip, read timeout) retried like a failed
+  connection;
 - redirects followed by hand, each hop re-checked (scheme, address, robots), loops detected;
 - only HTML and XML content types accepted;
 - no private, loopback, link-local, reserved or metadata addresses unless ``allow_private``
@@ -25,19 +31,28 @@ an ``error`` that says what went wrong.
 from __future__ import annotations
 
 import builtins
+import codecs
 import datetime as dt
 import email.utils
 import logging
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
 import requests
+import urllib3.exceptions
 
-from conflict_ingest.http_safety import GuardedHTTPAdapter, UnsafeURLError, address_policy, check_url
+from conflict_ingest.http_safety import (
+    GuardedHTTPAdapter,
+    UnsafeURLError,
+    address_policy,
+    check_url,
+    redact_url,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +71,49 @@ ALLOWED_MEDIA_TYPES = frozenset(
     }
 )
 ACCEPT_HEADER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.1"
+# Content codings decoded here (never brotli/zstd: they are not asked for).
+ACCEPT_ENCODING = "gzip, deflate"
+IDENTITY_ENCODINGS = frozenset({"", "identity"})
+GZIP_ENCODINGS = frozenset({"gzip", "x-gzip"})
+DEFLATE_ENCODINGS = frozenset({"deflate"})
+# Response headers never kept with a page (they may carry session tokens).
+UNRECORDED_HEADERS = frozenset({"set-cookie", "set-cookie2"})
+
+# Leading bytes of binary formats that servers hand out labelled as HTML.
+BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "a PDF document"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"RIFF", "a RIFF file (WebP, WAV or AVI)"),
+    (b"\x00\x00\x01\x00", "an icon"),
+    (b"wOFF", "a web font"),
+    (b"wOF2", "a web font"),
+    (b"PK\x03\x04", "a ZIP archive (or an office document)"),
+    (b"\x1f\x8b", "gzip-compressed data"),
+    (b"BZh", "bzip2-compressed data"),
+    (b"\xfd7zXZ\x00", "xz-compressed data"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\x7fELF", "an ELF executable"),
+    (b"MZ\x90\x00", "a Windows executable"),
+    (b"OggS", "an Ogg media file"),
+    (b"ID3", "an MP3 file"),
+    (b"\x1a\x45\xdf\xa3", "a Matroska/WebM video"),
+)
+# Byte-order marks of text encodings whose bytes include NUL (UTF-16/32): text, not binary.
+TEXT_BOMS = (
+    codecs.BOM_UTF8,
+    codecs.BOM_UTF16_LE,
+    codecs.BOM_UTF16_BE,
+    codecs.BOM_UTF32_LE,
+    codecs.BOM_UTF32_BE,
+)
+SNIFF_BYTES = 1445  # the "resource header" browsers sniff (WHATWG MIME Sniffing)
+# WHATWG "binary data bytes": C0 controls other than TAB, LF, FF, CR and ESC.
+BINARY_CONTROL_BYTES = frozenset([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x1B), *range(0x1C, 0x20)])
+MAX_CONTROL_BYTE_SHARE = 0.02  # a stray control byte in a page is tolerated; 2% of them is not text
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 TOO_MANY_REQUESTS = 429
@@ -100,10 +158,12 @@ class FetchResult:
         return self.status == NOT_MODIFIED
 
     def to_json(self) -> dict[str, Any]:
-        """Everything but the body, JSON-serialisable (for the raw zone's sidecar and XCom)."""
+        """Everything but the body, JSON-serialisable (for the raw zone's sidecar and XCom).
+
+        URLs have any ``user:password@`` removed."""
         return {
-            "url": self.url,
-            "final_url": self.final_url,
+            "url": redact_url(self.url),
+            "final_url": redact_url(self.final_url),
             "status": self.status,
             "bytes": self.bytes,
             "content_type": self.content_type,
@@ -111,7 +171,7 @@ class FetchResult:
             "fetched_at": self.fetched_at.isoformat(),
             "elapsed_s": round(self.elapsed_s, 3),
             "attempts": self.attempts,
-            "redirects": list(self.redirects),
+            "redirects": [redact_url(u) for u in self.redirects],
             "headers": dict(self.headers),
         }
 
@@ -125,13 +185,96 @@ class _Robots:
 
 
 class _Failure(Exception):
-    """Internal: ends a fetch with ``error`` (and, when a response was seen, its status)."""
+    """Internal: ends a fetch with ``error`` (and, when a response was seen, its status).
 
-    def __init__(self, error: str, status: int | None = None, headers: dict[str, str] | None = None) -> None:
+    ``retryable`` marks a body read that broke in transit: the hop is tried again."""
+
+    def __init__(
+        self,
+        error: str,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+        *,
+        retryable: bool = False,
+    ) -> None:
         super().__init__(error)
         self.error = error
         self.status = status
         self.headers = headers or {}
+        self.retryable = retryable
+
+
+class _Decoder:
+    """Undoes one content coding chunk by chunk, never producing more than it is asked for."""
+
+    def __init__(self, coding: str | None, status: int) -> None:
+        self.coding = (coding or "").strip().lower()
+        self.status = status
+        self._z: Any = None
+        self._raw_fallback = False
+        self._seen = b""
+        self.fed = 0
+        if self.coding in GZIP_ENCODINGS:
+            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif self.coding in DEFLATE_ENCODINGS:
+            self._z = zlib.decompressobj(zlib.MAX_WBITS)
+            self._raw_fallback = True  # many servers send raw deflate without the zlib header
+        elif self.coding not in IDENTITY_ENCODINGS:
+            raise _Failure(f"refused: unsupported content encoding {self.coding!r}", status)
+
+    def feed(self, data: bytes, limit: int) -> bytes:
+        """Decode ``data``; at most ``limit`` bytes come back (more input stays unconsumed)."""
+        self.fed += len(data)
+        if self._z is None:
+            return data[:limit]
+        if self._raw_fallback:
+            self._seen += data
+        try:
+            out: bytes = self._z.decompress(data, limit)
+        except zlib.error as exc:
+            if not self._raw_fallback:
+                raise _Failure(f"body read failed: corrupt {self.coding} data ({exc})", self.status) from None
+            self._raw_fallback = False
+            self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+            seen, self._seen = self._seen, b""
+            return self.feed(seen, limit)
+        if self.fed >= 2:  # the zlib header was accepted
+            self._raw_fallback = False
+            self._seen = b""
+        while self._z.eof and self._z.unused_data and len(out) < limit and self.coding in GZIP_ENCODINGS:
+            rest = self._z.unused_data  # concatenated gzip members are one body
+            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            out += self._z.decompress(rest, limit - len(out))
+        return out
+
+    @property
+    def pending(self) -> bool:
+        """Input was held back because the output limit was reached."""
+        return self._z is not None and bool(self._z.unconsumed_tail)
+
+    def finish(self) -> None:
+        if self._z is not None and self.fed and not self._z.eof:
+            raise _Failure(
+                f"body read failed: truncated {self.coding} body (the compressed stream ends early)",
+                self.status,
+                retryable=True,
+            )
+
+
+def binary_kind(body: bytes) -> str | None:
+    """What a body that is not text looks like (``"a PNG image"``), or None for text."""
+    head = body[:SNIFF_BYTES]
+    if head.startswith(TEXT_BOMS):
+        return None
+    for signature, label in BINARY_SIGNATURES:
+        if head.startswith(signature):
+            return label
+    if b"\x00" in head:
+        return "binary data (NUL bytes)"
+    controls = sum(1 for byte in head if byte in BINARY_CONTROL_BYTES)
+    if head and controls > MAX_CONTROL_BYTE_SHARE * len(head):
+        return "binary data (control bytes)"
+    return None
 
 
 def media_type(content_type: str | None) -> str | None:
@@ -262,10 +405,13 @@ class Fetcher:
             check_robots=self.respect_robots,
             check_type=True,
         )
+        shown = redact_url(url)
         if result.error:
-            logger.warning("fetch %s failed: %s", url, result.error)
+            logger.warning("fetch %s failed: %s", shown, result.error)
         else:
-            logger.info("fetched %s: %s, %d bytes, %.2fs", url, result.status, result.bytes, result.elapsed_s)
+            logger.info(
+                "fetched %s: %s, %d bytes, %.2fs", shown, result.status, result.bytes, result.elapsed_s
+            )
         return result
 
     # --- the request loop -----------------------------------------------------------------------------
@@ -294,7 +440,7 @@ class Fetcher:
             if failure.headers:
                 result.headers = failure.headers
         except Exception as exc:  # a malformed URL or header must not end a whole batch
-            logger.exception("unexpected error fetching %s", url)
+            logger.exception("unexpected error fetching %s", redact_url(url))
             result.error = f"fetch failed: {type(exc).__name__}: {_short(exc)}"
         result.elapsed_s = time.monotonic() - started
         return result
@@ -320,23 +466,20 @@ class Fetcher:
                 raise _Failure(str(exc)) from None
             if check_robots:
                 self._check_robots(current, allow_private, rate, timeout_s)
-            response = self._request(result, current, allow_private, rate, timeout_s, extra_headers)
-            if response.status_code not in REDIRECT_STATUSES:
-                break
-            location = response.headers.get("Location")
-            status = response.status_code
-            response.close()
-            if not location:
-                raise _Failure(f"HTTP {status} redirect without a Location header", status)
+            redirect = self._request(
+                result, current, allow_private, rate, timeout_s, max_bytes, extra_headers, check_type
+            )
+            if redirect is None:
+                return
+            status, location = redirect
             target = urljoin(current, location.strip())
             if target in seen:
-                raise _Failure(f"redirect loop: {target} was already visited", status)
+                raise _Failure(f"redirect loop: {redact_url(target)} was already visited", status)
             if len(result.redirects) >= self.max_redirects:
                 raise _Failure(f"too many redirects (more than {self.max_redirects})", status)
             result.redirects.append(target)
             seen.add(target)
             current = target
-        self._read(result, response, timeout_s, max_bytes, check_type)
 
     def _request(
         self,
@@ -345,12 +488,21 @@ class Fetcher:
         allow_private: bool,
         rate: float | None,
         timeout_s: float,
+        max_bytes: int,
         extra_headers: dict[str, str],
-    ) -> requests.Response:
-        """One hop, with retries. Returns a streaming response that is not a retryable failure."""
-        headers = {"User-Agent": self.user_agent, "Accept": ACCEPT_HEADER, **extra_headers}
+        check_type: bool,
+    ) -> tuple[int, str] | None:
+        """One hop, with retries: ``(status, Location)`` for a redirect, else None once the
+        response (body included) is in ``result``."""
+        headers = {
+            "User-Agent": self.user_agent,
+            "Accept": ACCEPT_HEADER,
+            "Accept-Encoding": ACCEPT_ENCODING,
+            **extra_headers,
+        }
         key = host_key(url)
         attempts = self.retries + 1
+        shown = redact_url(url)
         for attempt in range(attempts):
             self._throttle(key, rate)
             result.attempts += 1
@@ -371,37 +523,55 @@ class Fetcher:
                 reason = f"timed out after {timeout_s:g}s ({type(exc).__name__})"
                 if last:
                     raise _Failure(f"{reason}; gave up after {attempts} attempts") from None
-                self._sleep_backoff(url, attempt, reason)
+                self._sleep_backoff(shown, attempt, reason)
                 continue
             except requests.ConnectionError as exc:
                 reason = f"connection error: {_short(exc)}"
                 if last:
                     raise _Failure(f"{reason}; gave up after {attempts} attempts") from None
-                self._sleep_backoff(url, attempt, reason)
+                self._sleep_backoff(shown, attempt, reason)
                 continue
             except requests.RequestException as exc:
                 raise _Failure(f"request failed: {_short(exc)}") from None
 
-            if not is_retryable_status(response.status_code):
-                return response
             status = response.status_code
-            resp_headers = _headers(response)
-            response.close()
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if retry_after is not None and retry_after > self.max_retry_after_s:
-                raise _Failure(
-                    f"HTTP {status}: Retry-After {retry_after:g}s exceeds the cap "
-                    f"of {self.max_retry_after_s:g}s",
-                    status,
-                    resp_headers,
-                )
-            if last:
-                raise _Failure(f"HTTP {status} after {attempts} attempts", status, resp_headers)
-            delay = self.backoff_s * (2**attempt)
-            if retry_after is not None:
-                delay = max(delay, retry_after)
-            logger.info("HTTP %s from %s; retrying in %.2fs", status, url, delay)
-            time.sleep(delay)
+            if is_retryable_status(status):
+                resp_headers = _headers(response)
+                response.close()
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                if retry_after is not None and retry_after > self.max_retry_after_s:
+                    raise _Failure(
+                        f"HTTP {status}: Retry-After {retry_after:g}s exceeds the cap "
+                        f"of {self.max_retry_after_s:g}s",
+                        status,
+                        resp_headers,
+                    )
+                if last:
+                    raise _Failure(f"HTTP {status} after {attempts} attempts", status, resp_headers)
+                delay = self.backoff_s * (2**attempt)
+                if retry_after is not None:
+                    delay = max(delay, retry_after)
+                logger.info("HTTP %s from %s; retrying in %.2fs", status, shown, delay)
+                time.sleep(delay)
+                continue
+            if status in REDIRECT_STATUSES:
+                location = response.headers.get("Location")
+                response.close()
+                if not location:
+                    raise _Failure(f"HTTP {status} redirect without a Location header", status)
+                return status, location
+            try:
+                self._read(result, response, timeout_s, max_bytes, check_type)
+            except _Failure as failure:
+                if not failure.retryable:
+                    raise
+                if last:
+                    raise _Failure(
+                        f"{failure.error}; gave up after {attempts} attempts", failure.status
+                    ) from None
+                self._sleep_backoff(shown, attempt, failure.error)
+                continue
+            return None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _sleep_backoff(self, url: str, attempt: int, reason: str) -> None:
@@ -420,6 +590,7 @@ class Fetcher:
         result.status = response.status_code
         result.headers = _headers(response)
         result.content_type = response.headers.get("Content-Type")
+        result.body = b""
         try:
             if response.status_code == NOT_MODIFIED:
                 return
@@ -436,33 +607,55 @@ class Fetcher:
                     f"refused: Content-Length {declared} exceeds max_bytes {max_bytes}", response.status_code
                 )
             result.body = self._stream(response, timeout_s, max_bytes, result)
+            kind = binary_kind(result.body) if check_type else None
+            if kind is not None:
+                result.body = b""
+                raise _Failure(
+                    f"refused: body is {kind}, not text (served as {mt or 'no content type'})",
+                    response.status_code,
+                )
         finally:
             response.close()
 
     def _stream(
         self, response: requests.Response, timeout_s: float, max_bytes: int, result: FetchResult
     ) -> bytes:
+        """Read the body as it arrives, decoding it here so both caps apply to decoded bytes."""
         budget = self.body_deadline_s or 3 * timeout_s
         deadline = time.monotonic() + budget
+        status = response.status_code
+        decoder = _Decoder(response.headers.get("Content-Encoding"), status)
         chunks: list[bytes] = []
         total = 0
-        try:
-            for chunk in response.iter_content(CHUNK_BYTES):
-                total += len(chunk)
-                if total > max_bytes:
-                    keep = len(chunk) - (total - max_bytes)
-                    chunks.append(chunk[:keep])
+
+        def take(data: bytes) -> None:
+            nonlocal total
+            out = decoder.feed(data, max_bytes - total + 1)
+            while True:
+                if total + len(out) > max_bytes:
+                    chunks.append(out[: max_bytes - total])
                     result.body = b"".join(chunks)
-                    raise _Failure(
-                        f"body exceeds max_bytes {max_bytes} (cut at {max_bytes} bytes)", response.status_code
-                    )
-                chunks.append(chunk)
+                    what = "decompressed body" if decoder.coding not in IDENTITY_ENCODINGS else "body"
+                    raise _Failure(f"{what} exceeds max_bytes {max_bytes} (cut at {max_bytes} bytes)", status)
+                chunks.append(out)
+                total += len(out)
+                if not decoder.pending:
+                    return
+                out = decoder.feed(b"", max_bytes - total + 1)
+
+        try:
+            while True:
+                data = response.raw.read1(CHUNK_BYTES, decode_content=False)
+                if not data:
+                    break
+                take(data)
                 if time.monotonic() > deadline:
                     result.body = b"".join(chunks)
-                    raise _Failure(f"timed out: body not complete within {budget:g}s", response.status_code)
-        except requests.RequestException as exc:
+                    raise _Failure(f"timed out: body not complete within {budget:g}s", status)
+            decoder.finish()
+        except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as exc:
             result.body = b"".join(chunks)
-            raise _Failure(f"body read failed: {_short(exc)}", response.status_code) from None
+            raise _Failure(f"body read failed: {_body_error(exc)}", status, retryable=True) from None
         return b"".join(chunks)
 
     # --- politeness -----------------------------------------------------------------------------------
@@ -542,7 +735,21 @@ class Fetcher:
 
 
 def _headers(response: requests.Response) -> dict[str, str]:
-    return {k.lower(): v for k, v in response.headers.items()}
+    return {k.lower(): v for k, v in response.headers.items() if k.lower() not in UNRECORDED_HEADERS}
+
+
+def _body_error(exc: BaseException) -> str:
+    """A short reason for a body read that broke (urllib3 nests the cause in its arguments)."""
+    if isinstance(exc, urllib3.exceptions.ReadTimeoutError | TimeoutError):
+        return "read timed out"
+    if isinstance(exc, urllib3.exceptions.ProtocolError):
+        cause = next((a for a in exc.args if isinstance(a, BaseException)), None)
+        if cause is not None and "IncompleteRead" in type(cause).__name__:
+            return f"connection closed before the whole body arrived ({_short(cause)})"
+        if isinstance(cause, ConnectionResetError):
+            return "connection reset by the server"
+        return f"connection broken ({_short(cause or exc)})"
+    return _short(exc)
 
 
 def _short(exc: BaseException) -> str:

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -89,19 +89,30 @@ def resolve(host: str, port: int) -> list[IPAddress]:
     return list(seen.values())
 
 
+def redact_url(url: str) -> str:
+    """``url`` without any ``user:password@`` part, for logs, errors and stored metadata."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url.split("@", 1)[-1] if "@" in url else url
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
+
+
 def check_url(url: str, *, allow_private: bool) -> None:
     """Raise :class:`UnsafeURLError` ("refused: ...") unless ``url`` may be fetched."""
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise UnsafeURLError(f"refused: malformed URL {url!r} ({exc})") from exc
+        raise UnsafeURLError(f"refused: malformed URL {redact_url(url)!r} ({exc})") from exc
     scheme = parts.scheme.lower()
     if scheme not in ALLOWED_SCHEMES:
         raise UnsafeURLError(f"refused: scheme {scheme or '(none)'!r} is not http or https")
     host = parts.hostname
     if not host:
-        raise UnsafeURLError(f"refused: URL {url!r} has no host")
+        raise UnsafeURLError(f"refused: URL {redact_url(url)!r} has no host")
     if parts.username or parts.password:
         raise UnsafeURLError("refused: URL carries credentials")
     try:

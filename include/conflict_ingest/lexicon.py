@@ -164,7 +164,50 @@ NON_RELEASE_RE = re.compile(
     r"\b(?:sold|sell|sells|selling|sale|sales|bought|buy|buys|purchased?|purchasing|deliver(?:ed|ies|y)?|"
     r"suppl(?:ied|y|ies)|shipped|transferred|stockpiled?|stockpiles|stocks?|arsenal|inventory|inventories|owns?|"
     r"owned|possess(?:es|ed)?|ordered|orders?|produced?|produces|manufactured?|worth|contract|package|"
-    r"deal|approved|requested)\b",
+    r"deal|approved|requested|carry|carries|carrying|capable|capacity|payload|hold|holds|armed\s+with)\b",
+    re.I,
+)
+# Words right before a toll's number that nest it inside the toll just stated ("killed 14 civilians,
+# among them six children"): it takes that toll's metric.
+NESTED_BEFORE_RE = re.compile(
+    r"\b(?:including|among\s+them|among\s+whom|of\s+whom|of\s+them|among\s+the\s+(?:dead|victims))\s*[,:]?\s*"
+    r"(?:(?:at\s+least|more\s+than|some|about|nearly|around|over|up\s+to)\s+)?$",
+    re.I,
+)
+# An introductory phrase before a comma that lets a bare number open its clause ("Near Mosul, four").
+INTRO_PHRASE_RE = re.compile(
+    r"^(?:near|in|at|on|around|outside|across|over|elsewhere|meanwhile|separately|also|"
+    r"(?:north|south|east|west|northeast|northwest|southeast|southwest)(?:ern)?(?:\s+of)?)\b[^,;:]{0,60},$",
+    re.I,
+)
+# Verbs that break a count just stated into its parts ("The barrage included 170 drones").
+BREAKDOWN_RE = re.compile(
+    r"\b(?:included|includes|including|comprised|comprising|consisted\s+of|consisting\s+of|made\s+up\s+of|"
+    r"among\s+them|of\s+which|of\s+them)\b",
+    re.I,
+)
+# A partitive toll's class named after its verb: "Three of the dead were children".
+PREDICATE_VICTIM_RE = re.compile(r"^[^.;,]{0,30}?\b(?:were|was|are)\s+(?:all\s+)?(?P<noun>[a-z]+)\b", re.I)
+# Nouns that a metric noun can modify ("weapons sites", "missile launchers"): the phrase counts them.
+COMPOUND_HEADS = frozenset(
+    [
+        "site", "sites", "depot", "depots", "factory", "factories", "facility", "facilities", "plant", "plants",
+        "launcher", "launchers", "storage", "stores", "cache", "caches", "dump", "dumps", "warehouse",
+        "warehouses", "programme", "program", "programs", "programmes", "system", "systems", "battery",
+        "batteries", "shelter", "shelters", "units", "boats", "ships", "aircraft", "jets", "carriers", "tests",
+        "experts", "inspectors", "components", "parts", "makers", "manufacturers", "contracts", "range",
+    ]
+)  # fmt: skip
+# Sources that vouch for a toll without saying whose strikes caused it ("the Health Ministry said").
+OPEN_SOURCE_RE = re.compile(
+    r"\b(?:health\s+ministry|ministry\s+of\s+health|health\s+officials?|health\s+authorit(?:y|ies)|medics|"
+    r"hospital\s+officials?|civil\s+defen[cs]e|monitors?|monitoring\s+group|observatory|rights\s+groups?)\b",
+    re.I,
+)
+# A toll tied to the strikes the page is about ("killed in the strikes", "the raids killed").
+STRIKE_REFERENCE_RE = re.compile(
+    r"\b(?:the|these|those|its|their|his|her)\s+(?:[\w-]+\s+)?(?:strikes?|airstrikes?|air\s+strikes?|raids?|"
+    r"bombing|bombings|bombardment|attacks?|shelling|blast|explosion)\b",
     re.I,
 )
 # Words that end a noun phrase after a number.

@@ -158,6 +158,15 @@ LOOKBACK_RE = re.compile(
     re.I,
 )
 SINCE_RE = re.compile(r"\bsince\b", re.I)
+# An event named after "since" by a noun phrase ("since the alliance took command ... on March 31").
+SINCE_EVENT_START_RE = re.compile(r"\s+(?:the|its|their|his|her|[A-Z][\w-]*[’']s)\s")
+SINCE_EVENT_MAX_CHARS = 100
+# What may stand between "since" and its date: "the start of the war in", "the coup in", "the
+# offensive began on" (an event named by a short noun phrase, with or without its start verb).
+SINCE_EVENT_RE = re.compile(
+    r"\s+(?:the\s+(?:(?:start|beginning|outbreak)\s+of\s+[^,;]{0,60}?|(?:[\w’'-]+\s+){0,3}?[\w’'-]+"
+    r"(?:\s+" + START_VERBS + r")?)\s+(?:in|on)\s+)?"
+)
 CUTOFF_RE = re.compile(
     r"\b(?i:through|thru|by|until|till|to|up\s+to|as\s+of)\s+(?i:the\s+end\s+of\s+)?" + _atom("b_")
 )
@@ -330,7 +339,7 @@ def find_time_expressions(sentence: str, ctx: PeriodContext) -> tuple[list[TimeE
             continue
         tail = sentence[sm.end() :]
         clause = re.split(r"[;]", tail)[0]
-        direct = re.match(r"\s+(?:the\s+(?:start|beginning)\s+of\s+[^,;]{0,60}?\s+(?:in|on)\s+)?", clause)
+        direct = SINCE_EVENT_RE.match(clause)
         am = ATOM_RE.match(clause, direct.end()) if direct else None
         if am is None:
             vm = re.search(r"\b" + START_VERBS + r"\b(?:\s+(?:on|in)\s+|\s+)?", clause[:120])
@@ -342,6 +351,8 @@ def find_time_expressions(sentence: str, ctx: PeriodContext) -> tuple[list[TimeE
                 else:
                     taken.append((sm.start(), sm.end() + vm.end()))
                 continue
+        if am is None:
+            am = _since_event_date(clause)
         if am is None:
             continue
         got = resolve_atom(am, "", ctx)
@@ -512,6 +523,19 @@ def find_time_expressions(sentence: str, ctx: PeriodContext) -> tuple[list[TimeE
     if last and last[-1].period_start:
         ctx.last_month = (last[-1].period_start.year, last[-1].period_start.month)
     return out, cutoff
+
+
+def _since_event_date(clause: str) -> re.Match[str] | None:
+    """The date of the event named after "since" ("since the alliance took command of the operation on
+    March 31"): the first "in/on <date>" before the clause's first comma."""
+    if not SINCE_EVENT_START_RE.match(clause):
+        return None
+    head = re.split(r"[,;]", clause, maxsplit=1)[0][:SINCE_EVENT_MAX_CHARS]
+    for m in re.finditer(r"\b(?:in|on)\s+", head):
+        am = ATOM_RE.match(clause, m.end())
+        if am is not None:
+            return am
+    return None
 
 
 def _last_month_before(text: str, ctx: PeriodContext) -> tuple[int, int] | None:

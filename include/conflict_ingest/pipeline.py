@@ -31,6 +31,7 @@ from conflict_ingest.storage import (
     ObjectStore,
     curated_partition,
     quarantine_partition,
+    raw_index_key,
     raw_meta_key,
     raw_page_key,
     report_prefix,
@@ -40,6 +41,9 @@ from conflict_ingest.storage import (
 logger = logging.getLogger(__name__)
 
 QUARANTINE_EXTRA_COLUMNS = ("failed_expectations",)
+# Records shown per broken expectation in summary.json (and so in the alert), and their evidence length.
+EXAMPLES_PER_EXPECTATION = 3
+EXAMPLE_EVIDENCE_CHARS = 240
 
 
 class ValidationGateError(RuntimeError):
@@ -140,61 +144,162 @@ def batch_name(batch_key: str) -> str:
 
 
 # -- fetch -----------------------------------------------------------------------------------
+FETCH_FAILURES_IN_SUMMARY = 20  # failed URLs (with reasons) a fetch summary carries into XCom
+
+
 def store_raw_page(
     store: ObjectStore, *, source_id: str, day: dt.date, url: str, result: Any
 ) -> tuple[str, str]:
-    """Store a fetched body once per content hash; the sidecar keeps every URL it was seen at."""
+    """Store a fetched body once per content hash; the sidecar keeps every URL it was seen at.
+
+    The page object is written before its sidecar, so a sidecar never points at nothing."""
     body: bytes = result.body
     sha = hashlib.sha256(body).hexdigest()
     key = raw_page_key(source_id, day, sha)
     meta_key = raw_meta_key(key)
     meta = result.to_json()
     meta.update({"sha256": sha, "headers": dict(result.headers or {}), "source_id": source_id})
+    url = meta["url"] if url == result.url else url  # credentials never reach the sidecar
+    final_url = meta["final_url"] or url
     if store.exists(meta_key):
         previous = store.get_json(meta_key)
-        seen = list(dict.fromkeys([*previous.get("seen_urls", []), url, result.final_url or url]))
+        seen = list(dict.fromkeys([*previous.get("seen_urls", []), url, final_url]))
     else:
         store.put_bytes(key, gzip.compress(body, mtime=0), content_type="application/gzip")
-        seen = list(dict.fromkeys([url, result.final_url or url]))
+        seen = list(dict.fromkeys([url, final_url]))
     meta["seen_urls"] = seen
     store.put_json(meta_key, meta)
     return key, sha
 
 
+def read_raw_index(store: ObjectStore, source_id: str, url: str) -> dict[str, Any] | None:
+    """What the last successful fetch of ``url`` left (validators, raw key), if its page is still stored."""
+    key = raw_index_key(source_id, url)
+    if not store.exists(key):
+        return None
+    entry: dict[str, Any] = store.get_json(key)
+    if not entry.get("raw_key") or not store.exists(entry["raw_key"]):
+        logger.info("index of %s points at a missing raw page; fetching it whole", url)
+        return None
+    return entry
+
+
+def write_raw_index(
+    store: ObjectStore, *, source_id: str, url: str, result: Any, raw_key: str, sha256: str
+) -> None:
+    headers = result.headers or {}
+    store.put_json(
+        raw_index_key(source_id, url),
+        {
+            "url": result.to_json()["url"],
+            "final_url": result.to_json()["final_url"],
+            "etag": headers.get("etag"),
+            "last_modified": headers.get("last-modified"),
+            "raw_key": raw_key,
+            "sha256": sha256,
+            "content_type": result.content_type,
+            "fetched_at": result.fetched_at.isoformat(),
+        },
+    )
+
+
+def _fetch_error(url: str, result: Any, reason: str) -> dict[str, Any]:
+    return {
+        "url": result.to_json()["url"] if url == result.url else url,
+        "status": result.status,
+        "error": reason,
+        "attempts": result.attempts,
+    }
+
+
 def fetch_stage(store: ObjectStore, batch_key: str, fetcher: Any, source: Any) -> dict[str, Any]:
-    """Fetch every URL of a batch into the raw zone; a failed URL is logged, never fatal."""
+    """Fetch every URL of a batch into the raw zone; a failed URL is logged with its reason, never fatal.
+
+    A URL fetched before is asked for conditionally (``If-None-Match`` / ``If-Modified-Since``
+    from its index object); a 304 reuses the stored raw page. Two URLs of the batch that give the
+    same bytes are one page (processed once, every URL kept in ``seen_urls``). The batch's
+    ``fetched/`` object, written last, lists the pages and each failed URL with its reason.
+    """
     batch = store.get_json(batch_key)
+    source_id = batch["source_id"]
     day = dt.date.fromisoformat(batch["day"])
     pages: list[dict[str, Any]] = []
+    by_sha: dict[str, dict[str, Any]] = {}
     errors: list[dict[str, Any]] = []
     kwargs = source.fetch_kwargs()
     # a source may allow private addresses; otherwise the fetcher's own setting decides
     kwargs["allow_private"] = True if kwargs.get("allow_private") else None
+    reused = 0
     for item in batch["items"]:
         url = item["url"]
-        result = fetcher.fetch(url, **kwargs)
-        if not result.ok() or not result.body:
-            errors.append({"url": url, "status": result.status, "error": result.error or "empty body"})
-            logger.warning("fetch failed for %s: %s", url, result.error or f"status {result.status}")
+        known = read_raw_index(store, source_id, url)
+        validators: dict[str, str | None] = {}
+        if known and (known.get("etag") or known.get("last_modified")):
+            validators = {"etag": known.get("etag"), "last_modified": known.get("last_modified")}
+        result = fetcher.fetch(url, **kwargs, **validators)
+        if result.ok() and result.not_modified:
+            if not validators or known is None:
+                errors.append(_fetch_error(url, result, "HTTP 304 for a request that was not conditional"))
+                logger.warning("fetch failed for %s: 304 without a stored copy", url)
+                continue
+            raw_key, sha, content_type = known["raw_key"], known["sha256"], known.get("content_type")
+            final_url = known.get("final_url") or url
+            reused += 1
+            logger.info("%s not modified: reusing %s", url, raw_key)
+        elif not result.ok() or not result.body:
+            reason = result.error or (f"empty body (HTTP {result.status})" if result.ok() else "failed")
+            errors.append(_fetch_error(url, result, reason))
+            logger.warning("fetch failed for %s: %s", url, reason)
             continue
-        raw_key, sha = store_raw_page(store, source_id=batch["source_id"], day=day, url=url, result=result)
-        pages.append(
-            {
-                "url": url,
-                "final_url": result.final_url or url,
-                "raw_key": raw_key,
-                "sha256": sha,
-                "content_type": result.content_type,
-                "fetched_at": result.fetched_at.isoformat(),
-                "published_hint": item.get("published"),
-                "title_hint": item.get("title"),
-            }
-        )
+        else:
+            raw_key, sha = store_raw_page(store, source_id=source_id, day=day, url=url, result=result)
+            content_type = result.content_type
+            final_url = result.to_json()["final_url"] or url
+            write_raw_index(store, source_id=source_id, url=url, result=result, raw_key=raw_key, sha256=sha)
+        if sha in by_sha:  # the same bytes at another URL of this batch: one page, every URL kept
+            by_sha[sha]["seen_urls"] = list(dict.fromkeys([*by_sha[sha]["seen_urls"], url, final_url]))
+            continue
+        page = {
+            "url": url,
+            "final_url": final_url,
+            "seen_urls": list(dict.fromkeys([url, final_url])),
+            "raw_key": raw_key,
+            "sha256": sha,
+            "content_type": content_type,
+            "fetched_at": result.fetched_at.isoformat(),
+            "not_modified": result.not_modified,
+            "published_hint": item.get("published"),
+            "title_hint": item.get("title"),
+        }
+        by_sha[sha] = page
+        pages.append(page)
     out_key = batch_key.replace("/batches/", "/fetched/")
-    store.put_json(
-        out_key, {"source_id": batch["source_id"], "day": batch["day"], "pages": pages, "errors": errors}
-    )
-    return {"batch": batch_name(batch_key), "key": out_key, "pages": len(pages), "errors": len(errors)}
+    store.put_json(out_key, {"source_id": source_id, "day": batch["day"], "pages": pages, "errors": errors})
+    if errors:
+        logger.warning(
+            "batch %s: %d of %d URL(s) failed: %s",
+            batch_name(batch_key),
+            len(errors),
+            len(batch["items"]),
+            "; ".join(f"{e['url']}: {e['error']}" for e in errors[:FETCH_FAILURES_IN_SUMMARY]),
+        )
+    return {
+        "batch": batch_name(batch_key),
+        "key": out_key,
+        "pages": len(pages),
+        "not_modified": reused,
+        "errors": len(errors),
+        "failed": [{"url": e["url"], "error": e["error"]} for e in errors[:FETCH_FAILURES_IN_SUMMARY]],
+    }
+
+
+def fetch_failures(store: ObjectStore, run: RunContext) -> list[dict[str, Any]]:
+    """Every URL of the run that could not be fetched, with its source and reason (for the summary)."""
+    out: list[dict[str, Any]] = []
+    for key in sorted(store.list_keys(f"{run.work}fetched/")):
+        fetched = store.get_json(key)
+        out.extend({"source_id": fetched["source_id"], **e} for e in fetched.get("errors", []))
+    return out
 
 
 # -- clean -----------------------------------------------------------------------------------
@@ -334,19 +439,84 @@ def _by_source(rows: Iterable[dict[str, Any]], sources: Iterable[str]) -> dict[s
     return groups
 
 
+def read_trailing_history(store: ObjectStore, day: dt.date, days: int) -> Any:
+    """The committed curated partitions of the ``days`` days before ``day``, summarised as a
+    :class:`~conflict_ingest.validate.TrailingHistory`; partitions without a manifest are skipped."""
+    from conflict_ingest.land import IncompletePartition, read_partition
+    from conflict_ingest.storage import MANIFEST_NAME
+    from conflict_ingest.validate import TrailingHistory
+
+    history = TrailingHistory()
+    for offset in range(days, 0, -1):
+        past = day - dt.timedelta(days=offset)
+        prefix = curated_partition(past)
+        if not store.exists(prefix + MANIFEST_NAME):
+            continue
+        try:
+            manifest = store.get_json(prefix + MANIFEST_NAME)
+            rows = read_partition(store, prefix)
+        except IncompletePartition:  # uncommitted between the check and the read
+            continue
+        history.add_day(past, rows, manifest.get("sources_incomplete") or [])
+    logger.info("trailing history for %s: %d committed day(s) of %d read", day, len(history.days), days)
+    return history
+
+
+def _examples(outcome: Any, per_expectation: int) -> dict[str, list[dict[str, Any]]]:
+    """A few records per broken expectation, for the alert (the report and quarantine have them all)."""
+    from conflict_ingest.report import problem_notes
+
+    rows = {r.get("record_id"): r for r in [*outcome.failed, *outcome.passed]}
+    notes = problem_notes(outcome.gx_result)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for result in outcome.expectation_results:
+        if result["success"] or result.get("scope", "record") != "record":
+            continue
+        shown = []
+        for record_id in result["unexpected_record_ids"][:per_expectation]:
+            row = rows.get(record_id) or {}
+            evidence = str(row.get("evidence") or "")
+            prefix = result["name"] + ": "
+            why = [n.removeprefix(prefix) for n in notes.get(record_id, []) if n.startswith(prefix)]
+            shown.append(
+                {
+                    "record_id": record_id,
+                    "source_id": row.get("source_id"),
+                    "metric": row.get("metric"),
+                    "count": row.get("count"),
+                    "url": row.get("canonical_url") or row.get("source_url"),
+                    "evidence": evidence[:EXAMPLE_EVIDENCE_CHARS],
+                    "why": "; ".join(why)[:EXAMPLE_EVIDENCE_CHARS] or None,
+                }
+            )
+        out[result["name"]] = shown
+    return out
+
+
 def validate_stage(
-    store: ObjectStore, run: RunContext, source_ids: list[str], *, dag_id: str = "", report_title: str = ""
+    store: ObjectStore,
+    run: RunContext,
+    source_ids: list[str],
+    *,
+    dag_id: str = "",
+    report_title: str = "",
+    config: Any = None,
 ) -> dict[str, Any]:
     """Run the expectation suite on the run's records; quarantine what breaks a critical one.
 
-    Writes the quarantine partition, the validation report (GX JSON + HTML) and the list of
-    records that may land. Returns a small summary for XCom and alerts.
+    Reads the trailing curated partitions for the history warnings, writes the quarantine
+    partition, the validation report (GX JSON, HTML, ``summary.json``) and the list of records
+    that may land. Returns a small summary for XCom (``summary.json`` also has examples of the
+    records behind each broken expectation, for the alert). ``config`` is a
+    :class:`~conflict_ingest.validate.ValidationConfig`; None reads it from the environment.
     """
-    from conflict_ingest.validate import render_report_html, validate_records
+    from conflict_ingest.validate import ValidationConfig, render_report_html, validate_records
 
+    config = config or ValidationConfig.from_env()
     done, missing = completed_sources(store, run, source_ids)
     rows = _load_extracted(store, run, set(done))
-    outcome = validate_records(rows)
+    history = read_trailing_history(store, run.day, config.history_days)
+    outcome = validate_records(rows, config=config, history=history, sources=done)
     reports = report_prefix(run.day, run.run_id)
     store.put_json(reports + "gx_result.json", outcome.gx_result)
     summary = {
@@ -356,10 +526,17 @@ def validate_stage(
         "day": run.day.isoformat(),
         "sources_complete": done,
         "sources_incomplete": missing,
+        "history_days_read": len(history.days),
         "report_key": reports + "report.html",
+        "summary_key": reports + "summary.json",
         "quarantine_prefix": quarantine_partition(run.day),
+        "curated_prefix": curated_partition(run.day),
     }
-    store.put_json(reports + "summary.json", summary)
+    for sid in done:
+        summary["records_by_source"].setdefault(sid, {"total": 0, "passed": 0, "failed": 0, "flagged": 0})
+    store.put_json(
+        reports + "summary.json", {**summary, "examples": _examples(outcome, EXAMPLES_PER_EXPECTATION)}
+    )
     title = report_title or f"Validation of strike counts for {run.day.isoformat()} ({run.run_id})"
     store.put_bytes(
         reports + "report.html",

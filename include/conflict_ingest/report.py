@@ -23,6 +23,9 @@ LINK_SCHEMES = ("http", "https")
 # Columns of the validated frame whose values say what is wrong with a row (see validate.py).
 PROBLEM_COLUMN_PREFIX = "problem_"
 INDEX_COLUMNS = frozenset({"record_id", "row_number"})
+# Markers around the alert-delivery section, so a retried alert replaces it instead of adding one.
+ALERT_SECTION_START = "<!-- alert-delivery -->"
+ALERT_SECTION_END = "<!-- /alert-delivery -->"
 
 RECORD_COLUMNS: tuple[str, ...] = (
     "record_id",
@@ -87,7 +90,7 @@ def _names(values: Any) -> str:
     return "<br>".join(f"<code>{_e(v)}</code>" for v in values)
 
 
-def _problem_notes(gx_result: dict[str, Any]) -> dict[Any, list[str]]:
+def problem_notes(gx_result: dict[str, Any]) -> dict[Any, list[str]]:
     """record_id -> "expectation: what is wrong", from GX's unexpected rows (the ``problem_*``
     columns of the validated frame carry a sentence, the others their offending values)."""
     notes: dict[Any, list[str]] = defaultdict(list)
@@ -137,7 +140,7 @@ def _expectations_table(results: Sequence[dict[str, Any]]) -> str:
             status = '<span class="bad">broken</span>'
         else:
             status = '<span class="warn">flagged</span>'
-        ids = list(r.get("unexpected_record_ids") or [])
+        ids = list(r.get("unexpected_record_ids") or r.get("unexpected_sources") or [])
         shown = ", ".join(f"<code>{_e(i)}</code>" for i in ids[:MAX_IDS_PER_EXPECTATION])
         if len(ids) > MAX_IDS_PER_EXPECTATION:
             shown += f" ... (+{len(ids) - MAX_IDS_PER_EXPECTATION})"
@@ -146,8 +149,52 @@ def _expectations_table(results: Sequence[dict[str, Any]]) -> str:
             f"<tr><td><code>{_e(r['name'])}</code></td><td>{_e(r['level'])}</td><td>{status}{errors}</td>"
             f"<td>{_e(r['unexpected_count'])}</td><td>{shown}</td></tr>"
         )
-    head = "<th>expectation</th><th>level</th><th>result</th><th>records</th><th>record ids</th>"
+    head = "<th>expectation</th><th>level</th><th>result</th><th>records (or sources)</th><th>ids</th>"
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _source_warnings_html(warnings: Sequence[dict[str, Any]]) -> str:
+    if not warnings:
+        return "<p>None.</p>"
+    body = "".join(
+        f"<tr><td><code>{_e(w.get('source_id'))}</code></td><td><code>{_e(w.get('name'))}</code></td>"
+        f"<td>{_e(w.get('detail'))}</td></tr>"
+        for w in warnings
+    )
+    return f"<table><thead><tr><th>source</th><th>warning</th><th>what</th></tr></thead><tbody>{body}</tbody></table>"
+
+
+def alert_delivery_html(delivery: dict[str, Any]) -> str:
+    """A section saying whether the run's alert went out, per channel, and why not when it did not."""
+    status = str(delivery.get("status"))
+    css = "ok" if status in {"sent", "not_needed"} else "bad"
+    rows = "".join(
+        f"<tr><td>{_e(name)}</td><td>{_e(result.get('status'))}</td><td>{_e(result.get('reason'))}</td></tr>"
+        for name, result in sorted((delivery.get("channels") or {}).items())
+    )
+    table = (
+        f"<table><thead><tr><th>channel</th><th>status</th><th>reason</th></tr></thead><tbody>{rows}</tbody></table>"
+        if rows
+        else ""
+    )
+    reason = delivery.get("reason")
+    return (
+        f"{ALERT_SECTION_START}<h2>Alert delivery</h2>"
+        f'<p>alert_delivery: <span class="{css}">{_e(status)}</span>'
+        f"{' (' + _e(reason) + ')' if reason else ''}; at {_e(delivery.get('attempted_at'))}</p>"
+        f"{table}{ALERT_SECTION_END}"
+    )
+
+
+def with_alert_delivery(page: str, delivery: dict[str, Any]) -> str:
+    """The report page with its alert-delivery section replaced (or added before ``</body>``)."""
+    start, end = page.find(ALERT_SECTION_START), page.find(ALERT_SECTION_END)
+    if start != -1 and end != -1:
+        page = page[:start] + page[end + len(ALERT_SECTION_END) :]
+    section = alert_delivery_html(delivery)
+    if "</body>" in page:
+        return page.replace("</body>", section + "</body>", 1)
+    return page + section
 
 
 def render_report_html(outcome: ValidationOutcome, *, title: str) -> str:
@@ -158,7 +205,7 @@ def render_report_html(outcome: ValidationOutcome, *, title: str) -> str:
     run_id = meta.get("run_id") or {}
     stats = outcome.gx_result.get("statistics") or {}
     flagged = [row for row in outcome.passed if row.get("flags")]
-    notes = _problem_notes(outcome.gx_result)
+    notes = problem_notes(outcome.gx_result)
     facts = [
         ("records", summary["total"]),
         ("passed", summary["passed"]),
@@ -181,5 +228,7 @@ def render_report_html(outcome: ValidationOutcome, *, title: str) -> str:
         f"{_records_table(outcome.failed, [('failed expectations', 'failed_expectations'), ('flags', 'flags')], notes)}"
         f"<h2>Landed with flags ({len(flagged)})</h2>"
         f"{_records_table(flagged, [('flags', 'flags')], notes)}"
+        f"<h2>Source warnings ({len(outcome.source_warnings)})</h2>"
+        f"{_source_warnings_html(outcome.source_warnings)}"
         "</body></html>\n"
     )

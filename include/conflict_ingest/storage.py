@@ -3,22 +3,29 @@
 Every key the pipeline writes is built here, so the S3 layout in the README has one source.
 The store takes any boto3-compatible S3 client: the DAGs pass one from the ``aws_default``
 connection; the CLI and tests build one with :func:`s3_client_from_env`.
+
+Every object is written with server-side encryption (:class:`Encryption`): SSE-S3 (``AES256``)
+by default, SSE-KMS with an optional key id, or none, from ``CONFLICT_INGEST_S3_SSE`` and
+``CONFLICT_INGEST_S3_KMS_KEY_ID``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gzip
+import hashlib
 import json
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 logger = logging.getLogger(__name__)
 
 RAW_PREFIX = "raw"
+RAW_INDEX_PREFIX = f"{RAW_PREFIX}/_index"  # one small object per fetched URL (conditional GET)
 CURATED_PREFIX = "curated/strike_counts"
 QUARANTINE_PREFIX = "quarantine/strike_counts"
 REPORTS_PREFIX = "reports/validation"
@@ -39,6 +46,12 @@ def raw_page_key(source_id: str, day: dt.date, sha256: str) -> str:
 
 def raw_meta_key(page_key: str) -> str:
     return page_key.removesuffix(".html.gz") + ".json"
+
+
+def raw_index_key(source_id: str, url: str) -> str:
+    """Where the validators (ETag, Last-Modified) and raw key of the last fetch of ``url`` live."""
+    digest = hashlib.sha256(url.encode("utf-8")).hexdigest()
+    return f"{RAW_INDEX_PREFIX}/source={source_id}/{digest}.json"
 
 
 def curated_partition(day: dt.date) -> str:
@@ -68,12 +81,55 @@ def s3_client_from_env() -> Any:
     )
 
 
-class ObjectStore:
-    """Bucket-scoped reads and writes. Keys are relative to the bucket."""
+SSE_ENV = "CONFLICT_INGEST_S3_SSE"
+SSE_KMS_KEY_ENV = "CONFLICT_INGEST_S3_KMS_KEY_ID"
+SSE_S3 = "AES256"
+SSE_KMS = "aws:kms"
+SSE_NONE = "none"
+SSE_MODES = (SSE_S3, SSE_KMS, SSE_NONE)
+DEFAULT_SSE = SSE_S3
 
-    def __init__(self, client: Any, bucket: str) -> None:
+
+@dataclass(frozen=True)
+class Encryption:
+    """Server-side encryption for every object written: ``AES256`` (SSE-S3), ``aws:kms`` (SSE-KMS,
+    the bucket's or account's default KMS key unless ``kms_key_id`` names one) or ``none``."""
+
+    mode: str = DEFAULT_SSE
+    kms_key_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in SSE_MODES:
+            raise ValueError(f"{SSE_ENV} must be one of {', '.join(SSE_MODES)}, got {self.mode!r}")
+        if self.kms_key_id and self.mode != SSE_KMS:
+            raise ValueError(f"{SSE_KMS_KEY_ENV} is set but {SSE_ENV} is {self.mode!r}, not {SSE_KMS!r}")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Encryption:
+        env = os.environ if environ is None else environ
+        raw = env.get(SSE_ENV, "").strip()
+        mode = {m.lower(): m for m in SSE_MODES}.get(raw.lower(), raw) if raw else DEFAULT_SSE
+        return cls(mode=mode, kms_key_id=env.get(SSE_KMS_KEY_ENV, "").strip() or None)
+
+    def put_args(self) -> dict[str, str]:
+        """Extra ``put_object`` arguments."""
+        if self.mode == SSE_NONE:
+            return {}
+        args = {"ServerSideEncryption": self.mode}
+        if self.kms_key_id:
+            args["SSEKMSKeyId"] = self.kms_key_id
+        return args
+
+
+class ObjectStore:
+    """Bucket-scoped reads and writes. Keys are relative to the bucket.
+
+    ``encryption`` defaults to :meth:`Encryption.from_env` (SSE-S3 unless configured)."""
+
+    def __init__(self, client: Any, bucket: str, *, encryption: Encryption | None = None) -> None:
         self.client = client
         self.bucket = bucket
+        self.encryption = encryption or Encryption.from_env()
 
     # -- setup -----------------------------------------------------------------------------
     def ensure_bucket(self) -> None:
@@ -90,7 +146,9 @@ class ObjectStore:
 
     # -- writes ----------------------------------------------------------------------------
     def put_bytes(self, key: str, data: bytes, *, content_type: str = "application/octet-stream") -> str:
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+        self.client.put_object(
+            Bucket=self.bucket, Key=key, Body=data, ContentType=content_type, **self.encryption.put_args()
+        )
         return key
 
     def put_json(self, key: str, obj: Any) -> str:

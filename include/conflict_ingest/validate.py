@@ -19,10 +19,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import numbers
+import os
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -35,8 +36,12 @@ if TYPE_CHECKING:
 __all__ = [
     "CRITICAL",
     "DEFAULT_MAX_COUNT_PER_METRIC",
+    "SOURCE_SILENT",
     "WARNING",
+    "TrailingHistory",
+    "ValidationConfig",
     "ValidationOutcome",
+    "silent_sources",
     "evidence_states_count",
     "numbers_in_text",
     "render_report_html",
@@ -122,6 +127,23 @@ MAX_SUM_STEPS = 10_000
 # Counts beyond this are clamped for the GX frame (pandas Int64); they fail the bound check anyway.
 FRAME_COUNT_CAP = 2**62
 INTEGER_FRAME_COLUMNS: tuple[str, ...] = ("count", "period_days", "row_number")
+
+# The trailing-history warnings (see ValidationConfig for what each tunable means).
+DEFAULT_HISTORY_DAYS = 30
+DEFAULT_SPIKE_FACTOR = 10.0
+DEFAULT_SPIKE_MIN_HISTORY_DAYS = 3
+DEFAULT_SILENT_SOURCE_MIN_DAYS = 3
+DEFAULT_SILENT_SOURCE_MIN_SHARE = 0.5
+# The warning names of the trailing-history checks: one per row, one per source.
+SPIKE = "count_far_above_trailing_max"
+SOURCE_SILENT = "source_yielded_no_records"
+# Environment variables that tune the suite (read by ValidationConfig.from_env).
+ENV_MAX_COUNT = "CONFLICT_INGEST_MAX_COUNT"
+ENV_HISTORY_DAYS = "CONFLICT_INGEST_HISTORY_DAYS"
+ENV_SPIKE_FACTOR = "CONFLICT_INGEST_SPIKE_FACTOR"
+ENV_SPIKE_MIN_HISTORY_DAYS = "CONFLICT_INGEST_SPIKE_MIN_HISTORY_DAYS"
+ENV_SILENT_SOURCE_MIN_DAYS = "CONFLICT_INGEST_SILENT_SOURCE_MIN_DAYS"
+ENV_SILENT_SOURCE_MIN_SHARE = "CONFLICT_INGEST_SILENT_SOURCE_MIN_SHARE"
 
 RESULT_FORMAT: dict[str, Any] = {
     "result_format": "COMPLETE",
@@ -245,6 +267,176 @@ def evidence_states_count(evidence: str, count: int) -> bool:
     return count in numbers_in_text(evidence)
 
 
+# --- configuration and trailing history --------------------------------------------------------
+
+
+def _env_number(environ: Mapping[str, str], name: str, default: float, *, integer: bool) -> Any:
+    raw = (environ.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError as exc:
+        kind = "an integer" if integer else "a number"
+        raise ValueError(f"{name} must be {kind}, got {raw!r}") from exc
+    if value < 0:
+        raise ValueError(f"{name} must not be negative, got {raw!r}")
+    return value
+
+
+def parse_max_counts(text: str) -> dict[str, int]:
+    """``"strikes=5000, sorties=900000"`` -> ``{"strikes": 5000, "sorties": 900000}``."""
+    out: dict[str, int] = {}
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        metric, sep, bound = item.partition("=")
+        metric = metric.strip()
+        if not sep or metric not in METRICS:
+            raise ValueError(f"{ENV_MAX_COUNT}: expected METRIC=BOUND with METRIC in {METRICS}, got {item!r}")
+        try:
+            out[metric] = int(bound.strip().replace("_", ""))
+        except ValueError as exc:
+            raise ValueError(f"{ENV_MAX_COUNT}: bound of {metric} must be an integer, got {bound!r}") from exc
+    return out
+
+
+@dataclass(frozen=True)
+class ValidationConfig:
+    """The suite's tunables.
+
+    ``max_count_per_metric``: the plausible bound of ``count`` per metric (critical).
+    ``history_days``: how many days of committed curated partitions before the run's day are read.
+    ``spike_factor``: a count above this many times the trailing maximum of the same actor and
+    metric is flagged ``count_far_above_trailing_max``, but only when that actor and metric have
+    records on at least ``spike_min_history_days`` distinct days of the window.
+    ``silent_source_min_days`` and ``silent_source_min_share``: a source that completed tonight
+    with no records is reported ``source_yielded_no_records`` when, over the days of the window
+    it was read, it had records on at least that many days and at least that share of them.
+    """
+
+    max_count_per_metric: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_MAX_COUNT_PER_METRIC))
+    history_days: int = DEFAULT_HISTORY_DAYS
+    spike_factor: float = DEFAULT_SPIKE_FACTOR
+    spike_min_history_days: int = DEFAULT_SPIKE_MIN_HISTORY_DAYS
+    silent_source_min_days: int = DEFAULT_SILENT_SOURCE_MIN_DAYS
+    silent_source_min_share: float = DEFAULT_SILENT_SOURCE_MIN_SHARE
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ValidationConfig:
+        env = os.environ if environ is None else environ
+        return cls(
+            max_count_per_metric={
+                **DEFAULT_MAX_COUNT_PER_METRIC,
+                **parse_max_counts(env.get(ENV_MAX_COUNT) or ""),
+            },
+            history_days=_env_number(env, ENV_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, integer=True),
+            spike_factor=_env_number(env, ENV_SPIKE_FACTOR, DEFAULT_SPIKE_FACTOR, integer=False),
+            spike_min_history_days=_env_number(
+                env, ENV_SPIKE_MIN_HISTORY_DAYS, DEFAULT_SPIKE_MIN_HISTORY_DAYS, integer=True
+            ),
+            silent_source_min_days=_env_number(
+                env, ENV_SILENT_SOURCE_MIN_DAYS, DEFAULT_SILENT_SOURCE_MIN_DAYS, integer=True
+            ),
+            silent_source_min_share=_env_number(
+                env, ENV_SILENT_SOURCE_MIN_SHARE, DEFAULT_SILENT_SOURCE_MIN_SHARE, integer=False
+            ),
+        )
+
+
+def _actor_key(actor: Any) -> str | None:
+    if not isinstance(actor, str) or not actor.strip():
+        return None
+    return " ".join(actor.split()).casefold()
+
+
+@dataclass
+class TrailingHistory:
+    """What the committed curated partitions of the trailing window say, in summary form.
+
+    Built day by day with :meth:`add_day` (the pipeline reads the partitions from S3); it keeps
+    per (actor, metric) the largest count and the days it was seen, and per source the records
+    landed on each day it was read.
+    """
+
+    days: list[dt.date] = field(default_factory=list)
+    max_count: dict[tuple[str, str], int] = field(default_factory=dict)
+    active_days: dict[tuple[str, str], set[dt.date]] = field(default_factory=lambda: defaultdict(set))
+    source_records: dict[str, dict[dt.date, int]] = field(default_factory=lambda: defaultdict(dict))
+    incomplete: dict[dt.date, set[str]] = field(default_factory=dict)
+
+    def add_day(
+        self, day: dt.date, rows: Iterable[Mapping[str, Any]], sources_incomplete: Iterable[str] = ()
+    ) -> None:
+        """Add one committed partition: its rows and the sources that did not complete that day."""
+        self.days.append(day)
+        self.incomplete[day] = set(sources_incomplete)
+        for row in rows:
+            source = row.get("source_id")
+            if isinstance(source, str):
+                per_day = self.source_records[source]
+                per_day[day] = per_day.get(day, 0) + 1
+            actor, metric, value = _actor_key(row.get("actor")), row.get("metric"), row.get("count")
+            if actor is None or not isinstance(metric, str) or not isinstance(value, int):
+                continue
+            if isinstance(value, bool) or value < 1:
+                continue
+            key, count = (actor, metric), value
+            self.max_count[key] = max(self.max_count.get(key, count), count)
+            self.active_days[key].add(day)
+
+    def trailing_max(self, actor: Any, metric: Any) -> tuple[int, int] | None:
+        """(largest count, days with records) of the actor and metric, or None when never seen."""
+        key = (_actor_key(actor) or "", str(metric))
+        if key not in self.max_count:
+            return None
+        return self.max_count[key], len(self.active_days[key])
+
+    def source_days(self, source_id: str) -> tuple[int, int]:
+        """(days the source was read and completed, days it landed records) in the window."""
+        read = [d for d in self.days if source_id not in self.incomplete.get(d, set())]
+        with_records = sum(1 for d in read if self.source_records.get(source_id, {}).get(d, 0) > 0)
+        return len(read), with_records
+
+
+def silent_sources(
+    records_tonight: Mapping[str, int], history: TrailingHistory | None, config: ValidationConfig
+) -> list[dict[str, Any]]:
+    """Sources that completed tonight with no records although they usually yield some.
+
+    ``records_tonight`` maps every source that completed tonight to its number of records
+    (before validation: a source whose records were all held back did yield some).
+    """
+    if history is None:
+        return []
+    found: list[dict[str, Any]] = []
+    for source_id in sorted(records_tonight):
+        if records_tonight[source_id]:
+            continue
+        read, with_records = history.source_days(source_id)
+        if not read or with_records < config.silent_source_min_days:
+            continue
+        if with_records / read < config.silent_source_min_share:
+            continue
+        counts = sorted(history.source_records.get(source_id, {}).values())
+        found.append(
+            {
+                "name": SOURCE_SILENT,
+                "level": WARNING,
+                "source_id": source_id,
+                "history_days": read,
+                "days_with_records": with_records,
+                "median_records": counts[len(counts) // 2] if counts else 0,
+                "detail": (
+                    f"no records tonight; it landed records on {with_records} of the {read} days "
+                    f"it was read in the trailing window"
+                ),
+            }
+        )
+    return found
+
+
 # --- the outcome ----------------------------------------------------------------------------
 
 
@@ -256,29 +448,49 @@ class ValidationOutcome:
     failed: list[dict[str, Any]]
     expectation_results: list[dict[str, Any]]
     gx_result: dict[str, Any]
+    # Source-level warnings (a source with no row to flag), see :func:`silent_sources`.
+    source_warnings: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def success(self) -> bool:
         """No critical expectation failed."""
         return not any(r["level"] == CRITICAL and not r["success"] for r in self.expectation_results)
 
+    def records_by_source(self) -> dict[str, dict[str, int]]:
+        """Per source: records validated, passed (to land), failed (held back), flagged (landed)."""
+        out: dict[str, dict[str, int]] = {}
+        for rows, outcome in ((self.passed, "passed"), (self.failed, "failed")):
+            for row in rows:
+                counts = out.setdefault(
+                    str(row.get("source_id")), {"total": 0, "passed": 0, "failed": 0, "flagged": 0}
+                )
+                counts["total"] += 1
+                counts[outcome] += 1
+                if outcome == "passed" and row.get("flags"):
+                    counts["flagged"] += 1
+        return dict(sorted(out.items()))
+
     def summary(self) -> dict[str, Any]:
         """Counts and names only: small enough for XCom and alert messages."""
+        row_level = [r for r in self.expectation_results if r.get("scope", "record") == "record"]
         return {
             "success": self.success,
             "total": len(self.passed) + len(self.failed),
             "passed": len(self.passed),
             "failed": len(self.failed),
+            "flagged": sum(1 for row in self.passed if row.get("flags")),
             "failed_expectations": {
                 r["name"]: r["unexpected_count"]
-                for r in self.expectation_results
+                for r in row_level
                 if r["level"] == CRITICAL and not r["success"]
             },
             "flags": {
                 r["name"]: r["unexpected_count"]
-                for r in self.expectation_results
+                for r in row_level
                 if r["level"] == WARNING and not r["success"]
             },
+            "source_warnings": [dict(w) for w in self.source_warnings],
+            "records_by_source": self.records_by_source(),
         }
 
 
@@ -457,7 +669,35 @@ def _sum_problems(cleans: Sequence[dict[str, Any]], pages: Sequence[int]) -> lis
     return problems
 
 
-def _frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
+def _spike_problems(
+    cleans: Sequence[dict[str, Any]], history: TrailingHistory | None, config: ValidationConfig
+) -> list[str | None]:
+    """Rows whose count is more than ``spike_factor`` times the largest count the same actor and
+    metric reached in the trailing window (when that actor and metric have enough history)."""
+    problems: list[str | None] = [None] * len(cleans)
+    if history is None:
+        return problems
+    for i, clean in enumerate(cleans):
+        count = clean["count"]
+        if count is None or _actor_key(clean["actor"]) is None or clean["metric"] is None:
+            continue
+        seen = history.trailing_max(clean["actor"], clean["metric"])
+        if seen is None:
+            continue
+        trailing_max, days = seen
+        if days >= config.spike_min_history_days and count > config.spike_factor * trailing_max:
+            problems[i] = (
+                f"count {count} is over {config.spike_factor:g}x the trailing maximum {trailing_max} "
+                f"of {clean['actor']} / {clean['metric']} ({days} days of history)"
+            )
+    return problems
+
+
+def _frame(
+    rows: Sequence[dict[str, Any]],
+    history: TrailingHistory | None = None,
+    config: ValidationConfig | None = None,
+) -> pd.DataFrame:
     import pandas as pd
 
     cleans = [_clean(row) for row in rows]
@@ -469,6 +709,7 @@ def _frame(rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
     columns["problem_evidence"] = [_evidence_problem(c) for c in cleans]
     columns["problem_conflict"] = _conflict_problems(cleans, pages)
     columns["problem_sum"] = _sum_problems(cleans, pages)
+    columns["problem_spike"] = _spike_problems(cleans, history, config or ValidationConfig())
     frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in columns.items()})
     for name in INTEGER_FRAME_COLUMNS:
         frame[name] = pd.array(columns[name], dtype="Int64")
@@ -566,6 +807,7 @@ def _build_expectations(max_count: dict[str, int]) -> list[Any]:
     suite.append(
         named(gxe.ExpectColumnValuesToBeNull(column="problem_sum"), "sum_disagrees_with_parts", WARNING)
     )
+    suite.append(named(gxe.ExpectColumnValuesToBeNull(column="problem_spike"), SPIKE, WARNING))
     return suite
 
 
@@ -612,16 +854,31 @@ def _run_gx(frame: pd.DataFrame, expectations: Iterable[Any]) -> Any:
 
 
 def validate_records(
-    rows: list[dict[str, Any]], *, max_count_per_metric: dict[str, int] | None = None
+    rows: list[dict[str, Any]],
+    *,
+    max_count_per_metric: dict[str, int] | None = None,
+    config: ValidationConfig | None = None,
+    history: TrailingHistory | None = None,
+    sources: Iterable[str] | None = None,
 ) -> ValidationOutcome:
     """Run the suite on a batch of record rows (the contract's fields) and split it.
 
     Rows that broke a critical expectation go to ``failed`` with ``failed_expectations``; the
     others to ``passed``. Both carry ``flags``: the warning-level expectations they broke. The
     input rows are not modified.
+
+    ``history`` (the trailing curated partitions, summarised) enables the trailing-history
+    warnings; ``sources`` (every source that completed tonight, with or without records) enables
+    the source-level one. ``max_count_per_metric`` overrides the config's bounds. Pure: nothing
+    is read or written here.
     """
-    max_count = {**DEFAULT_MAX_COUNT_PER_METRIC, **(max_count_per_metric or {})}
-    frame = _frame(rows)
+    config = config or ValidationConfig()
+    max_count = {
+        **DEFAULT_MAX_COUNT_PER_METRIC,
+        **config.max_count_per_metric,
+        **(max_count_per_metric or {}),
+    }
+    frame = _frame(rows, history, config)
     expectations = _build_expectations(max_count)
     result = _run_gx(frame, expectations)
     gx_result = result.to_json_dict()
@@ -630,8 +887,8 @@ def validate_records(
     by_name: dict[str, dict[str, Any]] = {}
     record_ids = frame["record_id"].tolist()
     for item in gx_result["results"]:
-        config = item["expectation_config"]
-        meta = config.get("meta") or {}
+        expectation_config = item["expectation_config"]
+        meta = expectation_config.get("meta") or {}
         name, level = meta["name"], meta["level"]
         entry = by_name.setdefault(
             name, {"name": name, "level": level, "success": True, "rows": [], "exceptions": []}
@@ -641,7 +898,7 @@ def validate_records(
         if exception.get("raised_exception"):
             # An expectation that could not be evaluated vouches for no row.
             entry["exceptions"].append(exception.get("exception_message"))
-            logger.error("expectation %s (%s) raised: %s", name, config["type"], exception)
+            logger.error("expectation %s (%s) raised: %s", name, expectation_config["type"], exception)
             entry["rows"].extend(range(len(rows)))
             continue
         entry["rows"].extend(
@@ -676,16 +933,40 @@ def validate_records(
         else:
             passed.append(out)
 
+    source_warnings: list[dict[str, Any]] = []
+    if sources is not None:
+        tonight = {str(sid): 0 for sid in sources}
+        for row in rows:
+            if row.get("source_id") in tonight:
+                tonight[row["source_id"]] += 1
+        source_warnings = silent_sources(tonight, history, config)
+        expectation_results.append(
+            {
+                "name": SOURCE_SILENT,
+                "level": WARNING,
+                "scope": "source",
+                "success": not source_warnings,
+                "unexpected_count": len(source_warnings),
+                "unexpected_record_ids": [],
+                "unexpected_sources": [w["source_id"] for w in source_warnings],
+            }
+        )
+
     outcome = ValidationOutcome(
-        passed=passed, failed=failed, expectation_results=expectation_results, gx_result=gx_result
+        passed=passed,
+        failed=failed,
+        expectation_results=expectation_results,
+        gx_result=gx_result,
+        source_warnings=source_warnings,
     )
     summary = outcome.summary()
     logger.info(
-        "validated %d records: %d passed, %d failed; failed expectations %s; flags %s",
+        "validated %d records: %d passed, %d failed; failed expectations %s; flags %s; source warnings %s",
         summary["total"],
         summary["passed"],
         summary["failed"],
         summary["failed_expectations"],
         summary["flags"],
+        [w["source_id"] for w in source_warnings],
     )
     return outcome

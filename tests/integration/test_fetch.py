@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gzip
 import socket
 import threading
@@ -10,11 +11,16 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conflict_ingest.fetch import DEFAULT_USER_AGENT, Fetcher
 from conflict_ingest.http_safety import UnsafeURLError, address_policy
+from conflict_ingest.pipeline import RunContext, clean_stage, discover_stage, extract_stage, fetch_stage
+from conflict_ingest.sources import Source
+from conflict_ingest.storage import ObjectStore, raw_index_key, raw_meta_key
 
 pytestmark = pytest.mark.integration
 
@@ -430,3 +436,136 @@ def test_connection_to_forbidden_peer_is_dropped_even_after_url_check(site: Site
     with address_policy(allow_private=True):
         assert session.get(site.base + "/a.html", timeout=2).status_code == 200
     assert site.count("/a.html") == 1
+
+
+# --- across runs: conditional GET from the raw zone's index; one page at several URLs ------------------
+
+ARTICLE = (
+    Path(__file__).resolve().parents[2]
+    / "include/sample_site/articles/us-coalition-airstrikes-isis-mosul-record-level.html"
+).read_bytes()
+
+
+def urls_source(source_id: str, urls: list[str]) -> Source:
+    return Source(id=source_id, kind="urls", urls=tuple(urls), allow_private=True, rate_limit_per_s=None)
+
+
+def run_batch(store: ObjectStore, run: RunContext, source: Source, fetcher: Fetcher) -> dict[str, Any]:
+    """discover -> fetch -> clean -> extract for one small source; the fetched object and the records."""
+    (batch_key,) = discover_stage(store, run, source, fetcher, batch_size=50)
+    fetched_summary = fetch_stage(store, batch_key, fetcher, source)
+    cleaned = clean_stage(store, fetched_summary["key"])
+    extracted = extract_stage(store, cleaned["key"])
+    return {
+        "summary": fetched_summary,
+        "fetched": store.get_json(fetched_summary["key"]),
+        "cleaned": store.get_jsonl_gz(cleaned["key"]),
+        "records": store.get_jsonl_gz(extracted["key"]),
+    }
+
+
+def test_unchanged_page_is_not_downloaded_again_on_the_next_run(site: Site, store: ObjectStore) -> None:
+    version = {"etag": '"v1"', "body": ARTICLE}
+    bodies_sent: list[str] = []
+
+    def conditional(headers: dict[str, str]) -> Reply:
+        if headers.get("if-none-match") == version["etag"]:
+            return Reply(304, b"", {"ETag": str(version["etag"])}, send_length=False)
+        bodies_sent.append(str(version["etag"]))
+        return Reply(
+            200,
+            bytes(version["body"]),  # type: ignore[arg-type]
+            {
+                "Content-Type": "text/html; charset=utf-8",
+                "ETag": str(version["etag"]),
+                "Last-Modified": "Thu, 01 Dec 2016 10:00:00 GMT",
+            },
+        )
+
+    site.routes["/story.html"] = conditional
+    source = urls_source("cond", [site.base + "/story.html"])
+    fetcher = make_fetcher()
+
+    first = run_batch(store, RunContext(dt.date(2016, 12, 1), "r1"), source, fetcher)
+    second = run_batch(store, RunContext(dt.date(2016, 12, 2), "r2"), source, fetcher)
+
+    assert bodies_sent == ['"v1"']  # the body crossed the network once
+    asked = [h.headers for h in site.hits if h.path == "/story.html"]
+    assert "if-none-match" not in asked[0]
+    assert asked[1]["if-none-match"] == '"v1"'
+    assert asked[1]["if-modified-since"] == "Thu, 01 Dec 2016 10:00:00 GMT"
+    (page1,) = first["fetched"]["pages"]
+    (page2,) = second["fetched"]["pages"]
+    assert page2["raw_key"] == page1["raw_key"] and page2["sha256"] == page1["sha256"]
+    assert page2["not_modified"] is True and page1["not_modified"] is False
+    assert second["summary"]["not_modified"] == 1 and second["summary"]["errors"] == 0
+    # the stored page was still processed: same records as the first run
+    assert first["records"], "the article gives records"
+    assert {r["record_id"] for r in second["records"]} == {r["record_id"] for r in first["records"]}
+    assert len(list(store.list_keys("raw/source=cond/dt=2016-12-02/"))) == 0  # nothing stored twice
+
+    # the page changes: downloaded whole, stored, and the index follows
+    version.update(etag='"v2"', body=ARTICLE.replace(b"3,038 weapons", b"3,039 weapons"))
+    third = run_batch(store, RunContext(dt.date(2016, 12, 3), "r3"), source, fetcher)
+    (page3,) = third["fetched"]["pages"]
+    assert bodies_sent == ['"v1"', '"v2"']
+    assert page3["raw_key"] != page1["raw_key"] and page3["not_modified"] is False
+    index = store.get_json(raw_index_key("cond", site.base + "/story.html"))
+    assert index["etag"] == '"v2"' and index["raw_key"] == page3["raw_key"]
+    assert any(r["count"] == 3039 for r in third["records"])
+
+
+def test_missing_raw_page_is_fetched_whole_instead_of_trusting_a_304(site: Site, store: ObjectStore) -> None:
+    def conditional(headers: dict[str, str]) -> Reply:
+        if headers.get("if-modified-since"):
+            return Reply(304, b"", {}, send_length=False)
+        return Reply(
+            200, ARTICLE, {"Content-Type": "text/html", "Last-Modified": "Thu, 01 Dec 2016 10:00:00 GMT"}
+        )
+
+    site.routes["/story.html"] = conditional
+    source = urls_source("gone", [site.base + "/story.html"])
+    fetcher = make_fetcher()
+    first = run_batch(store, RunContext(dt.date(2016, 12, 1), "r1"), source, fetcher)
+    (page,) = first["fetched"]["pages"]
+    store.delete([page["raw_key"]])  # e.g. expired by a lifecycle rule
+    again = run_batch(store, RunContext(dt.date(2016, 12, 2), "r2"), source, fetcher)
+    assert "if-modified-since" not in site.hits[-1].headers
+    (page2,) = again["fetched"]["pages"]
+    assert page2["not_modified"] is False and store.exists(page2["raw_key"])
+    assert again["records"]
+
+
+def test_page_at_two_urls_is_stored_once_and_gives_one_set_of_records(site: Site, store: ObjectStore) -> None:
+    reply = Reply(200, ARTICLE, {"Content-Type": "text/html; charset=utf-8"})
+    site.route("/a/story.html", reply)
+    site.route("/a/story.html?utm_source=feed", reply)
+    site.route("/partner/story.html", reply)  # the same article syndicated by another source
+    fetcher = make_fetcher()
+    day = dt.date(2016, 12, 1)
+    own = run_batch(
+        store,
+        RunContext(day, "r1"),
+        urls_source("own", [site.base + "/a/story.html", site.base + "/a/story.html?utm_source=feed"]),
+        fetcher,
+    )
+    partner = run_batch(
+        store, RunContext(day, "r1"), urls_source("partner", [site.base + "/partner/story.html"]), fetcher
+    )
+
+    # one page, processed once, every URL kept (in the batch and in the raw sidecar)
+    (page,) = own["fetched"]["pages"]
+    both = [site.base + "/a/story.html", site.base + "/a/story.html?utm_source=feed"]
+    assert page["seen_urls"] == both
+    assert len(own["cleaned"]) == 1
+    raw = [k for k in store.list_keys("raw/source=own/") if k.endswith(".html.gz")]
+    assert raw == [page["raw_key"]]
+    assert store.get_json(raw_meta_key(page["raw_key"]))["seen_urls"] == both
+    # the records: one set, keyed by the canonical URL, the same from the syndicating source
+    ids = [r["record_id"] for r in own["records"]]
+    assert ids and len(ids) == len(set(ids))
+    assert {r["canonical_url"] for r in own["records"]} == {
+        "https://www.ct-news.example/articles/us-coalition-airstrikes-isis-mosul-record-level.htm"
+    }
+    assert {r["record_id"] for r in partner["records"]} == set(ids)
+    assert len({r["record_id"] for r in own["records"] + partner["records"]}) == len(ids)

@@ -51,7 +51,7 @@ def test_allow_private_opens_loopback_and_private_but_never_metadata() -> None:
         ("file:///etc/passwd", "refused: scheme 'file' is not http or https"),
         ("gopher://127.0.0.1/", "refused: scheme 'gopher' is not http or https"),
         ("http:///nohost", "has no host"),
-        ("http://user:pw@127.0.0.1/", "carries credentials"),
+        ("http://user:testing@127.0.0.1/", "carries credentials"),
         ("http://127.0.0.1:99999/", "malformed URL"),
         ("http://127.0.0.1/", "refused: 127.0.0.1 is a loopback address"),
         ("http://[::1]:8080/", "refused: ::1 is a loopback address"),

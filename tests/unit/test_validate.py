@@ -16,9 +16,12 @@ import pytest
 
 from conflict_ingest.records import RECORD_FIELDS, Extraction, PageMeta, Record
 from conflict_ingest.validate import (
+    TrailingHistory,
+    ValidationConfig,
     ValidationOutcome,
     evidence_states_count,
     render_report_html,
+    silent_sources,
     validate_records,
 )
 
@@ -628,3 +631,212 @@ def test_every_gold_record_states_its_count_in_its_evidence():
 
 def test_record_fields_of_contract_are_all_covered_by_make_row():
     assert set(make_row()) == set(RECORD_FIELDS)
+
+
+# --- the trailing 30 days: counts far above the usual, sources gone silent ----------------------
+
+NOV = [D(2016, 11, d) for d in range(1, 31)]
+
+
+def _history(rows_by_day: dict[dt.date, list[dict]], incomplete: dict[dt.date, list[str]] | None = None):
+    history = TrailingHistory()
+    for day, rows in sorted(rows_by_day.items()):
+        history.add_day(day, rows, (incomplete or {}).get(day, []))
+    return history
+
+
+def _past(day: dt.date, source: str = "wire-a", **fields: Any) -> dict:
+    row = make_row(period_start=day, period_end=day, **fields)
+    return {**row, "source_id": source}
+
+
+@pytest.fixture(scope="module")
+def spike_history() -> TrailingHistory:
+    days = {}
+    for i, day in enumerate(NOV[-5:]):
+        days[day] = [
+            _past(day, count=20 + i, evidence=f"{20 + i} strikes"),  # US-led coalition: max 24
+            _past(day, metric="killed", victim="civilians", count=3, evidence="3 killed"),
+        ]
+    days[NOV[0]] = [_past(NOV[0], actor="Russia", count=40, evidence="40 strikes")]  # one day only
+    return _history(days)
+
+
+@pytest.fixture(scope="module")
+def spike_rows() -> dict[str, dict]:
+    def tonight(**fields: Any) -> dict:
+        return make_row(
+            period_start=D(2016, 12, 1),
+            period_end=D(2016, 12, 1),
+            published_at=dt.datetime(2016, 12, 2, 8, tzinfo=dt.UTC),
+            **fields,
+        )
+
+    return {
+        "spike": tonight(count=250, evidence="The coalition carried out 250 strikes."),
+        "at_factor": tonight(count=240, evidence="The coalition carried out 240 strikes."),
+        "actor_spelled_differently": tonight(
+            count=900, actor="us-led  Coalition", evidence="The coalition carried out 900 strikes."
+        ),
+        "other_metric": tonight(
+            metric="killed", victim="civilians", count=29, evidence="29 civilians were killed."
+        ),
+        "thin_history": tonight(actor="Russia", count=5000, evidence="Russia says 5000 strikes."),
+        "no_history": tonight(actor="United Kingdom", count=5000, evidence="The RAF made 5000 strikes."),
+        "no_actor": tonight(actor=None, count=7000, evidence="7000 strikes were reported."),
+    }
+
+
+@pytest.fixture(scope="module")
+def spike_outcome(spike_rows, spike_history) -> ValidationOutcome:
+    return validate_records(list(spike_rows.values()), history=spike_history)
+
+
+@pytest.mark.parametrize(
+    ("key", "flagged"),
+    [
+        ("spike", True),  # 250 > 10 x 24
+        ("at_factor", False),  # 240 = 10 x 24 is not "above"
+        ("actor_spelled_differently", True),  # actors compare case- and space-insensitively
+        ("other_metric", False),  # 29 < 10 x 3
+        ("thin_history", False),  # Russia's strikes seen on one day only: below the minimum history
+        ("no_history", False),
+        ("no_actor", False),
+    ],
+)
+def test_count_far_above_trailing_max_is_a_warning(spike_outcome, spike_rows, key, flagged):
+    passed = by_id(spike_outcome.passed)
+    row = passed[spike_rows[key]["record_id"]]
+    assert ("count_far_above_trailing_max" in row["flags"]) is flagged
+    assert spike_outcome.failed == []
+
+
+def test_spike_report_says_what_the_trailing_max_was(spike_outcome, spike_rows):
+    assert spike_outcome.summary()["flags"]["count_far_above_trailing_max"] == 2
+    page = render_report_html(spike_outcome, title="t")
+    assert (
+        "count 250 is over 10x the trailing maximum 24 of US-led coalition / strikes (5 days of history)"
+        in page
+    )
+
+
+def test_spike_factor_and_minimum_history_are_configurable(spike_rows, spike_history):
+    config = ValidationConfig(spike_factor=100.0, spike_min_history_days=1)
+    outcome = validate_records(list(spike_rows.values()), history=spike_history, config=config)
+    flagged = {r["record_id"] for r in outcome.passed if "count_far_above_trailing_max" in r["flags"]}
+    # 250 and 900 are under 100 x 24; Russia's 5,000 is over 100 x 40 once one day of history suffices
+    assert flagged == {spike_rows["thin_history"]["record_id"]}
+
+
+def test_without_history_nothing_is_flagged_as_a_spike(spike_rows):
+    outcome = validate_records(list(spike_rows.values()))
+    assert all("count_far_above_trailing_max" not in r["flags"] for r in outcome.passed)
+    assert "count_far_above_trailing_max" in {r["name"] for r in outcome.expectation_results}
+
+
+def test_history_keeps_max_and_days_per_actor_and_metric(spike_history):
+    assert spike_history.trailing_max("US-led coalition", "strikes") == (24, 5)
+    assert spike_history.trailing_max("Russia", "strikes") == (40, 1)
+    assert spike_history.trailing_max("Russia", "sorties") is None
+    assert spike_history.source_days("wire-a") == (6, 6)
+
+
+# a source that read 10 days: records on 8 of them (one of the others it did not complete)
+QUIET_DAYS = {day: ([_past(day, source="wire-q")] if i < 8 else []) for i, day in enumerate(NOV[-10:])}
+
+
+@pytest.mark.parametrize(
+    ("history_days", "incomplete", "tonight", "expected"),
+    [
+        (QUIET_DAYS, {}, {"wire-q": 0}, ["wire-q"]),  # 8 of 10 days: usually yields
+        (QUIET_DAYS, {}, {"wire-q": 3}, []),  # it did yield tonight
+        ({d: r for d, r in list(QUIET_DAYS.items())[:2]}, {}, {"wire-q": 0}, []),  # 2 days: too little
+        ({d: [] for d in QUIET_DAYS}, {}, {"wire-q": 0}, []),  # never yields
+        (  # 3 of 8 days read: under half
+            {d: (r if i < 3 else []) for i, (d, r) in enumerate(QUIET_DAYS.items()) if i < 8},
+            {},
+            {"wire-q": 0},
+            [],
+        ),
+        (  # the days it did not complete do not count as silent days
+            {d: (r if i < 4 else []) for i, (d, r) in enumerate(QUIET_DAYS.items())},
+            {d: ["wire-q"] for d in NOV[-6:]},
+            {"wire-q": 0},
+            ["wire-q"],
+        ),
+        (QUIET_DAYS, {}, {"wire-new": 0}, []),  # a new source has no history
+    ],
+    ids=["usual", "yielded", "short-history", "never", "rarely", "incomplete-days", "new-source"],
+)
+def test_silent_source_warning(history_days, incomplete, tonight, expected):
+    history = _history(history_days, incomplete)
+    found = silent_sources(tonight, history, ValidationConfig())
+    assert [w["source_id"] for w in found] == expected
+    assert all(w["name"] == "source_yielded_no_records" and w["level"] == "warning" for w in found)
+
+
+def test_silent_source_is_reported_at_source_level_and_does_not_fail_the_batch():
+    history = _history(QUIET_DAYS)
+    rows = [make_row()]  # tonight: test-source has a record, wire-q has none
+    outcome = validate_records(rows, history=history, sources=["test-source", "wire-q"])
+    assert outcome.success and outcome.failed == []
+    assert outcome.passed[0]["flags"] == []
+    summary = outcome.summary()
+    assert [(w["name"], w["source_id"]) for w in summary["source_warnings"]] == [
+        ("source_yielded_no_records", "wire-q")
+    ]
+    assert "source_yielded_no_records" not in summary["flags"]  # flags count records, not sources
+    result = next(r for r in outcome.expectation_results if r["name"] == "source_yielded_no_records")
+    assert result["scope"] == "source" and result["unexpected_sources"] == ["wire-q"]
+    assert "wire-q" in render_report_html(outcome, title="t")
+
+
+def test_records_by_source_counts_passed_failed_and_flagged():
+    rows = [make_row(), make_row(actor=None), {**make_row(qualifier="roughly"), "source_id": "other"}]
+    counts = validate_records(rows).summary()["records_by_source"]
+    assert counts == {
+        "other": {"total": 1, "passed": 0, "failed": 1, "flagged": 0},
+        "test-source": {"total": 2, "passed": 2, "failed": 0, "flagged": 1},
+    }
+
+
+def test_validation_config_from_environment():
+    config = ValidationConfig.from_env(
+        {
+            "CONFLICT_INGEST_MAX_COUNT": "strikes=5000, sorties=9_000",
+            "CONFLICT_INGEST_HISTORY_DAYS": "14",
+            "CONFLICT_INGEST_SPIKE_FACTOR": "4.5",
+            "CONFLICT_INGEST_SPIKE_MIN_HISTORY_DAYS": "7",
+            "CONFLICT_INGEST_SILENT_SOURCE_MIN_DAYS": "2",
+            "CONFLICT_INGEST_SILENT_SOURCE_MIN_SHARE": "0.8",
+        }
+    )
+    assert config.max_count_per_metric["strikes"] == 5000
+    assert config.max_count_per_metric["sorties"] == 9000
+    assert config.max_count_per_metric["killed"] == 1_000_000  # default kept
+    assert (config.history_days, config.spike_factor, config.spike_min_history_days) == (14, 4.5, 7)
+    assert (config.silent_source_min_days, config.silent_source_min_share) == (2, 0.8)
+    assert ValidationConfig.from_env({}) == ValidationConfig()
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"CONFLICT_INGEST_MAX_COUNT": "bombings=5"},
+        {"CONFLICT_INGEST_MAX_COUNT": "strikes"},
+        {"CONFLICT_INGEST_MAX_COUNT": "strikes=many"},
+        {"CONFLICT_INGEST_SPIKE_FACTOR": "ten"},
+        {"CONFLICT_INGEST_HISTORY_DAYS": "-3"},
+    ],
+)
+def test_bad_validation_settings_are_refused_with_the_variable_named(env):
+    with pytest.raises(ValueError, match=next(iter(env))):
+        ValidationConfig.from_env(env)
+
+
+def test_configured_bound_holds_back_counts_over_it():
+    row = make_row(count=6000, evidence="The coalition carried out 6,000 strikes.")
+    outcome = validate_records(
+        [row], config=ValidationConfig.from_env({"CONFLICT_INGEST_MAX_COUNT": "strikes=5000"})
+    )
+    assert outcome.failed[0]["failed_expectations"] == ["count_within_plausible_bound"]

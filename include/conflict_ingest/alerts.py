@@ -1,0 +1,374 @@
+"""Alerts: tell people when a run has something to say, and never lose the telling.
+
+A run has something to say when critical expectations broke (records held back), warnings were
+raised (records landed with flags, or a source went silent), a source did not complete, or the
+validation did not run at all. A clean run sends nothing.
+
+The message (:class:`AlertMessage`) is plain text: subject and body, the same text as HTML for
+mail transports that only send HTML, and a Slack-compatible webhook payload ``{"text": ...}``.
+Transports are plain callables (``AlertMessage -> None``) handed in by the caller: the DAG gives
+one that sends through Airflow's ``smtp_default`` connection, :func:`send_webhook` posts to a
+webhook. :func:`alert_stage` reads the run's ``summary.json``, sends on every channel, records
+the outcome per channel in ``summary.json``, ``alert.json`` and the HTML report under the
+run's report prefix, and raises :class:`AlertDeliveryError` when a channel failed, so the task
+that ran it fails with the reason in its log.
+
+No Airflow import here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from conflict_ingest.storage import MANIFEST_NAME, ObjectStore, curated_partition, report_prefix
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "AlertDeliveryError",
+    "AlertMessage",
+    "alert_stage",
+    "build_alert",
+    "deliver",
+    "needs_alert",
+    "send_webhook",
+]
+
+WEBHOOK_TIMEOUT_S = 10.0
+SUBJECT_PREFIX = "[conflict-ingest]"
+# Names shown per list in the subject before "and N more".
+SUBJECT_MAX_NAMES = 3
+# Delivery outcomes, per channel and overall.
+SENT = "sent"
+FAILED = "failed"
+PARTIAL = "partial"
+NOT_NEEDED = "not_needed"
+ALERT_FILE = "alert.json"
+SUMMARY_FILE = "summary.json"
+REPORT_FILE = "report.html"
+
+Sender = Callable[["AlertMessage"], None]
+
+
+class AlertDeliveryError(RuntimeError):
+    """An alert could not be delivered on at least one channel (the reason is in the message)."""
+
+
+@dataclass(frozen=True)
+class AlertMessage:
+    """One alert: what a person reads, in every form a transport needs."""
+
+    subject: str
+    body: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.subject}\n\n{self.body}"
+
+    def html_body(self) -> str:
+        """The plain-text body as an HTML page (for mail transports that send HTML only)."""
+        return (
+            '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>'
+            f'<pre style="font-family: monospace">{html.escape(self.body, quote=True)}</pre>'
+            "</body></html>"
+        )
+
+    def webhook_payload(self) -> dict[str, Any]:
+        """Slack-compatible incoming-webhook JSON."""
+        return {"text": self.text}
+
+
+# -- deciding and writing ---------------------------------------------------------------------
+
+
+def needs_alert(summary: Mapping[str, Any] | None) -> bool:
+    """True when the run has something to say (a missing summary means validation did not run)."""
+    if summary is None:
+        return True
+    return bool(
+        summary.get("failed")
+        or summary.get("failed_expectations")
+        or summary.get("flags")
+        or summary.get("source_warnings")
+        or summary.get("sources_incomplete")
+    )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _names(names: Iterable[str]) -> str:
+    names = list(names)
+    shown = ", ".join(names[:SUBJECT_MAX_NAMES])
+    if len(names) > SUBJECT_MAX_NAMES:
+        shown += f" and {len(names) - SUBJECT_MAX_NAMES} more"
+    return shown
+
+
+def _s3(bucket: str, key: str | None) -> str:
+    return f"s3://{bucket}/{key}" if key else "(none)"
+
+
+def _subject(summary: Mapping[str, Any] | None, dag_id: str, day: str) -> str:
+    head = f"{SUBJECT_PREFIX} {dag_id} {day}:"
+    if summary is None:
+        return f"{head} validation did not run"
+    parts = []
+    if summary.get("failed"):
+        broken = _names(sorted(summary.get("failed_expectations") or {}))
+        parts.append(f"FAILED, {_plural(summary['failed'], 'record')} held back ({broken})")
+    if summary.get("sources_incomplete"):
+        parts.append(f"source(s) did not complete ({_names(summary['sources_incomplete'])})")
+    warnings = sorted(summary.get("flags") or {})
+    warnings += sorted({w["name"] for w in summary.get("source_warnings") or []})
+    if warnings:
+        parts.append(f"warnings ({_names(warnings)})")
+    return f"{head} " + "; ".join(parts)
+
+
+def _landing_lines(summary: Mapping[str, Any], landing: Mapping[str, Any] | None) -> list[str]:
+    passed, failed = int(summary.get("passed") or 0), int(summary.get("failed") or 0)
+    flagged = int(summary.get("flagged") or 0)
+    total = int(summary.get("total") or passed + failed)
+    if landing and landing.get("committed_by_this_run"):
+        landed = (
+            f"  landed in curated:     {passed} (of which {flagged} flagged); "
+            f"the day's partition now holds {landing.get('records')}"
+        )
+    else:
+        landed = (
+            f"  landed in curated:     0 - the land task did not commit the partition ({passed} were due)"
+        )
+    return [
+        f"Records: {total} validated",
+        landed,
+        f"  held back (quarantine): {failed}",
+    ]
+
+
+def build_alert(
+    summary: Mapping[str, Any] | None,
+    *,
+    dag_id: str,
+    run_id: str,
+    day: dt.date,
+    bucket: str,
+    interval_start: dt.datetime | None = None,
+    interval_end: dt.datetime | None = None,
+    landing: Mapping[str, Any] | None = None,
+    report_key: str | None = None,
+) -> AlertMessage:
+    """The alert for one run: DAG, run, data interval, sources, each broken expectation with its
+    count of records, warnings, how many landed and how many were held back, and the report's key."""
+    lines = [
+        f"DAG:           {dag_id}",
+        f"Run:           {run_id}",
+        f"Data interval: {interval_start.isoformat() if interval_start else '?'} .. "
+        f"{interval_end.isoformat() if interval_end else '?'} (day {day.isoformat()})",
+    ]
+    if summary is None:
+        lines += [
+            "",
+            "Validation did not run (no summary.json for this run): nothing was validated or landed.",
+            "See the Airflow task logs of the validate task and of the tasks before it.",
+            "",
+            f"Report (expected): {_s3(bucket, report_key)}",
+        ]
+        return AlertMessage(subject=_subject(None, dag_id, day.isoformat()), body="\n".join(lines) + "\n")
+
+    by_source = summary.get("records_by_source") or {}
+    source_bits = [
+        f"{sid} ({counts.get('total', 0)} records, {counts.get('failed', 0)} held back)"
+        for sid, counts in sorted(by_source.items())
+    ]
+    lines.append(f"Sources:       {', '.join(source_bits) or '(none completed)'}")
+    if summary.get("sources_incomplete"):
+        lines.append(f"Did not complete: {', '.join(summary['sources_incomplete'])} (see the task logs)")
+    verdict = "FAILED: critical expectations broke" if summary.get("failed") else "passed the critical checks"
+    lines += ["", f"Validation {verdict}.", *_landing_lines(summary, landing), ""]
+
+    examples = summary.get("examples") or {}
+    broken = summary.get("failed_expectations") or {}
+    lines.append("Broken expectations (critical; records held back in quarantine):")
+    lines += _expectation_lines(broken, examples) or ["  none"]
+    lines.append("")
+    lines.append("Warnings (records landed with these names in their flags):")
+    warning_lines = _expectation_lines(summary.get("flags") or {}, examples)
+    for warning in summary.get("source_warnings") or []:
+        warning_lines.append(
+            f"  - {warning['name']}: source {warning['source_id']}: {warning.get('detail', '')}"
+        )
+    lines += warning_lines or ["  none"]
+    lines += [
+        "",
+        f"Report:      {_s3(bucket, report_key or summary.get('report_key'))}",
+        f"Summary:     {_s3(bucket, summary.get('summary_key'))}",
+        f"Quarantine:  {_s3(bucket, summary.get('quarantine_prefix'))}",
+        f"Curated:     {_s3(bucket, summary.get('curated_prefix'))}",
+    ]
+    return AlertMessage(subject=_subject(summary, dag_id, day.isoformat()), body="\n".join(lines) + "\n")
+
+
+def _expectation_lines(counts: Mapping[str, int], examples: Mapping[str, list[dict[str, Any]]]) -> list[str]:
+    lines = []
+    for name, n in sorted(counts.items()):
+        lines.append(f"  - {name}: {_plural(int(n), 'record')}")
+        for ex in examples.get(name) or []:
+            evidence = " ".join(str(ex.get("evidence") or "").split())
+            lines.append(
+                f"      e.g. {ex.get('source_id')}: {ex.get('metric')} {ex.get('count')} "
+                f'- "{evidence}" ({ex.get("url")})'
+            )
+            if ex.get("why"):
+                lines.append(f"           why: {ex['why']}")
+    return lines
+
+
+# -- sending ----------------------------------------------------------------------------------
+
+
+def send_webhook(url: str, message: AlertMessage, *, timeout: float = WEBHOOK_TIMEOUT_S) -> None:
+    """POST the Slack-compatible payload; raises on a network error or a non-2xx answer."""
+    import requests
+
+    response = requests.post(url, json=message.webhook_payload(), timeout=timeout)
+    response.raise_for_status()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def deliver(
+    message: AlertMessage, senders: Mapping[str, Sender], already_sent: Iterable[str] = ()
+) -> dict[str, dict[str, Any]]:
+    """Send on every channel (skipping those an earlier attempt delivered); a failing channel
+    never stops the others. Returns per channel ``{"status": "sent"|"failed", "reason", "at"}``."""
+    done = set(already_sent)
+    results: dict[str, dict[str, Any]] = {}
+    for name, send in senders.items():
+        if name in done:
+            results[name] = {"status": SENT, "reason": "delivered by an earlier attempt", "at": None}
+            continue
+        try:
+            send(message)
+        except Exception as exc:  # any transport error is a failed delivery, recorded below
+            reason = f"{type(exc).__name__}: {exc}"
+            logger.error("alert channel %s failed: %s", name, reason)
+            results[name] = {"status": FAILED, "reason": reason, "at": _now()}
+        else:
+            logger.info("alert sent via %s: %s", name, message.subject)
+            results[name] = {"status": SENT, "reason": None, "at": _now()}
+    return results
+
+
+def _overall(results: Mapping[str, Mapping[str, Any]]) -> tuple[str, str | None]:
+    if not results:
+        return FAILED, "no alert channel is configured (set CONFLICT_INGEST_ALERT_TO or the webhook URL)"
+    failed = {name: r for name, r in results.items() if r["status"] != SENT}
+    if not failed:
+        return SENT, None
+    reason = "; ".join(f"{name}: {r['reason']}" for name, r in sorted(failed.items()))
+    return (PARTIAL if len(failed) < len(results) else FAILED), reason
+
+
+# -- the stage --------------------------------------------------------------------------------
+
+
+def landing_state(store: ObjectStore, day: dt.date, run_id: str) -> dict[str, Any]:
+    """Whether this run committed the day's curated partition, and how many records it holds."""
+    key = curated_partition(day) + MANIFEST_NAME
+    if not store.exists(key):
+        return {"committed_by_this_run": False, "records": None, "manifest_key": key}
+    manifest = store.get_json(key)
+    return {
+        "committed_by_this_run": manifest.get("run_id") == run_id,
+        "records": manifest.get("records"),
+        "manifest_key": key,
+    }
+
+
+def _record_delivery(
+    store: ObjectStore,
+    prefix: str,
+    summary: dict[str, Any] | None,
+    message: AlertMessage | None,
+    delivery: dict[str, Any],
+) -> None:
+    """Write the outcome where a person looks: alert.json, summary.json and the HTML report."""
+    from conflict_ingest.report import with_alert_delivery
+
+    alert: dict[str, Any] = {"delivery": delivery}
+    if message is not None:
+        alert.update({"subject": message.subject, "body": message.body})
+    store.put_json(prefix + ALERT_FILE, alert)
+    if summary is not None:
+        store.put_json(prefix + SUMMARY_FILE, {**summary, "alert_delivery": delivery})
+    if store.exists(prefix + REPORT_FILE):
+        page = store.get_bytes(prefix + REPORT_FILE).decode("utf-8")
+        store.put_bytes(
+            prefix + REPORT_FILE,
+            with_alert_delivery(page, delivery).encode("utf-8"),
+            content_type="text/html; charset=utf-8",
+        )
+
+
+def alert_stage(
+    store: ObjectStore,
+    *,
+    day: dt.date,
+    run_id: str,
+    dag_id: str,
+    bucket: str,
+    senders: Mapping[str, Sender],
+    interval_start: dt.datetime | None = None,
+    interval_end: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """Alert on the run's validation outcome (read from S3), when there is something to say.
+
+    Records ``alert_delivery`` in ``summary.json``, ``alert.json`` and the report. Raises
+    :class:`AlertDeliveryError` when any channel failed (after recording it).
+    """
+    prefix = report_prefix(day, run_id)
+    summary = store.get_json(prefix + SUMMARY_FILE) if store.exists(prefix + SUMMARY_FILE) else None
+    if not needs_alert(summary):
+        delivery: dict[str, Any] = {
+            "status": NOT_NEEDED,
+            "reason": None,
+            "channels": {},
+            "attempted_at": _now(),
+        }
+        if summary is not None:
+            store.put_json(prefix + SUMMARY_FILE, {**summary, "alert_delivery": delivery})
+        logger.info("%s: clean run, no alert", day)
+        return {"status": NOT_NEEDED, "subject": None}
+    message = build_alert(
+        summary,
+        dag_id=dag_id,
+        run_id=run_id,
+        day=day,
+        bucket=bucket,
+        interval_start=interval_start,
+        interval_end=interval_end,
+        landing=landing_state(store, day, run_id),
+        report_key=prefix + REPORT_FILE,
+    )
+    previous = ((summary or {}).get("alert_delivery") or {}).get("channels") or {}
+    already = [name for name, r in previous.items() if r.get("status") == SENT]
+    results = deliver(message, senders, already)
+    status, reason = _overall(results)
+    delivery = {"status": status, "reason": reason, "channels": results, "attempted_at": _now()}
+    _record_delivery(store, prefix, summary, message, delivery)
+    if status != SENT:
+        raise AlertDeliveryError(
+            f"alert for {dag_id} run {run_id} ({day}) was not delivered: {reason}. "
+            f"The alert text and this failure are in s3://{bucket}/{prefix}{ALERT_FILE}; "
+            f"summary.json records alert_delivery={status}."
+        )
+    return {"status": status, "subject": message.subject, "channels": sorted(results)}

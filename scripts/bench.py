@@ -1,0 +1,632 @@
+"""``make bench``: how fast the pipeline does one night's work, on this machine, side by side with peers.
+
+    python scripts/bench.py                     every figure (a few minutes on 2 cores)
+    python scripts/bench.py --only clean,fetch  some of them (clean, dag, fetch)
+    python scripts/bench.py --quick             small sizes, to check the bench itself works
+
+Prints one figure per line as ``name: value``. Ratios are measured side by side in the same run:
+
+``clean_extract_pages_per_s``, ``clean_extract_vs_trafilatura``
+    Our whole per-page job (``clean_html`` + ``extract_records``) over the article-body benchmark
+    pages, against ``trafilatura.extract`` alone (its defaults) on the same bytes in the same process:
+    ratio of throughputs, above 1 means we do our whole job faster than the peer only cleans. One
+    warm-up pass each, then alternating passes (ours/peer, peer/ours, ...) so drift cancels.
+    ``article_body_f1`` is our cleaned text scored as ``../shared/tools/score_cleaning.py`` does.
+``dag_overhead_ratio_1000``
+    The nightly DAG (``dag.test()``, tasks in-process) over 1,000 generated pages on a local site and
+    moto's S3 server, divided by the same stage functions called in one plain Python loop. Each runs in
+    its own process; the ratio is of whole-process wall times (interpreter start to exit: for the DAG
+    that includes importing Airflow, parsing the DAG and its metadata-database bookkeeping).
+    ``dag_overhead_ratio_run_only_1000`` times only ``dag.test()`` against the loop after its imports.
+``peak_rss_mb_200``, ``peak_rss_mb_1000``, ``memory_growth_1000_vs_200``
+    Peak resident memory (``ru_maxrss`` of the finished child, via ``os.wait4``) of the process running
+    every task of the DAG, at 200 and 1,000 pages, and their ratio.
+``fetch_vs_politeness_bound``
+    Time for :class:`conflict_ingest.fetch.Fetcher` to fetch N pages from M loopback hosts
+    (127.0.0.2, 127.0.0.3, ...; one thread per host, as mapped fetch tasks run), each host rate-limited,
+    divided by the bound the rate limits impose: the busiest host's requests / its rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import gzip
+import importlib.util
+import json
+import logging
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+SCRIPTS = Path(__file__).resolve().parent
+ROOT = SCRIPTS.parent
+SHARED = ROOT.parent / "shared"
+ARTICLE_BODY_DIR = SHARED / "benchmarks" / "article-body"
+SCORER = SHARED / "tools" / "score_cleaning.py"
+sys.path.insert(0, str(SCRIPTS))
+
+import bench_site  # noqa: E402 - a sibling script, importable once SCRIPTS is on the path
+
+logger = logging.getLogger("bench")
+
+DAY = dt.date(2016, 12, 1)
+BATCH_SIZE = 250
+SITE_RATE_PER_S = 1000.0  # the generated site's per-host limit in the DAG runs: not what is measured
+FETCH_RATE_PER_S = 10.0
+FETCH_HOSTS = 4
+FETCH_PAGES = 160
+#: Share of the fetch benchmark's pages on each host (unequal, so one host is the bottleneck).
+FETCH_HOST_WEIGHTS = (4, 3, 2, 1)
+TARGETS = {
+    "clean_extract_vs_trafilatura": (">=", 1.0),
+    "article_body_f1": (">=", 0.96),
+    "dag_overhead_ratio_1000": ("<=", 1.5),
+    "memory_growth_1000_vs_200": ("<=", 1.2),
+    "fetch_vs_politeness_bound": ("<=", 1.2),
+}
+CHILD_TIMEOUT_S = 900
+
+
+#: Figures that are counts (printed as integers) or yes/no answers.
+COUNT_FIGURES = ("article_body_pages", "fetch_pages", "fetch_hosts", "_records_")
+YES_NO_FIGURES = ("dag_and_loop_records_equal",)
+
+
+def emit(name: str, value: Any) -> None:
+    """One figure, ``name: value`` (floats to 3 decimals, counts as integers, yes/no answers)."""
+    if name in YES_NO_FIGURES:
+        value = "yes" if value else "no"
+    elif isinstance(value, float) and any(part in name for part in COUNT_FIGURES):
+        value = int(value)
+    if isinstance(value, float):
+        value = f"{value:.3f}" if abs(value) < 100 else f"{value:.1f}"
+    print(f"{name}: {value}", flush=True)  # noqa: T201 - the bench's output
+
+
+# --------------------------------------------------------------------------------------------------
+# clean + extract against trafilatura
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BenchPage:
+    key: str
+    url: str | None
+    html: bytes
+    gold: str
+
+
+def load_article_pages(bench_dir: Path = ARTICLE_BODY_DIR, limit: int | None = None) -> list[BenchPage]:
+    """The benchmark's pages (decompressed bytes) with their gold article body, in key order."""
+    gold = json.loads((bench_dir / "gold.json").read_text(encoding="utf-8"))
+    pages = []
+    for key in sorted(gold)[:limit]:
+        html = gzip.decompress((bench_dir / "html" / f"{key}.html.gz").read_bytes())
+        pages.append(BenchPage(key, gold[key].get("url"), html, gold[key].get("articleBody") or ""))
+    return pages
+
+
+def ours(page: BenchPage) -> str:
+    """Our whole per-page job: clean, then extract the records. Returns the cleaned text."""
+    from conflict_ingest.clean import clean_html
+    from conflict_ingest.extract import extract_records
+
+    cleaned = clean_html(page.html, page.url)
+    extract_records(cleaned, page.url)
+    return cleaned.text
+
+
+def peer(page: BenchPage) -> str:
+    """The peer: ``trafilatura.extract`` with its defaults, main text only."""
+    import trafilatura
+
+    return trafilatura.extract(page.html, url=page.url) or ""
+
+
+def timed_pass(fn: Callable[[BenchPage], str], pages: Sequence[BenchPage]) -> tuple[float, list[str]]:
+    started = time.perf_counter()
+    texts = [fn(p) for p in pages]
+    return time.perf_counter() - started, texts
+
+
+def _load_scorer() -> ModuleType | None:
+    if not SCORER.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("score_cleaning", SCORER)
+    if spec is None or spec.loader is None:
+        return None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def body_f1(golds: Sequence[str], texts: Sequence[str]) -> float:
+    """The article-body score of ``score_cleaning.py``: F1 of mean shingle precision and recall."""
+    scorer = _load_scorer()
+    if scorer is None:
+        raise FileNotFoundError(SCORER)
+    precs, recs = [], []
+    for gold, text in zip(golds, texts, strict=True):
+        p, r, has_p, has_r = scorer.page_scores(gold, text)
+        if has_p:
+            precs.append(p)
+        if has_r:
+            recs.append(r)
+    mean_p = sum(precs) / len(precs) if precs else 0.0
+    mean_r = sum(recs) / len(recs) if recs else 0.0
+    return 2 * mean_p * mean_r / (mean_p + mean_r) if mean_p + mean_r else 0.0
+
+
+def measure_clean_extract(
+    pages: Sequence[BenchPage],
+    *,
+    rounds: int = 4,
+    ours_fn: Callable[[BenchPage], str] = ours,
+    peer_fn: Callable[[BenchPage], str] = peer,
+) -> dict[str, float]:
+    """Warm both up (one pass each), then ``rounds`` alternating timed passes of each over ``pages``."""
+    _, our_texts = timed_pass(ours_fn, pages)
+    _, peer_texts = timed_pass(peer_fn, pages)
+    our_s = peer_s = 0.0
+    for r in range(rounds):
+        order = (ours_fn, peer_fn) if r % 2 == 0 else (peer_fn, ours_fn)
+        for fn in order:
+            seconds, _ = timed_pass(fn, pages)
+            if fn is ours_fn:
+                our_s += seconds
+            else:
+                peer_s += seconds
+    done = len(pages) * rounds
+    golds = [p.gold for p in pages]
+    return {
+        "clean_extract_pages_per_s": done / our_s,
+        "trafilatura_pages_per_s": done / peer_s,
+        "clean_extract_vs_trafilatura": peer_s / our_s,
+        "clean_extract_ms_per_page": 1000 * our_s / done,
+        "trafilatura_ms_per_page": 1000 * peer_s / done,
+        "article_body_f1": body_f1(golds, our_texts),
+        "trafilatura_article_body_f1": body_f1(golds, peer_texts),
+        "article_body_pages": float(len(pages)),
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# fetch against the politeness bound
+# --------------------------------------------------------------------------------------------------
+
+
+def split_pages(total: int, weights: Sequence[int]) -> list[int]:
+    """``total`` pages shared out in proportion to ``weights`` (the remainder to the first hosts)."""
+    shares = [total * w // sum(weights) for w in weights]
+    for i in range(total - sum(shares)):
+        shares[i % len(shares)] += 1
+    return shares
+
+
+def politeness_bound_s(pages_per_host: Sequence[int], rate_per_s: float) -> float:
+    """The shortest time per-host rate limits allow: the busiest host's pages at its rate."""
+    return max(pages_per_host) / rate_per_s
+
+
+def measure_fetch(
+    site_dir: Path,
+    paths: Sequence[str],
+    *,
+    hosts: int = FETCH_HOSTS,
+    rate_per_s: float = FETCH_RATE_PER_S,
+    weights: Sequence[int] = FETCH_HOST_WEIGHTS,
+) -> dict[str, float]:
+    """Fetch ``paths`` spread over ``hosts`` loopback addresses, one thread and one Fetcher per host.
+
+    Each host's first request is its robots.txt (under the same rate limit), so a host serving k pages
+    answers k+1 requests, the first at once: k / rate seconds is its bound.
+    """
+    from conflict_ingest.fetch import Fetcher
+
+    shares = split_pages(len(paths), (list(weights) * hosts)[:hosts])
+    sites = [bench_site.serve(site_dir, f"127.0.0.{2 + i}") for i in range(hosts)]
+    try:
+        plan: list[list[str]] = []
+        start = 0
+        for site, share in zip(sites, shares, strict=True):
+            plan.append([f"{site.url}/{p}" for p in paths[start : start + share]])
+            start += share
+        failures: list[str] = []
+
+        def crawl(urls: list[str]) -> None:
+            # each mapped fetch task builds its own Fetcher, as the DAG's do
+            with Fetcher(allow_private=True, rate_limit_per_s=rate_per_s) as fetcher:
+                for url in urls:
+                    result = fetcher.fetch(url)
+                    if not result.ok() or not result.body:
+                        failures.append(f"{url}: {result.error or result.status}")
+
+        threads = [threading.Thread(target=crawl, args=(urls,)) for urls in plan]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - started
+    finally:
+        for site in sites:
+            site.stop()
+    if failures:
+        raise RuntimeError(f"{len(failures)} fetches failed, e.g. {failures[0]}")
+    bound = politeness_bound_s(shares, rate_per_s)
+    return {
+        "fetch_pages": float(len(paths)),
+        "fetch_hosts": float(hosts),
+        "fetch_rate_per_host_per_s": rate_per_s,
+        "fetch_wall_s": elapsed,
+        "fetch_politeness_bound_s": bound,
+        "fetch_vs_politeness_bound": elapsed / bound,
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# the DAG against a plain loop (parent side)
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChildRun:
+    wall_s: float
+    peak_rss_mb: float
+    result: dict[str, Any]
+
+
+def _maxrss_mb(ru_maxrss: int) -> float:
+    # Linux reports kilobytes, macOS bytes
+    return ru_maxrss / (1024 * 1024) if sys.platform == "darwin" else ru_maxrss / 1024
+
+
+def run_child(mode: str, env: dict[str, str], workdir: Path, label: str) -> ChildRun:
+    """Run this script in ``--child MODE`` in a fresh process; its wall time and its own peak RSS."""
+    out = workdir / f"{label}.json"
+    log = workdir / f"{label}.log"
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode, "--child-out", str(out)]
+    with log.open("wb") as log_file:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=log_file, stderr=subprocess.STDOUT, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0 or not out.exists():
+        tail = log.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"{label}: child exited with {proc.returncode}; log tail:\n{tail}")
+    return ChildRun(wall, _maxrss_mb(usage.ru_maxrss), json.loads(out.read_text()))
+
+
+def _sources_yaml(path: Path, feed_url: str) -> Path:
+    path.write_text(
+        "sources:\n"
+        "  - id: bench-rss\n"
+        "    kind: rss\n"
+        f"    url: {feed_url}\n"
+        "    allow_private: true\n"
+        f"    rate_limit_per_s: {SITE_RATE_PER_S:g}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def _child_env(
+    base: dict[str, str], *, home: Path, s3_url: str, bucket: str, sources: Path, smtp_port: int = 0
+) -> dict[str, str]:
+    env = dict(base)
+    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+        env.pop(proxy, None)
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+            "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(
+                {
+                    "conn_type": "aws",
+                    "login": "testing",
+                    "password": "testing",
+                    "extra": {"endpoint_url": s3_url, "region_name": "us-east-1"},
+                }
+            ),
+            "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(
+                {
+                    "conn_type": "smtp",
+                    "host": "127.0.0.1",
+                    "port": smtp_port,
+                    "extra": {"disable_ssl": True, "disable_tls": True, "from_email": "bench@example.test"},
+                }
+            ),
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL": s3_url,
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
+            "CONFLICT_INGEST_BUCKET": bucket,
+            "CONFLICT_INGEST_SOURCES": str(sources),
+            "CONFLICT_INGEST_BATCH_SIZE": str(BATCH_SIZE),
+            "CONFLICT_INGEST_RETRY_DELAY_S": "1",
+            "CONFLICT_INGEST_ALLOW_PRIVATE_URLS": "true",
+            "BENCH_DAY": DAY.isoformat(),
+        }
+    )
+    return env
+
+
+def measure_dag(workdir: Path, sizes: Sequence[int]) -> dict[str, float]:
+    """The DAG at each size and the plain loop at the largest size (twice), each in its own process."""
+    from conflict_ingest.devstack import MailServer, S3Server, StaticSite, running
+
+    site_dir = workdir / "site"
+    pages = bench_site.build_site(site_dir, max(sizes), DAY)
+    for size in sizes:
+        (site_dir / f"feed-{size}.xml").write_text(bench_site.feed_xml(pages[:size], DAY), encoding="utf-8")
+    template_home = workdir / "airflow-template"
+    template_home.mkdir()
+    s3 = S3Server()
+    site = StaticSite(directory=site_dir)
+    mail = MailServer()  # the DAG's alert task mails the run's outcome
+    figures: dict[str, float] = {}
+    with running(s3, site, mail):
+        # one migrated metadata database, copied for each DAG run: the curated Asset's URI names the
+        # bucket, and each run has its own bucket, so runs must not share a database
+        base = _child_env(
+            dict(os.environ), home=template_home, s3_url=s3.url, bucket="x", sources=workdir / "x.yaml"
+        )
+        subprocess.run(
+            [str(Path(sys.executable).parent / "airflow"), "db", "migrate"],
+            check=True,
+            capture_output=True,
+            env=base,
+        )
+        largest = max(sizes)
+        runs: dict[str, ChildRun] = {}
+        # the loop before and after the DAG runs, so drift in the machine's load cancels in the ratio
+        plan = [("loop", largest, "a"), ("dag", largest, ""), ("dag", min(sizes), ""), ("loop", largest, "b")]
+        for mode, size, tag in plan:
+            label = f"{mode}-{size}{tag}"
+            home = workdir / f"airflow-{label}"
+            home.mkdir()
+            shutil.copy2(template_home / "airflow.db", home / "airflow.db")
+            sources = _sources_yaml(workdir / f"sources-{size}.yaml", f"{site.url}/feed-{size}.xml")
+            env = _child_env(
+                dict(os.environ),
+                home=home,
+                s3_url=s3.url,
+                bucket=f"bench-{label}",
+                sources=sources,
+                smtp_port=mail.port,
+            )
+            logger.info("running %s", label)
+            run = runs[label] = run_child(mode, env, workdir, label)
+            if run.result.get("pages") != size:
+                raise RuntimeError(f"{label}: {run.result.get('pages')} pages went through, expected {size}")
+    small, large = min(sizes), largest
+    dag_small, dag_large = runs[f"dag-{small}"], runs[f"dag-{large}"]
+    loops = [runs[f"loop-{large}a"], runs[f"loop-{large}b"]]
+    loop_wall = sum(r.wall_s for r in loops) / len(loops)
+    loop_work = sum(r.result["work_s"] for r in loops) / len(loops)
+    figures[f"loop_wall_s_{large}"] = loop_wall
+    figures[f"loop_work_s_{large}"] = loop_work
+    figures[f"loop_records_{large}"] = float(loops[0].result["records"])
+    figures[f"loop_peak_rss_mb_{large}"] = max(r.peak_rss_mb for r in loops)
+    for size, run in ((small, dag_small), (large, dag_large)):
+        figures[f"dag_wall_s_{size}"] = run.wall_s
+        figures[f"dag_work_s_{size}"] = run.result["work_s"]
+        figures[f"dag_records_{size}"] = float(run.result["records"])
+        figures[f"dag_rss_before_run_mb_{size}"] = run.result["rss_before_run_mb"]
+    figures[f"dag_overhead_ratio_{large}"] = dag_large.wall_s / loop_wall
+    figures[f"dag_overhead_ratio_run_only_{large}"] = dag_large.result["work_s"] / loop_work
+    figures[f"dag_pages_per_s_{large}"] = large / dag_large.wall_s
+    figures[f"loop_pages_per_s_{large}"] = large / loop_wall
+    figures[f"peak_rss_mb_{small}"] = dag_small.peak_rss_mb
+    figures[f"peak_rss_mb_{large}"] = dag_large.peak_rss_mb
+    figures[f"memory_growth_{large}_vs_{small}"] = dag_large.peak_rss_mb / dag_small.peak_rss_mb
+    figures["peak_rss_mb_per_1000_pages"] = (
+        1000 * (dag_large.peak_rss_mb - dag_small.peak_rss_mb) / (large - small)
+    )
+    figures["dag_and_loop_records_equal"] = float(
+        all(r.result["records"] == dag_large.result["records"] for r in loops)
+    )
+    return figures
+
+
+# --------------------------------------------------------------------------------------------------
+# the children
+# --------------------------------------------------------------------------------------------------
+
+
+def child_loop() -> dict[str, Any]:
+    """The library doing the DAG's work in one plain loop, against the same S3 server and site."""
+    from conflict_ingest.fetch import Fetcher
+    from conflict_ingest.pipeline import (
+        RunContext,
+        clean_stage,
+        discover_stage,
+        extract_stage,
+        fetch_stage,
+        gate,
+        land_stage,
+        validate_stage,
+    )
+    from conflict_ingest.settings import Settings
+    from conflict_ingest.sources import load_sources
+    from conflict_ingest.storage import ObjectStore, s3_client_from_env
+
+    started = time.perf_counter()
+    settings = Settings.from_env()
+    store = ObjectStore(s3_client_from_env(), settings.bucket)
+    store.ensure_bucket()
+    run = RunContext(day=dt.date.fromisoformat(os.environ["BENCH_DAY"]), run_id="bench_loop")
+    sources = {s.id: s for s in load_sources(settings.sources_path)}
+    fetcher = Fetcher(user_agent=settings.user_agent, allow_private=settings.allow_private_urls)
+    pages = records = 0
+    for source in sources.values():
+        for batch in discover_stage(store, run, source, fetcher, batch_size=settings.batch_size):
+            fetched = fetch_stage(store, batch, fetcher, source)
+            cleaned = clean_stage(store, fetched["key"])
+            extracted = extract_stage(store, cleaned["key"])
+            pages += extracted["pages"]
+            records += extracted["records"]
+    summary = validate_stage(store, run, sorted(sources), dag_id="bench_loop")
+    land_stage(store, run)
+    with contextlib.suppress(Exception):  # the gate fails when records were quarantined; that is data
+        gate(summary)
+    return {"work_s": time.perf_counter() - started, "pages": pages, "records": records}
+
+
+def child_dag() -> dict[str, Any]:
+    """The nightly DAG through ``dag.test()``: the scheduler's run after midnight of ``BENCH_DAY``."""
+    import pendulum
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(ROOT / "dags"))
+    if bag.import_errors:
+        raise RuntimeError(f"DAG import errors: {bag.import_errors}")
+    dag = bag.dags["conflict_news_nightly"]
+    after = dt.date.fromisoformat(os.environ["BENCH_DAY"]) + dt.timedelta(days=1)
+    rss_before_mb = _proc_status_mb("VmRSS")
+    started = time.perf_counter()
+    dag_run = dag.test(logical_date=pendulum.datetime(after.year, after.month, after.day, tz="UTC"))
+    work_s = time.perf_counter() - started
+    states: dict[str, list[str]] = {}
+    pages = records = 0
+    for ti in dag_run.get_task_instances():
+        states.setdefault(ti.task_id, []).append(str(ti.state))
+    extracted = [k for k in _work_keys() if "/extracted/" in k]
+    from conflict_ingest.settings import Settings
+    from conflict_ingest.storage import ObjectStore, s3_client_from_env
+
+    store = ObjectStore(s3_client_from_env(), Settings.from_env().bucket)
+    for key in extracted:
+        rows = store.get_jsonl_gz(key)
+        records += len(rows)
+    for key in (k for k in _work_keys() if "/cleaned/" in k):
+        pages += len(store.get_jsonl_gz(key))
+    broken = {t: s for t, s in states.items() if t != "gate" and set(s) != {"success"}}
+    if broken:
+        raise RuntimeError(f"tasks did not succeed: {broken}")
+    return {
+        "work_s": work_s,
+        "pages": pages,
+        "records": records,
+        "states": states,
+        "rss_before_run_mb": rss_before_mb,
+    }
+
+
+def _proc_status_mb(field: str) -> float:
+    """A memory line of ``/proc/self/status`` (VmRSS, VmHWM) in MB; 0 where there is no /proc."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _work_keys() -> Iterator[str]:
+    from conflict_ingest.settings import Settings
+    from conflict_ingest.storage import ObjectStore, s3_client_from_env
+
+    yield from ObjectStore(s3_client_from_env(), Settings.from_env().bucket).list_keys("work/")
+
+
+def run_as_child(mode: str, out: Path) -> int:
+    result = child_dag() if mode == "dag" else child_loop()
+    result["self_maxrss_mb"] = _maxrss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    out.write_text(json.dumps(result), encoding="utf-8")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------
+# main
+# --------------------------------------------------------------------------------------------------
+
+
+def _machine() -> str:
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return f"{os.cpu_count()} cores, {mem_gb:.0f} GB, {cpu}, Python {platform.python_version()}"
+
+
+def check_targets(figures: dict[str, float]) -> dict[str, str]:
+    verdicts = {}
+    for name, (op, limit) in TARGETS.items():
+        if name in figures:
+            ok = figures[name] >= limit if op == ">=" else figures[name] <= limit
+            verdicts[f"target_{name}"] = f"{'met' if ok else 'MISSED'} ({op} {limit:g})"
+    return verdicts
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--only", default="clean,dag,fetch", help="comma-separated: clean, dag, fetch")
+    parser.add_argument("--quick", action="store_true", help="small sizes: checks the bench, not the speed")
+    parser.add_argument("--rounds", type=int, default=None, help="timed passes of each cleaner (default 4)")
+    parser.add_argument("--sizes", default=None, help="DAG sizes in pages (default 200,1000)")
+    parser.add_argument("--child", choices=["dag", "loop"], help=argparse.SUPPRESS)
+    parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if args.child:
+        return run_as_child(args.child, args.child_out)
+
+    logger.setLevel(logging.INFO)
+    wanted = {w.strip() for w in args.only.split(",") if w.strip()}
+    sizes = [int(s) for s in (args.sizes or ("20,100" if args.quick else "200,1000")).split(",")]
+    rounds = args.rounds or (1 if args.quick else 4)
+    started = time.perf_counter()
+    emit("machine", _machine())
+    figures: dict[str, float] = {}
+    if "clean" in wanted:
+        pages = load_article_pages(limit=10 if args.quick else None)
+        for name, value in measure_clean_extract(pages, rounds=rounds).items():
+            figures[name] = value
+            emit(name, value)
+    with tempfile.TemporaryDirectory(prefix="conflict-ingest-bench-") as tmp:
+        workdir = Path(tmp)
+        if "fetch" in wanted:
+            fetch_dir = workdir / "fetch-site"
+            n = 40 if args.quick else FETCH_PAGES
+            paths = [p.path for p in bench_site.build_site(fetch_dir, n, DAY)]
+            for name, value in measure_fetch(fetch_dir, paths).items():
+                figures[name] = value
+                emit(name, value)
+        if "dag" in wanted:
+            for name, value in measure_dag(workdir, sizes).items():
+                figures[name] = value
+                emit(name, value)
+    for name, verdict in check_targets(figures).items():
+        emit(name, verdict)
+    emit("bench_wall_s", time.perf_counter() - started)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,458 @@
+"""Hostile and broken web servers on 127.0.0.1: each fault ends in a clear reason, nothing else breaks.
+
+The server here speaks HTTP by hand over a socket, so it can misbehave the way real sites do:
+never answer, drip bytes, reset the connection mid-body, lie about sizes, encodings and types.
+Each connection serves one request and closes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import gzip
+import json
+import os
+import socket
+import socketserver
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from conflict_ingest.clean import clean_html
+from conflict_ingest.fetch import Fetcher
+from conflict_ingest.pipeline import (
+    RunContext,
+    clean_stage,
+    discover_stage,
+    extract_stage,
+    fetch_failures,
+    fetch_stage,
+)
+from conflict_ingest.sources import Source
+from conflict_ingest.storage import ObjectStore
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+SEED_HTML = (
+    ROOT / "include/sample_site/articles/us-coalition-airstrikes-isis-mosul-record-level.html"
+).read_bytes()
+SEED_CANONICAL = b"https://www.ct-news.example/articles/us-coalition-airstrikes-isis-mosul-record-level.htm"
+MAX_BYTES = 5_000_000
+TWENTY_MB = 20 * 1024 * 1024
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40
+
+Behaviour = Callable[[socket.socket, dict[str, str], threading.Event], None]
+
+
+def article(name: str) -> bytes:
+    """The seed article under its own canonical URL (so each variant is its own page)."""
+    return SEED_HTML.replace(SEED_CANONICAL, f"https://news.example/{name}.htm".encode())
+
+
+# --- a server that misbehaves on purpose -------------------------------------------------------------
+
+
+def _head(status: int, headers: dict[str, str]) -> bytes:
+    lines = [f"HTTP/1.1 {status} X"] + [f"{k}: {v}" for k, v in headers.items()] + ["Connection: close"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def respond(
+    status: int = 200,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+    *,
+    content_type: str | None = "text/html; charset=utf-8",
+    length: bool = True,
+) -> Behaviour:
+    def run(sock: socket.socket, _h: dict[str, str], _stop: threading.Event) -> None:
+        out = dict(headers or {})
+        if content_type:
+            out.setdefault("Content-Type", content_type)
+        if length:
+            out["Content-Length"] = str(len(body))
+        sock.sendall(_head(status, out) + body)
+
+    return run
+
+
+def sequence(*behaviours: Behaviour) -> Behaviour:
+    """Play the behaviours in order, the last one repeating."""
+    queue = list(behaviours)
+    lock = threading.Lock()
+
+    def run(sock: socket.socket, h: dict[str, str], stop: threading.Event) -> None:
+        with lock:
+            current = queue.pop(0) if len(queue) > 1 else queue[0]
+        current(sock, h, stop)
+
+    return run
+
+
+def never_answer(_sock: socket.socket, _h: dict[str, str], stop: threading.Event) -> None:
+    stop.wait(10)
+
+
+def drip(body: bytes, every_s: float) -> Behaviour:
+    def run(sock: socket.socket, _h: dict[str, str], stop: threading.Event) -> None:
+        sock.sendall(_head(200, {"Content-Type": "text/html", "Content-Length": str(len(body))}))
+        for i in range(len(body)):
+            if stop.wait(every_s):
+                return
+            sock.sendall(body[i : i + 1])
+
+    return run
+
+
+def reset_mid_body(body: bytes) -> Behaviour:
+    def run(sock: socket.socket, _h: dict[str, str], _stop: threading.Event) -> None:
+        sock.sendall(_head(200, {"Content-Type": "text/html", "Content-Length": str(len(body))}))
+        sock.sendall(body[: len(body) // 2])
+        time.sleep(0.05)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with RST
+        sock.close()
+
+    return run
+
+
+def stream_forever(chunk: bytes) -> Behaviour:
+    """No Content-Length: the body goes on until the client hangs up (or 64 MB)."""
+
+    def run(sock: socket.socket, _h: dict[str, str], stop: threading.Event) -> None:
+        sock.sendall(_head(200, {"Content-Type": "text/html"}))
+        for _ in range(64 * 1024 * 1024 // len(chunk)):
+            if stop.is_set():
+                return
+            sock.sendall(chunk)
+
+    return run
+
+
+@dataclass
+class FaultSite:
+    routes: dict[str, Behaviour] = field(default_factory=dict)
+    hits: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+    base: str = ""
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def count(self, path: str) -> int:
+        return sum(1 for p, _ in self.hits if p == path)
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    site: FaultSite
+
+
+class _Handler(socketserver.StreamRequestHandler):
+    server: _Server
+
+    def handle(self) -> None:
+        line = self.rfile.readline(65537)
+        if not line:
+            return
+        path = line.decode("latin-1").split(" ")[1]
+        headers: dict[str, str] = {}
+        while (raw := self.rfile.readline(65537)) not in (b"\r\n", b"\n", b""):
+            name, _, value = raw.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        site = self.server.site
+        site.hits.append((path, headers))
+        behaviour = site.routes.get(path, respond(404, b"not found", content_type="text/plain"))
+        with contextlib.suppress(OSError):
+            behaviour(self.connection, headers, site.stop)
+
+
+@pytest.fixture
+def faulty() -> Iterator[FaultSite]:
+    site = FaultSite()
+    server = _Server(("127.0.0.1", 0), _Handler)
+    server.site = site
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    site.base = f"http://127.0.0.1:{server.server_address[1]}"
+    yield site
+    site.stop.set()
+    server.shutdown()
+    server.server_close()
+
+
+def make_fetcher(**kwargs: object) -> Fetcher:
+    options: dict[str, object] = {
+        "allow_private": True,
+        "rate_limit_per_s": None,
+        "backoff_s": 0.05,
+        "timeout_s": 0.5,
+        "retries": 1,
+        "body_deadline_s": 1.0,
+        "max_bytes": MAX_BYTES,
+    }
+    options.update(kwargs)
+    return Fetcher(**options)  # type: ignore[arg-type]
+
+
+def gzip_bomb() -> bytes:
+    return gzip.compress(b"<html><body>" + b" " * (6 * MAX_BYTES) + b"</body></html>", compresslevel=9)
+
+
+# --- the faults, one by one, at the fetcher --------------------------------------------------------------
+
+# path -> (behaviour factory, what the error must say). Shared with the pipeline test below.
+FAULTS: dict[str, tuple[Callable[[], Behaviour], str]] = {
+    "/busy-always": (
+        lambda: respond(429, b"slow down", {"Retry-After": "0"}, content_type="text/plain"),
+        "HTTP 429 after 2 attempts",
+    ),
+    "/never-answers": (lambda: never_answer, "timed out after 0.5s (ReadTimeout); gave up after 2 attempts"),
+    "/drips": (lambda: drip(article("drip") * 4, 0.02), "timed out: body not complete within 1s"),
+    "/resets": (lambda: reset_mid_body(article("reset")), "body read failed: connection"),
+    "/truncated-gzip": (
+        lambda: respond(200, gzip.compress(article("trunc"))[:-40], {"Content-Encoding": "gzip"}),
+        "body read failed: truncated gzip body (the compressed stream ends early); gave up after 2 attempts",
+    ),
+    "/twenty-mb": (
+        lambda: respond(200, b"<html><body>" + b"x" * TWENTY_MB),
+        f"refused: Content-Length {TWENTY_MB + 12} exceeds max_bytes {MAX_BYTES}",
+    ),
+    "/twenty-mb-streamed": (
+        lambda: stream_forever(b"<p>" + b"y" * 65_533),
+        f"body exceeds max_bytes {MAX_BYTES} (cut at {MAX_BYTES} bytes)",
+    ),
+    "/bomb": (
+        lambda: respond(200, gzip_bomb(), {"Content-Encoding": "gzip"}),
+        f"decompressed body exceeds max_bytes {MAX_BYTES}",
+    ),
+    "/image-as-html": (
+        lambda: respond(200, PNG, content_type="text/html"),
+        "refused: body is a PNG image, not text (served as text/html)",
+    ),
+    "/noise-as-html": (
+        lambda: respond(200, os.urandom(4000).replace(b"\x89", b"\x00"), content_type="text/html"),
+        "refused: body is binary data",
+    ),
+    "/loop-a": (lambda: respond(302, headers={"Location": "/loop-b"}, content_type=None), "redirect loop"),
+    "/to-metadata": (
+        lambda: respond(
+            302, headers={"Location": "http://169.254.169.254/latest/meta-data/"}, content_type=None
+        ),
+        "refused: 169.254.169.254 is a cloud metadata address",
+    ),
+    "/zero-bytes": (lambda: respond(200, b""), "empty body (HTTP 200)"),
+}
+
+
+def install(site: FaultSite, paths: list[str]) -> None:
+    for path in paths:
+        site.routes[path] = FAULTS[path][0]()
+    site.routes["/loop-b"] = respond(302, headers={"Location": "/loop-a"}, content_type=None)
+
+
+@pytest.mark.parametrize("path", [p for p in FAULTS if p != "/zero-bytes"])
+def test_each_fault_ends_in_a_clear_reason(faulty: FaultSite, path: str) -> None:
+    install(faulty, [path])
+    started = time.monotonic()
+    result = make_fetcher().fetch(faulty.url(path))
+    elapsed = time.monotonic() - started
+    assert not result.ok()
+    assert FAULTS[path][1] in (result.error or ""), result.error
+    assert elapsed < 4.0  # every fault is bounded by timeouts, caps and the retry count
+    if result.body:  # a cut body is never more than the cap
+        assert result.bytes <= MAX_BYTES
+
+
+def test_body_deadline_stops_a_dripping_server_that_never_idles_long(faulty: FaultSite) -> None:
+    faulty.routes["/drips"] = drip(b"<html>" + b"z" * 10_000, 0.05)
+    started = time.monotonic()
+    result = make_fetcher(timeout_s=0.5, body_deadline_s=0.6, retries=3).fetch(faulty.url("/drips"))
+    assert (result.error or "").startswith("timed out: body not complete within 0.6s")
+    assert 0.55 < time.monotonic() - started < 1.5
+    assert faulty.count("/drips") == 1  # a drip is not retried: it would drip again
+    assert 0 < result.bytes < 10_006
+
+
+def test_429_with_retry_after_then_200_succeeds_after_waiting(faulty: FaultSite) -> None:
+    faulty.routes["/busy"] = sequence(
+        respond(429, b"", {"Retry-After": "1"}, content_type="text/plain"), respond(200, article("busy"))
+    )
+    result = make_fetcher(backoff_s=0.01).fetch(faulty.url("/busy"))
+    assert result.ok(), result.error
+    assert result.body == article("busy")
+    assert result.attempts == 2
+    assert faulty.count("/busy") == 2
+
+
+def test_503_then_200_succeeds(faulty: FaultSite) -> None:
+    faulty.routes["/flaky"] = sequence(respond(503, b"down"), respond(200, article("flaky")))
+    result = make_fetcher().fetch(faulty.url("/flaky"))
+    assert result.ok(), result.error
+    assert result.body == article("flaky")
+
+
+def test_reset_mid_body_is_retried_and_recovers(faulty: FaultSite) -> None:
+    faulty.routes["/once"] = sequence(reset_mid_body(article("once")), respond(200, article("once")))
+    result = make_fetcher(retries=1).fetch(faulty.url("/once"))
+    assert result.ok(), result.error
+    assert result.body == article("once")
+    assert result.attempts == 2
+
+
+def test_gzip_bomb_never_inflates_past_the_cap(faulty: FaultSite) -> None:
+    bomb = gzip_bomb()
+    assert len(bomb) < 100_000  # tiny on the wire, 30 MB inflated
+    faulty.routes["/bomb"] = respond(200, bomb, {"Content-Encoding": "gzip"})
+    result = make_fetcher(max_bytes=200_000).fetch(faulty.url("/bomb"))
+    assert result.error == "decompressed body exceeds max_bytes 200000 (cut at 200000 bytes)"
+    assert result.bytes == 200_000
+
+
+def test_deflate_with_and_without_zlib_header_is_decoded(faulty: FaultSite) -> None:
+    import zlib
+
+    page = article("deflate")
+    raw = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    faulty.routes["/zlib"] = respond(200, zlib.compress(page), {"Content-Encoding": "deflate"})
+    faulty.routes["/raw"] = respond(200, raw.compress(page) + raw.flush(), {"Content-Encoding": "deflate"})
+    fetcher = make_fetcher()
+    assert fetcher.fetch(faulty.url("/zlib")).body == page
+    assert fetcher.fetch(faulty.url("/raw")).body == page
+
+
+def test_unknown_content_encoding_is_refused(faulty: FaultSite) -> None:
+    faulty.routes["/br"] = respond(200, b"\x1b\x00\x00", {"Content-Encoding": "br"})
+    result = make_fetcher().fetch(faulty.url("/br"))
+    assert result.error == "refused: unsupported content encoding 'br'"
+
+
+def test_utf16_page_with_bom_is_text_not_binary(faulty: FaultSite) -> None:
+    page = "\ufeff<html><body><p>Coalition jets struck.</p></body></html>".encode("utf-16-le")
+    faulty.routes["/u16"] = respond(200, page, content_type="text/html")
+    result = make_fetcher().fetch(faulty.url("/u16"))
+    assert result.ok(), result.error
+    assert result.body == page
+
+
+def test_malformed_empty_and_mislabelled_pages_clean_without_crashing(faulty: FaultSite) -> None:
+    wrong = wrong_charset_page()
+    faulty.routes["/malformed"] = respond(200, MALFORMED)
+    faulty.routes["/empty-doc"] = respond(200, b"<html></html>")
+    faulty.routes["/wrong-charset"] = respond(200, wrong, content_type="text/html; charset=utf-8")
+    fetcher = make_fetcher()
+    for path in ("/malformed", "/empty-doc", "/wrong-charset"):
+        result = fetcher.fetch(faulty.url(path))
+        assert result.ok(), (path, result.error)
+        page = clean_html(result.body, result.final_url, content_type=result.content_type)
+        assert isinstance(page.text, str)
+    mislabelled = clean_html(wrong, faulty.url("/wrong-charset"), content_type="text/html; charset=utf-8")
+    assert "Mosul \u2014 a caf\u00e9 reopened" in mislabelled.text  # windows-1252 bytes read right
+    assert "\ufffd" not in mislabelled.text
+
+
+MALFORMED = (
+    b"<html><head><title>Broken</head><body><p>Coalition aircraft conducted 12 strikes "
+    b"<div><table><tr><td>cell</p></span>&&&<<<>>> <p <b>unclosed <script>var x = '</div>"
+)
+
+
+def wrong_charset_page() -> bytes:
+    """A windows-1252 page whose header and <meta> both claim UTF-8."""
+    text = article("wrong-charset").decode("utf-8")
+    text = text.replace(
+        "<p>Kurdish-led",
+        "<p>In Mosul \u2014 a caf\u00e9 reopened near the front.</p>\n      <p>Kurdish-led",
+    )
+    return text.encode("cp1252")
+
+
+# --- a batch mixing good and faulty URLs, through the pipeline stages on S3 --------------------------
+
+
+GOOD = {
+    "/good": lambda: respond(200, article("good")),
+    "/busy-then-ok": lambda: sequence(
+        respond(429, b"", {"Retry-After": "1"}, content_type="text/plain"), respond(200, article("busy"))
+    ),
+    "/503-then-ok": lambda: sequence(respond(503, b"down"), respond(200, article("flaky"))),
+    "/wrong-charset": lambda: respond(200, wrong_charset_page(), content_type="text/html; charset=utf-8"),
+}
+PARSEABLE_WITHOUT_RECORDS = {
+    "/malformed": lambda: respond(200, MALFORMED),
+    "/empty-doc": lambda: respond(200, b"<html></html>"),
+}
+
+
+def test_batch_of_good_and_faulty_urls_keeps_good_pages_and_reports_every_fault(
+    faulty: FaultSite, store: ObjectStore
+) -> None:
+    install(faulty, list(FAULTS))
+    for path, make in {**GOOD, **PARSEABLE_WITHOUT_RECORDS}.items():
+        faulty.routes[path] = make()
+    paths = [*GOOD, *PARSEABLE_WITHOUT_RECORDS, *FAULTS]
+    source = Source(
+        id="faulty",
+        kind="urls",
+        urls=tuple(faulty.url(p) for p in paths),
+        allow_private=True,
+        rate_limit_per_s=None,
+        timeout_s=0.5,
+        max_bytes=MAX_BYTES,
+    )
+    run = RunContext(day=dt.date(2016, 12, 1), run_id="manual__faults")
+    fetcher = make_fetcher()
+
+    started = time.monotonic()
+    (batch_key,) = discover_stage(store, run, source, fetcher, batch_size=100)
+    fetched_summary = fetch_stage(store, batch_key, fetcher, source)
+    cleaned_summary = clean_stage(store, fetched_summary["key"])
+    extracted_summary = extract_stage(store, cleaned_summary["key"])
+    elapsed = time.monotonic() - started
+
+    # every faulty URL has its reason, in the batch's fetched/ object and in the run's failures
+    fetched = store.get_json(fetched_summary["key"])
+    reasons = {e["url"]: e["error"] for e in fetched["errors"]}
+    assert set(reasons) == {faulty.url(p) for p in FAULTS}
+    for path, (_, expected) in FAULTS.items():
+        assert expected in reasons[faulty.url(path)], (path, reasons[faulty.url(path)])
+    assert {(f["source_id"], f["url"], f["error"]) for f in fetch_failures(store, run)} == {
+        ("faulty", u, r) for u, r in reasons.items()
+    }
+    assert fetched_summary["errors"] == len(FAULTS)
+    assert {f["url"]: f["error"] for f in fetched_summary["failed"]} == reasons
+    assert len(json.dumps(fetched_summary)) < 8_000  # small enough for XCom
+
+    # the good and the merely odd pages went on, each once
+    good_urls = {faulty.url(p) for p in (*GOOD, *PARSEABLE_WITHOUT_RECORDS)}
+    assert {p["url"] for p in fetched["pages"]} == good_urls
+    assert cleaned_summary == {"key": cleaned_summary["key"], "pages": len(good_urls), "errors": 0}
+    assert extracted_summary["errors"] == 0
+
+    records = store.get_jsonl_gz(extracted_summary["key"])
+    by_url: dict[str, int] = {}
+    for rec in records:
+        by_url[rec["source_url"]] = by_url.get(rec["source_url"], 0) + 1
+    for path in GOOD:
+        assert by_url.get(faulty.url(path), 0) > 0, f"no records for {path}"
+    for path in PARSEABLE_WITHOUT_RECORDS:
+        assert by_url.get(faulty.url(path), 0) == 0
+    assert set(by_url) <= good_urls
+
+    # nothing half-written: the raw zone holds exactly the fetched pages, each with its sidecar
+    raw = sorted(store.list_keys("raw/source=faulty/"))
+    pages = {k for k in raw if k.endswith(".html.gz")}
+    sidecars = {k for k in raw if k.endswith(".json")}
+    assert {p.removesuffix(".html.gz") for p in pages} == {s.removesuffix(".json") for s in sidecars}
+    assert pages == {p["raw_key"] for p in fetched["pages"]}
+    for key in sidecars:
+        meta = store.get_json(key)
+        assert set(meta["seen_urls"]) <= good_urls
+        assert meta["error"] is None and meta["status"] == 200
+    assert elapsed < 15

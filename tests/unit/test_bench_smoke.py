@@ -1,0 +1,131 @@
+"""Smoke test of ``make bench``'s measuring functions on a handful of pages (not a timed test)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib.util
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = ROOT / "scripts"
+ARTICLE_BODY = ROOT.parent / "shared" / "benchmarks" / "article-body"
+DAY = dt.date(2016, 12, 1)
+
+
+def _load(name: str) -> ModuleType:
+    if str(SCRIPTS) not in sys.path:
+        sys.path.insert(0, str(SCRIPTS))
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    return _load("bench")
+
+
+@pytest.fixture(scope="module")
+def bench_site() -> ModuleType:
+    return _load("bench_site")
+
+
+needs_benchmark = pytest.mark.skipif(not ARTICLE_BODY.is_dir(), reason="../shared/benchmarks not present")
+
+
+@needs_benchmark
+def test_clean_extract_measure_on_three_real_pages_gives_consistent_figures(bench: ModuleType) -> None:
+    pages = bench.load_article_pages(limit=3)
+    assert len(pages) == 3 and all(p.html and p.gold for p in pages)
+    figures = bench.measure_clean_extract(pages, rounds=1)
+    assert figures["article_body_pages"] == 3
+    for name in ("clean_extract_pages_per_s", "trafilatura_pages_per_s", "clean_extract_vs_trafilatura"):
+        assert figures[name] > 0, name
+    # the ratio is of throughputs: ours over the peer's
+    ratio = figures["clean_extract_pages_per_s"] / figures["trafilatura_pages_per_s"]
+    assert figures["clean_extract_vs_trafilatura"] == pytest.approx(ratio)
+    # both cleaners find most of the article on these pages: the score is of real text, not empty
+    assert 0.5 < figures["article_body_f1"] <= 1.0
+    assert 0.5 < figures["trafilatura_article_body_f1"] <= 1.0
+
+
+def test_passes_alternate_after_a_warm_up_and_every_pass_is_counted(bench: ModuleType) -> None:
+    calls: list[str] = []
+    page = bench.BenchPage(key="k", url=None, html=b"<p>x</p>", gold="x")
+
+    def fake(label: str):
+        def run(p: object) -> str:
+            calls.append(label)
+            return "x"
+
+        return run
+
+    figures = bench.measure_clean_extract([page, page], rounds=3, ours_fn=fake("o"), peer_fn=fake("p"))
+    # warm-up (each once over both pages), then o/p, p/o, o/p
+    passes = [calls[i] for i in range(0, len(calls), 2)]
+    assert passes == ["o", "p", "o", "p", "p", "o", "o", "p"]
+    assert calls.count("o") == calls.count("p") == 2 * 4
+    assert figures["article_body_f1"] == pytest.approx(1.0)
+
+
+@needs_benchmark
+def test_body_f1_is_the_shared_scorers_shingle_f1(bench: ModuleType) -> None:
+    text = "one two three four five six seven eight"
+    assert bench.body_f1([text], [text]) == pytest.approx(1.0)
+    assert bench.body_f1([text], ["nothing in common here at all"]) == 0.0
+    # 11 words make 8 four-word shingles; the first 7 words are 4 of them, nothing extra:
+    # precision 1, recall 0.5 -> F1 2/3
+    gold = "one two three four five six seven eight nine ten eleven"
+    assert bench.body_f1([gold], ["one two three four five six seven"]) == pytest.approx(2 * 0.5 / 1.5)
+
+
+def test_pages_are_shared_out_by_weight_and_the_bound_is_the_busiest_host(bench: ModuleType) -> None:
+    assert bench.split_pages(160, (4, 3, 2, 1)) == [64, 48, 32, 16]
+    shares = bench.split_pages(11, (1, 1, 1))
+    assert sum(shares) == 11 and max(shares) - min(shares) <= 1
+    assert bench.politeness_bound_s([64, 48, 32, 16], 10.0) == pytest.approx(6.4)
+
+
+def test_generated_site_has_distinct_pages_all_in_one_days_feed(
+    bench_site: ModuleType, tmp_path: Path
+) -> None:
+    pages = bench_site.build_site(tmp_path, 9, DAY)
+    assert len(pages) == 9
+    bodies = [(tmp_path / p.path).read_bytes() for p in pages]
+    assert len({hashlib.sha256(b).hexdigest() for b in bodies}) == 9
+    canonicals = {re.search(rb'rel="canonical" href="([^"]+)"', b).group(1) for b in bodies}  # type: ignore[union-attr]
+    assert len(canonicals) == 9
+    feed = (tmp_path / "feed.xml").read_text()
+    assert feed.count("<item>") == 9
+    assert all(f"<link>/{p.path}</link>" in feed for p in pages)
+    assert feed.count("01 Dec 2016") == 9
+    assert (tmp_path / "robots.txt").is_file()
+
+
+def test_varying_a_page_scales_counts_but_keeps_years_days_and_markup(bench_site: ModuleType) -> None:
+    import random
+
+    html = (
+        '<link rel="canonical" href="https://x.example/a"><p class="c-1200">'
+        "Jets flew 48 sorties and released 2,709 weapons on 29 November 2016, killing 5.</p>"
+    )
+    out = bench_site.vary_page(html, 7, random.Random(1))
+    text = re.search(r"<p[^>]*>(.*)</p>", out).group(1)  # type: ignore[union-attr]
+    assert 'class="c-1200"' in out  # attributes untouched
+    assert "https://x.example/a-00007" in out
+    assert "29 November 2016" in text and "killing 5." in text
+    sorties = int(re.search(r"flew (\d+) sorties", text).group(1))  # type: ignore[union-attr]
+    weapons = re.search(r"released ([\d,]+) weapons", text).group(1)  # type: ignore[union-attr]
+    assert sorties != 48 and 24 <= sorties <= 96
+    assert "," in weapons and weapons != "2,709"
