@@ -177,26 +177,33 @@ def measure_clean_extract(
     ours_fn: Callable[[BenchPage], str] = ours,
     peer_fn: Callable[[BenchPage], str] = peer,
 ) -> dict[str, float]:
-    """Warm both up (one pass each), then ``rounds`` alternating timed passes of each over ``pages``."""
+    """Warm both up (one pass each), then ``rounds`` timed passes over ``pages``, the two interleaved.
+
+    Each page is given to both, one right after the other, the order swapping from one page (and
+    round) to the next: a change in the machine's load affects both alike, so the ratio holds on a
+    shared machine. Wall time and this process's CPU time are both summed per side.
+    """
     _, our_texts = timed_pass(ours_fn, pages)
     _, peer_texts = timed_pass(peer_fn, pages)
-    our_s = peer_s = 0.0
+    wall = {"ours": 0.0, "peer": 0.0}
+    cpu = {"ours": 0.0, "peer": 0.0}
+    sides = (("ours", ours_fn), ("peer", peer_fn))
     for r in range(rounds):
-        order = (ours_fn, peer_fn) if r % 2 == 0 else (peer_fn, ours_fn)
-        for fn in order:
-            seconds, _ = timed_pass(fn, pages)
-            if fn is ours_fn:
-                our_s += seconds
-            else:
-                peer_s += seconds
+        for i, page in enumerate(pages):
+            for side, fn in sides if (r + i) % 2 == 0 else sides[::-1]:
+                w0, c0 = time.perf_counter(), time.process_time()
+                fn(page)
+                wall[side] += time.perf_counter() - w0
+                cpu[side] += time.process_time() - c0
     done = len(pages) * rounds
     golds = [p.gold for p in pages]
     return {
-        "clean_extract_pages_per_s": done / our_s,
-        "trafilatura_pages_per_s": done / peer_s,
-        "clean_extract_vs_trafilatura": peer_s / our_s,
-        "clean_extract_ms_per_page": 1000 * our_s / done,
-        "trafilatura_ms_per_page": 1000 * peer_s / done,
+        "clean_extract_pages_per_s": done / wall["ours"],
+        "trafilatura_pages_per_s": done / wall["peer"],
+        "clean_extract_vs_trafilatura": wall["peer"] / wall["ours"],
+        "clean_extract_vs_trafilatura_cpu": cpu["peer"] / cpu["ours"] if cpu["ours"] else 0.0,
+        "clean_extract_ms_per_page": 1000 * wall["ours"] / done,
+        "trafilatura_ms_per_page": 1000 * wall["peer"] / done,
         "article_body_f1": body_f1(golds, our_texts),
         "trafilatura_article_body_f1": body_f1(golds, peer_texts),
         "article_body_pages": float(len(pages)),
@@ -285,6 +292,7 @@ def measure_fetch(
 @dataclass
 class ChildRun:
     wall_s: float
+    cpu_s: float  # the child's own user + system CPU time (moto and the site run in this process)
     peak_rss_mb: float
     result: dict[str, Any]
 
@@ -308,7 +316,8 @@ def run_child(mode: str, env: dict[str, str], workdir: Path, label: str) -> Chil
     if proc.returncode != 0 or not out.exists():
         tail = log.read_text(errors="replace")[-3000:]
         raise RuntimeError(f"{label}: child exited with {proc.returncode}; log tail:\n{tail}")
-    return ChildRun(wall, _maxrss_mb(usage.ru_maxrss), json.loads(out.read_text()))
+    cpu = usage.ru_utime + usage.ru_stime
+    return ChildRun(wall, cpu, _maxrss_mb(usage.ru_maxrss), json.loads(out.read_text()))
 
 
 def _sources_yaml(path: Path, feed_url: str) -> Path:
@@ -428,14 +437,20 @@ def measure_dag(workdir: Path, sizes: Sequence[int]) -> dict[str, float]:
     figures[f"loop_wall_s_{large}"] = loop_wall
     figures[f"loop_work_s_{large}"] = loop_work
     figures[f"loop_records_{large}"] = float(loops[0].result["records"])
+    figures[f"loop_cpu_s_{large}"] = sum(r.cpu_s for r in loops) / len(loops)
     figures[f"loop_peak_rss_mb_{large}"] = max(r.peak_rss_mb for r in loops)
+    for stage, mb in loops[0].result["hwm_mb"].items():
+        figures[f"loop_hwm_mb_after_{stage}_{large}"] = mb
     for size, run in ((small, dag_small), (large, dag_large)):
         figures[f"dag_wall_s_{size}"] = run.wall_s
         figures[f"dag_work_s_{size}"] = run.result["work_s"]
+        figures[f"dag_tasks_s_{size}"] = run.result["tasks_s"]
+        figures[f"dag_cpu_s_{size}"] = run.cpu_s
         figures[f"dag_records_{size}"] = float(run.result["records"])
         figures[f"dag_rss_before_run_mb_{size}"] = run.result["rss_before_run_mb"]
     figures[f"dag_overhead_ratio_{large}"] = dag_large.wall_s / loop_wall
     figures[f"dag_overhead_ratio_run_only_{large}"] = dag_large.result["work_s"] / loop_work
+    figures[f"dag_overhead_ratio_cpu_{large}"] = dag_large.cpu_s / figures[f"loop_cpu_s_{large}"]
     figures[f"dag_pages_per_s_{large}"] = large / dag_large.wall_s
     figures[f"loop_pages_per_s_{large}"] = large / loop_wall
     figures[f"peak_rss_mb_{small}"] = dag_small.peak_rss_mb
@@ -480,18 +495,24 @@ def child_loop() -> dict[str, Any]:
     sources = {s.id: s for s in load_sources(settings.sources_path)}
     fetcher = Fetcher(user_agent=settings.user_agent, allow_private=settings.allow_private_urls)
     pages = records = 0
+    hwm: dict[str, float] = {"start": _proc_status_mb("VmHWM")}
     for source in sources.values():
         for batch in discover_stage(store, run, source, fetcher, batch_size=settings.batch_size):
             fetched = fetch_stage(store, batch, fetcher, source)
+            hwm["fetch"] = _proc_status_mb("VmHWM")
             cleaned = clean_stage(store, fetched["key"])
+            hwm["clean"] = _proc_status_mb("VmHWM")
             extracted = extract_stage(store, cleaned["key"])
+            hwm["extract"] = _proc_status_mb("VmHWM")
             pages += extracted["pages"]
             records += extracted["records"]
     summary = validate_stage(store, run, sorted(sources), dag_id="bench_loop")
+    hwm["validate"] = _proc_status_mb("VmHWM")
     land_stage(store, run)
+    hwm["land"] = _proc_status_mb("VmHWM")
     with contextlib.suppress(Exception):  # the gate fails when records were quarantined; that is data
         gate(summary)
-    return {"work_s": time.perf_counter() - started, "pages": pages, "records": records}
+    return {"work_s": time.perf_counter() - started, "pages": pages, "records": records, "hwm_mb": hwm}
 
 
 def child_dag() -> dict[str, Any]:
@@ -510,8 +531,11 @@ def child_dag() -> dict[str, Any]:
     work_s = time.perf_counter() - started
     states: dict[str, list[str]] = {}
     pages = records = 0
+    tasks_s = 0.0
     for ti in dag_run.get_task_instances():
         states.setdefault(ti.task_id, []).append(str(ti.state))
+        if ti.start_date and ti.end_date:
+            tasks_s += (ti.end_date - ti.start_date).total_seconds()
     extracted = [k for k in _work_keys() if "/extracted/" in k]
     from conflict_ingest.settings import Settings
     from conflict_ingest.storage import ObjectStore, s3_client_from_env
@@ -531,6 +555,7 @@ def child_dag() -> dict[str, Any]:
         "records": records,
         "states": states,
         "rss_before_run_mb": rss_before_mb,
+        "tasks_s": tasks_s,
     }
 
 

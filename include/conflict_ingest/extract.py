@@ -684,9 +684,11 @@ class _PageExtractor:
     def _sentence(self, sentence: str) -> None:
         exprs, cutoff = find_time_expressions(sentence, self.ctx)
         counts = _SentenceReader(sentence, self.state).read()
-        countries = [c for _pos, p in places_in(sentence) if (c := country_of(p))]
+        named = [p for _pos, p in places_in(sentence)]
+        countries = [k for p in named if (k := country_of(p))]
         if not counts:
             self.state.last_country = countries[-1] if countries else self.state.last_country
+            self.state.last_place = named[-1] if named else self.state.last_place
             return
         actor = find_actor(sentence) or self.state.last_actor or self.default_actor
         target = find_target(sentence) or self.default_target

@@ -468,8 +468,8 @@ TALLY_BEFORE_RE = re.compile(
 # A toll's verb a little after its noun phrase: "12 people, including three children, were killed",
 # "3 children were among the 15 civilians killed".
 TOLL_PASSIVE_RE = re.compile(
-    r"^[^.;]{0,80}?\b(?:were|was|have\s+been|had\s+been|are|is)\s+(?:[\w,-]+\s+){0,5}?"
-    r"(?P<verb>killed|dead|wounded|injured|hurt)\b|^[^.;]{0,60}?\b(?P<verb2>died)\b",
+    r"^[^.;\d]{0,80}?\b(?:(?:were|was|have\s+been|had\s+been|are|is)\s+(?:[\w,-]+\s+){0,5}?"
+    r"(?P<verb>killed|dead|wounded|injured|hurt)|(?P<verb2>died))\b",
     re.I,
 )
 # A clause that starts a new statement about another figure: a time after it is not the count's own.

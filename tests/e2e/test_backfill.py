@@ -78,6 +78,14 @@ def test_backfill_of_three_days_lands_three_partitions_and_rerun_keeps_record_id
     # each day's partition holds that day's pages only
     assert len({r["canonical_url"] for r in first[DAYS[0]]} & {r["canonical_url"] for r in first[DAYS[2]]}) == 0
 
+    # Each landing emits the curated Asset; the rollups DAG is scheduled on it.
+    deadline = time.monotonic() + 180
+    while not store.exists("rollups/strike_counts/monthly_totals/_manifest.json"):
+        assert time.monotonic() < deadline, f"rollups never built:\n{server.log_tail()}"
+        time.sleep(5)
+    runs = server.api("GET", "/dags/conflict_news_rollups/dagRuns").json()["dag_runs"]
+    assert any(r["run_type"] == "asset_triggered" for r in runs)
+
     _backfill(server)
     second = {day: read_partition(store, curated_partition(day)) for day in DAYS}
     for day in DAYS:

@@ -456,3 +456,24 @@ def test_batch_of_good_and_faulty_urls_keeps_good_pages_and_reports_every_fault(
         assert set(meta["seen_urls"]) <= good_urls
         assert meta["error"] is None and meta["status"] == 200
     assert elapsed < 15
+
+
+def test_page_with_entity_bomb_and_external_entity_is_cleaned_without_expanding(faulty: FaultSite) -> None:
+    levels = ['<!ENTITY lol0 "lol">']
+    for i in range(1, 10):
+        levels.append(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">')
+    page = (
+        f'<?xml version="1.0"?><!DOCTYPE html [{"".join(levels)}'
+        '<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+        "<html><head><title>Bomb &lol9;</title></head><body><p>Coalition aircraft conducted 12 strikes "
+        "near Mosul. &lol9; &xxe;</p></body></html>"
+    ).encode()
+    faulty.routes["/bomb.html"] = respond(200, page)
+    result = make_fetcher().fetch(faulty.url("/bomb.html"))
+    assert result.ok(), result.error
+    started = time.monotonic()
+    cleaned = clean_html(result.body, result.final_url, content_type=result.content_type)
+    assert time.monotonic() - started < 2.0
+    assert "lollol" not in cleaned.text + cleaned.title
+    assert "root:" not in cleaned.text
+    assert len(cleaned.text) < 1000

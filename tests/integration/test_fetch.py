@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gzip
+import hashlib
+import json
 import socket
 import threading
 import time
@@ -16,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from conflict_ingest.cli import main
 from conflict_ingest.fetch import DEFAULT_USER_AGENT, Fetcher
 from conflict_ingest.http_safety import UnsafeURLError, address_policy
 from conflict_ingest.pipeline import RunContext, clean_stage, discover_stage, extract_stage, fetch_stage
@@ -569,3 +572,43 @@ def test_page_at_two_urls_is_stored_once_and_gives_one_set_of_records(site: Site
     }
     assert {r["record_id"] for r in partner["records"]} == set(ids)
     assert len({r["record_id"] for r in own["records"] + partner["records"]}) == len(ids)
+
+
+# --- the same fetcher from the shell -------------------------------------------------------------------
+
+
+def test_cli_fetch_prints_the_result_as_json(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
+    site.route("/a.html", Reply())
+    code = main(["fetch", "--allow-private", site.base + "/a.html"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert out["ok"] is True and out["refused"] is False and out["error"] is None
+    assert out["status"] == 200 and out["bytes"] == len(HTML)
+    assert out["sha256"] == hashlib.sha256(HTML).hexdigest()
+    assert "body" not in out
+
+
+def test_cli_fetch_says_refused_and_why(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["fetch", "http://169.254.169.254/latest/meta-data/"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert out["error"] == "refused: 169.254.169.254 is a link-local address"
+    assert out["refused"] is True and out["ok"] is False and out["status"] is None
+
+
+def test_cli_fetch_refuses_loopback_unless_allowed(
+    site: Site, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CONFLICT_INGEST_ALLOW_PRIVATE_URLS", raising=False)
+    site.route("/a.html", Reply())
+    assert main(["fetch", site.base + "/a.html"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["error"] == "refused: 127.0.0.1 is a loopback address"
+    assert site.hits == []
+
+
+def test_cli_fetch_reports_a_fault_with_its_reason(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
+    site.route("/x.pdf", Reply(200, b"%PDF-1.4", {"Content-Type": "application/pdf"}))
+    assert main(["fetch", "--allow-private", "--ignore-robots", site.base + "/x.pdf"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["error"] == "refused: content type application/pdf" and out["status"] == 200

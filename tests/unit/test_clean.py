@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from conflict_ingest.clean import Block, CleanedPage, clean_html, decode_html
+from conflict_ingest.clean import Block, CleanedPage, clean_html, decode_html, head_slice, read_head
 from conflict_ingest.dates import date_from_url, parse_iso, parse_text_date
 
 BODY_PARAGRAPHS = (
@@ -465,3 +465,47 @@ def test_unlabelled_clock_alone_gives_no_date() -> None:
         f"<div class='story'><h1>Coalition strikes hit record</h1><div class='text'>{BODY_PARAGRAPHS}</div></div>"
     )
     assert clean_html(html, "https://news.example/story/coalition-strikes").published_at is None
+
+
+# --- BeautifulSoup: charset declarations and the head's metadata --------------------------------
+
+
+def test_xml_declaration_encoding_is_honoured() -> None:
+    data = "<?xml version='1.0' encoding='windows-1252'?><html><body><p>Qa\u2019im \u2013 5</p></body></html>"
+    assert "Qa\u2019im \u2013 5" in decode_html(data.encode("cp1252"))
+
+
+def test_utf16_byte_order_mark_wins_over_a_wrong_meta_charset() -> None:
+    data = "\ufeff<html><head><meta charset='utf-8'></head><body><p>Sana\u2019a</p></body></html>"
+    assert "Sana\u2019a" in decode_html(data.encode("utf-16-le"))
+
+
+def test_head_metadata_is_read_from_the_head_only() -> None:
+    html = page(
+        '<p>A reader\'s post: <script type=\'application/ld+json\'>{"datePublished": "1999-01-01"}</script></p>',
+        head=(
+            "<meta property='og:title' content='Strikes resume'>"
+            "<meta name='publish-date' content=' 2020-06-16 '>"
+            "<meta name='publish-date' content='2001-01-01'>"
+            "<link rel='alternate canonical' href='https://example.test/a'>"
+            '<script type=\'application/ld+json\'>{"@type": "NewsArticle", "datePublished": "2020-06-16"}</script>'
+        ),
+        title="Strikes resume &amp; continue | Example",
+    )
+    assert 'datePublished": "1999' not in head_slice(html)
+    head = read_head(html)
+    assert head.title == "Strikes resume & continue | Example"
+    assert head.meta["og:title"] == "Strikes resume"
+    assert head.meta["publish-date"] == "2020-06-16"  # first wins, trimmed
+    assert head.canonical == "https://example.test/a"
+    assert len(head.jsonld) == 1 and "2020-06-16" in head.jsonld[0]
+
+
+def test_json_ld_in_the_body_still_dates_the_page() -> None:
+    ld = '<script type=\'application/ld+json\'>{"@type": "NewsArticle", "datePublished": "2019-11-05T10:00:00Z"}</script>'
+    assert (clean_html(article(extra_body=ld), None).published_at or "").startswith("2019-11-05")
+
+
+def test_page_without_a_head_end_still_gives_its_title() -> None:
+    html = "<title>Raids go on - Example</title><h1>Raids go on</h1>" + BODY_PARAGRAPHS
+    assert clean_html(html, None).title == "Raids go on"

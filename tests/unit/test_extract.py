@@ -280,3 +280,136 @@ def test_count_without_time_or_event_takes_the_publication_day() -> None:
 def test_page_without_blocks_is_read_from_its_text_paragraphs() -> None:
     page = Page("t", "2020-03-18", "Jets flew 12 sorties on Tuesday.\n\nThey dropped 30 bombs.", None, ())
     assert brief(extract_records(page)) == [("sorties", 12), ("weapons_released", 30)]
+
+
+# --- Phenomena added with the generalisation review (texts written for these tests). ---
+
+
+def test_entity_encoded_comma_and_plain_or_thin_space_separators() -> None:
+    from conflict_ingest.clean import clean_html
+
+    filler = (
+        "<p>The command published its monthly summary of the air campaign against the group on Friday.</p>"
+    )
+    html = (
+        "<html><head><title>Air war summary</title></head><body><article><h1>Air war summary</h1>"
+        f"{filler}<p>Aircraft released 3&#44;038 weapons in October, the command said in its summary.</p>"
+        f"{filler}</article></body></html>"
+    )
+    page = clean_html(html.encode(), "https://example.test/2016/11/10/summary")
+    assert brief(extract_records(page)) == [("weapons_released", 3038)]
+    recs = extract("2016-11-10", "Jets flew 3 038 sorties in October and 2\u202f709 in September.")
+    assert brief(recs) == [("sorties", 3038), ("sorties", 2709)]
+
+
+def test_age_in_apposition_is_not_a_count_continuing_the_toll_before_it() -> None:
+    recs = extract(
+        "2020-03-18",
+        "The raid killed nine people on Tuesday.",
+        "\u201cThe jets came at night,\u201d said Karim, 52, a teacher.",
+    )
+    assert brief(recs) == [("killed", 9)]
+
+
+def test_nested_sub_count_between_dashes_keeps_the_toll_metric_and_does_not_set_the_class() -> None:
+    recs = extract(
+        "2020-03-18",
+        "The strikes killed 22 civilians \u2013 among them eight women \u2013 and injured 40 others on Tuesday.",
+    )
+    assert [(r.metric, r.count, r.victim) for r in recs] == [
+        ("killed", 22, "civilians"),
+        ("killed", 8, "civilians"),
+        ("wounded", 40, "civilians"),
+    ]
+    recs = extract(
+        "2020-03-18",
+        "Officials said 40 people, including nine children, died on Monday, and 70 were wounded.",
+    )
+    assert [(r.metric, r.count, r.victim) for r in recs] == [
+        ("killed", 40, "unspecified"),
+        ("killed", 9, "civilians"),
+        ("wounded", 70, "unspecified"),
+    ]
+
+
+def test_partitive_of_the_dead_takes_the_class_named_after_its_verb() -> None:
+    recs = extract(
+        "2020-03-18", "Jets killed 14 people in the town on Tuesday.", "Five of the dead were women."
+    )
+    assert [(r.metric, r.count, r.victim) for r in recs] == [
+        ("killed", 14, "unspecified"),
+        ("killed", 5, "civilians"),
+    ]
+
+
+def test_metric_noun_modifying_another_noun_is_not_counted() -> None:
+    recs = extract(
+        "2020-03-18", "Warships fired 40 missiles at two weapons depots and three missile launchers."
+    )
+    assert brief(recs) == [("weapons_released", 40)]
+
+
+def test_carrying_capacity_is_not_a_release() -> None:
+    assert extract("2020-03-18", "Each bomber can carry up to 24 cruise missiles on a single mission.") == []
+
+
+def test_breakdown_of_a_salvo_counts_drones_without_a_launch_verb_of_its_own() -> None:
+    recs = extract(
+        "2020-03-18",
+        "Militia launched 45 drones and rockets at the base on Tuesday.",
+        "The salvo included 30 drones, officials said.",
+    )
+    assert [(r.metric, r.count, r.period_start) for r in recs] == [
+        ("weapons_released", 45, D(2020, 3, 17)),
+        ("weapons_released", 30, D(2020, 3, 17)),
+    ]
+    assert extract("2020-03-18", "The army owns 30 drones.") == []
+
+
+def test_since_an_event_named_by_a_noun_phrase_runs_from_its_date() -> None:
+    recs = extract(
+        "2023-04-13", "The air force has carried out 410 airstrikes since the coup in February 2021."
+    )
+    assert (recs[0].period_start, recs[0].period_end) == (D(2021, 2, 1), D(2023, 4, 13))
+
+
+def test_places_after_possessives_strike_objects_and_anaphora() -> None:
+    recs = extract("2020-03-18", "Jets carried out six strikes in Raqqa's old city on Tuesday.")
+    assert recs[0].location == "Raqqa"
+    recs = extract("2020-03-18", "An air raid on Kharkiv on Tuesday wounded 15 people.")
+    assert recs[0].location == "Kharkiv"
+    recs = extract(
+        "2020-03-18",
+        "Jets bombed targets in Aleppo on Tuesday.",
+        "The raids killed 12 people, a doctor in the city said.",
+    )
+    assert recs[0].location == "Aleppo"
+    recs = extract(
+        "2020-03-18",
+        "Rockets were fired at Ukraine on Monday.",
+        "Drones hit Kharkiv on Tuesday.",
+        "The military has fired 300 missiles at the country since Monday.",
+    )
+    assert recs[-1].location == "Ukraine"
+
+
+def test_the_source_of_a_figure_is_not_its_actor() -> None:
+    recs = extract(
+        "2024-04-14",
+        "Iran launched more than 300 drones and missiles at Israel overnight, the Israeli military said.",
+    )
+    assert (recs[0].actor, recs[0].target, recs[0].qualifier) == ("Iran", "Israel", "at_least")
+
+
+def test_toll_only_a_health_ministry_vouches_for_has_no_actor() -> None:
+    recs = extract(
+        "2022-08-07",
+        "Islamic Jihad fired 400 rockets at Israel on Saturday.",
+        "At least 24 Palestinians have been killed since Friday, the Health Ministry in Gaza said.",
+        "Israeli strikes killed 10 people in Rafah on Saturday, the ministry said.",
+    )
+    assert [(r.count, r.actor) for r in recs] == [
+        (400, "Palestinian Islamic Jihad"),
+        (24, None),
+        (10, "Israel"),
+    ]

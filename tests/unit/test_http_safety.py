@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from conflict_ingest.http_safety import UnsafeURLError, address_problem, check_url
+from conflict_ingest.http_safety import UnsafeURLError, address_problem, check_url, redact_url
 
 
 @pytest.mark.parametrize(
@@ -71,3 +71,16 @@ def test_check_url_allows_loopback_when_private_allowed() -> None:
     check_url("http://127.0.0.1:8765/feed.xml", allow_private=True)
     with pytest.raises(UnsafeURLError, match="metadata"):
         check_url("http://169.254.169.254/", allow_private=True)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://user:testing@news.example/a?b=1", "http://***@news.example/a?b=1"),
+        ("https://token@news.example:8443/", "https://***@news.example:8443/"),
+        ("https://news.example/a@b", "https://news.example/a@b"),
+        ("https://news.example/", "https://news.example/"),
+    ],
+)
+def test_redact_url_hides_credentials_only(url: str, shown: str) -> None:
+    assert redact_url(url) == shown

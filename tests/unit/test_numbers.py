@@ -68,3 +68,29 @@ def test_decimal_without_scale_is_marked_as_fraction() -> None:
 )
 def test_hedge_right_before_a_number_sets_the_qualifier(text: str, qualifier: str) -> None:
     assert qualifier_before(text, text.index("40"))[0] == qualifier
+
+
+@pytest.mark.parametrize(
+    ("text", "qualifier"),
+    [
+        ("over 40", "at_least"),
+        ("a minimum of 40", "at_least"),
+        ("a maximum of 40", "at_most"),
+        ("almost 40", "approximate"),
+        ("around 40", "approximate"),
+        ("roughly 40", "approximate"),
+        ("approximately 40", "approximate"),
+        ("the official figure of 40", "exact"),
+    ],
+)
+def test_every_hedge_of_the_annotation_rules_maps_to_its_qualifier(text: str, qualifier: str) -> None:
+    assert qualifier_before(text, text.index("40"))[0] == qualifier
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("3\u2009038", 3038), ("3\u202f038", 3038), ("2.5 million", 2_500_000), ("twenty-nine", 29)],
+)
+def test_thin_space_separators_scales_and_hyphenated_words(text: str, value: int) -> None:
+    (n,) = find_numbers(f"they counted {text} strikes")
+    assert n.value == value

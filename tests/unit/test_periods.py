@@ -107,3 +107,45 @@ def test_reference_dates_from_iso_compact_and_url() -> None:
 
 def test_undated_article_year_is_the_latest_year_its_text_names() -> None:
     assert year_from_text(["Weapons released in 2015 were fewer.", "The busiest month of 2016."]) == 2016
+
+
+@pytest.mark.parametrize(
+    ("sentence", "start", "end"),
+    [
+        ("Raids went on in the first six months of the year.", D(2020, 1, 1), D(2020, 6, 30)),
+        ("Raids went on in the early hours of Friday.", D(2020, 3, 13), D(2020, 3, 13)),
+        ("Raids went on before dawn on Thursday.", D(2020, 3, 12), D(2020, 3, 12)),
+        ("Raids began late on Saturday and ran into Sunday morning.", D(2020, 3, 14), D(2020, 3, 15)),
+        ("Raids went on Tuesday night and Wednesday morning.", D(2020, 3, 17), WED),
+        ("Raids went on between Saturday and today.", D(2020, 3, 14), WED),
+        ("Raids went on over the past 24 hours.", D(2020, 3, 17), WED),
+        ("Raids went on since Oct. 17.", D(2019, 10, 17), WED),
+        ("Raids went on since the coup in February 2019.", D(2019, 2, 1), WED),
+        ("Raids went on since the alliance took command of the operation on March 2.", D(2020, 3, 2), WED),
+    ],
+)
+def test_more_period_forms_of_the_annotation_rules(sentence: str, start: dt.date, end: dt.date) -> None:
+    assert _only(sentence, PeriodContext(ref=WED)) == (start, end)
+
+
+def test_range_of_months_covers_both_whole_months() -> None:
+    ctx = PeriodContext(ref=D(2020, 6, 10))
+    assert _only("Raids went on between March and May.", ctx) == (D(2020, 3, 1), D(2020, 5, 31))
+
+
+def test_first_week_of_an_operation_is_seven_days_from_its_start() -> None:
+    ctx = PeriodContext(ref=WED, anchors=[D(2020, 3, 2)])
+    assert _only("Raids went on in the first week of the operation.", ctx) == (D(2020, 3, 2), D(2020, 3, 8))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "end"),
+    [
+        ("Jets flew 900 sorties through the end of February.", D(2020, 2, 29)),
+        ("Jets had flown 900 sorties by Dec. 20, 2016.", D(2016, 12, 20)),
+        ("Jets flew 900 sorties to May 31.", D(2019, 5, 31)),
+    ],
+)
+def test_cut_offs_end_a_cumulative_total(sentence: str, end: dt.date) -> None:
+    _exprs, cutoff = find_time_expressions(sentence, PeriodContext(ref=WED))
+    assert cutoff is not None and cutoff.period_end == end

@@ -466,8 +466,11 @@ def test_empty_window_is_rejected() -> None:
 
 @pytest.fixture(scope="module")
 def sample_site_url() -> Iterator[str]:
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(SAMPLE_SITE))
-    handler.log_message = lambda *a, **k: None  # type: ignore[method-assign, assignment]
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+            return
+
+    handler = functools.partial(Quiet, directory=str(SAMPLE_SITE))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
@@ -522,3 +525,38 @@ def test_sample_site_pages_are_served_as_html(sample_site_url: str) -> None:
         result = fetcher.fetch(sample_site_url + "/" + path.relative_to(SAMPLE_SITE).as_posix())
         assert result.ok(), (path, result.error)
         assert (result.content_type or "").startswith("text/html")
+
+
+def billion_laughs(root: str) -> bytes:
+    """The classic entity bomb: ten levels of ten, a billion 'lol's if expanded."""
+    levels = ['<!ENTITY lol0 "lol">']
+    for i in range(1, 10):
+        levels.append(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">')
+    return (
+        f'<?xml version="1.0"?>\n<!DOCTYPE {root} [{"".join(levels)}]>\n'
+        f'<{root} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        "<url><loc>https://n.example/&lol9;</loc><lastmod>2016-12-01</lastmod></url>"
+        f"</{root}>"
+    ).encode()
+
+
+def test_billion_laughs_sitemap_is_refused_without_expanding() -> None:
+    import time
+
+    fetcher = DictFetcher({"https://n.example/sitemap.xml": billion_laughs("urlset")})
+    started = time.monotonic()
+    with pytest.raises(DiscoveryError, match="refused XML"):
+        discover(
+            feed_source("https://n.example/sitemap.xml", "sitemap"), D(2016, 12, 1), D(2016, 12, 2), fetcher
+        )
+    assert time.monotonic() - started < 1.0
+
+
+def test_external_entity_in_feed_is_refused() -> None:
+    xxe = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<rss version="2.0"><channel><item><title>&xxe;</title><link>https://n.example/a</link>
+<pubDate>Thu, 01 Dec 2016 12:00:00 GMT</pubDate></item></channel></rss>"""
+    fetcher = DictFetcher({"https://n.example/feed": xxe})
+    with pytest.raises(DiscoveryError, match="refused XML"):
+        discover(feed_source("https://n.example/feed"), D(2016, 12, 1), D(2016, 12, 2), fetcher)

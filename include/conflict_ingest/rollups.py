@@ -1,0 +1,183 @@
+"""The tables analysts read first, rebuilt from the curated zone after each landing.
+
+- ``monthly_totals``: per month, actor, metric and location, what the records of that month say:
+  how many records and sources, the largest stated figure, the sum of the day-level figures
+  (distinct days only, so a count restated by several pages is summed once) and the month's
+  own stated total when a page gives one.
+- ``cross_source``: every (actor, metric, location, period) that several sources report, with
+  each source's figure and whether they agree.
+
+Both are small and rebuilt whole from every committed curated partition (partitions without a
+manifest are skipped), then written as single Parquet objects with a manifest written last.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from conflict_ingest.land import IncompletePartition, read_partition
+from conflict_ingest.storage import CURATED_PREFIX, MANIFEST_NAME, ObjectStore
+
+logger = logging.getLogger(__name__)
+
+ROLLUPS_PREFIX = "rollups/strike_counts"
+_DT_RE = re.compile(r"/dt=(\d{4}-\d{2}-\d{2})/")
+
+
+def committed_days(store: ObjectStore) -> list[dt.date]:
+    """Days whose curated partition has a manifest (is complete)."""
+    days = set()
+    for key in store.list_keys(CURATED_PREFIX + "/"):
+        match = _DT_RE.search(key)
+        if match and key.endswith("/" + MANIFEST_NAME):
+            days.add(dt.date.fromisoformat(match.group(1)))
+    return sorted(days)
+
+
+def load_curated(store: ObjectStore, days: Iterable[dt.date] | None = None) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for day in committed_days(store) if days is None else days:
+        try:
+            rows.extend(read_partition(store, f"{CURATED_PREFIX}/dt={day.isoformat()}/"))
+        except IncompletePartition:
+            logger.warning("skipping %s: partition not committed", day)
+    return rows
+
+
+def _month(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def _whole_month(start: dt.date, end: dt.date) -> bool:
+    following = (end.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return start.day == 1 and end == following - dt.timedelta(days=1) and start.month == end.month
+
+
+def monthly_totals(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per (month, actor, metric, location) for records whose period lies within one month."""
+    groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        start, end = r.get("period_start"), r.get("period_end")
+        if start is None or end is None or (start.year, start.month) != (end.year, end.month):
+            continue
+        groups[(_month(start), r.get("actor"), r["metric"], r.get("location"))].append(r)
+    out = []
+    for (month, actor, metric, location), members in sorted(groups.items(), key=lambda kv: str(kv[0])):
+        daily = {(m["period_start"], m["count"]) for m in members if m["period_start"] == m["period_end"]}
+        stated = [m["count"] for m in members if _whole_month(m["period_start"], m["period_end"])]
+        out.append(
+            {
+                "month": month,
+                "actor": actor,
+                "metric": metric,
+                "location": location,
+                "records": len(members),
+                "sources": len({m["source_id"] for m in members}),
+                "max_count": max(m["count"] for m in members),
+                "sum_daily_counts": sum(count for _, count in daily) if daily else None,
+                "days_with_daily_counts": len({day for day, _ in daily}),
+                "stated_month_total": max(stated) if stated else None,
+            }
+        )
+    return out
+
+
+def cross_source(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Statements (actor, metric, location, period) reported by more than one source, and whether they agree."""
+    groups: dict[tuple[Any, ...], dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+    for r in rows:
+        key = (r.get("actor"), r["metric"], r.get("location"), r.get("period_start"), r.get("period_end"))
+        groups[key][r["source_id"]].add(r["count"])
+    out = []
+    for (actor, metric, location, start, end), by_source in sorted(groups.items(), key=lambda kv: str(kv[0])):
+        if len(by_source) < 2:
+            continue
+        counts = sorted({c for cs in by_source.values() for c in cs})
+        out.append(
+            {
+                "actor": actor,
+                "metric": metric,
+                "location": location,
+                "period_start": start,
+                "period_end": end,
+                "sources": sorted(by_source),
+                "counts": [
+                    f"{sid}={'/'.join(str(c) for c in sorted(cs))}" for sid, cs in sorted(by_source.items())
+                ],
+                "min_count": counts[0],
+                "max_count": counts[-1],
+                "agree": len(counts) == 1,
+            }
+        )
+    return out
+
+
+def _parquet(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pylist(rows) if rows else pa.table({c: pa.array([], pa.string()) for c in columns})
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue()
+
+
+MONTHLY_COLUMNS = [
+    "month",
+    "actor",
+    "metric",
+    "location",
+    "records",
+    "sources",
+    "max_count",
+    "sum_daily_counts",
+    "days_with_daily_counts",
+    "stated_month_total",
+]
+CROSS_COLUMNS = [
+    "actor",
+    "metric",
+    "location",
+    "period_start",
+    "period_end",
+    "sources",
+    "counts",
+    "min_count",
+    "max_count",
+    "agree",
+]
+
+
+def build_rollups(store: ObjectStore) -> dict[str, Any]:
+    """Rebuild both rollups from every committed curated partition; returns their keys and sizes."""
+    days = committed_days(store)
+    rows = load_curated(store, days)
+    tables = {
+        "monthly_totals": (monthly_totals(rows), MONTHLY_COLUMNS),
+        "cross_source": (cross_source(rows), CROSS_COLUMNS),
+    }
+    summary: dict[str, Any] = {"curated_days": len(days), "curated_records": len(rows)}
+    for name, (table, columns) in tables.items():
+        prefix = f"{ROLLUPS_PREFIX}/{name}/"
+        store.delete([prefix + MANIFEST_NAME])
+        key = prefix + "part-00000.parquet"
+        store.put_bytes(key, _parquet(table, columns), content_type="application/vnd.apache.parquet")
+        store.put_json(
+            prefix + MANIFEST_NAME,
+            {
+                "parts": [{"key": key, "rows": len(table)}],
+                "rows": len(table),
+                "built_from_days": [d.isoformat() for d in days],
+            },
+        )
+        summary[name] = {"key": key, "rows": len(table)}
+    disagreements = sum(1 for r in tables["cross_source"][0] if not r["agree"])
+    summary["cross_source_disagreements"] = disagreements
+    logger.info("rollups rebuilt from %d records over %d days", len(rows), len(days))
+    return summary
