@@ -18,6 +18,7 @@ help:
 	@echo "make test     install and run the whole test suite"
 	@echo "make lint     ruff (lint + format check) and mypy"
 	@echo "make eval     score extraction and cleaning on ../shared"
+	@echo "make bench    speed and memory figures on this machine (about 5 minutes)"
 
 # uv (pinned) lives in its own small venv; the dev venv is synced exactly from uv.lock.
 $(UV):
@@ -55,6 +56,9 @@ eval: $(STAMP)
 	$(PYTHON) ../shared/tools/score_extraction.py ../shared/devset
 	$(PYTHON) ../shared/tools/score_cleaning.py body ../shared/benchmarks/article-body
 	$(PYTHON) ../shared/tools/score_cleaning.py date ../shared/benchmarks/publication-date
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py
 
 clean:
 	rm -rf .local .pytest_cache .mypy_cache .ruff_cache

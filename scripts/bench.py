@@ -10,20 +10,23 @@ Prints one figure per line as ``name: value``. Ratios are measured side by side 
     Our whole per-page job (``clean_html`` + ``extract_records``) over the article-body benchmark
     pages, against ``trafilatura.extract`` alone (its defaults) on the same bytes in the same process:
     ratio of throughputs, above 1 means we do our whole job faster than the peer only cleans. One
-    warm-up pass each, then alternating passes (ours/peer, peer/ours, ...) so drift cancels.
+    warm-up pass each, then 4 passes giving each page to both in turn, the order swapping page by
+    page, so drift in the machine's load cancels (``_cpu``: the same ratio in process CPU time).
     ``article_body_f1`` is our cleaned text scored as ``../shared/tools/score_cleaning.py`` does.
 ``dag_overhead_ratio_1000``
     The nightly DAG (``dag.test()``, tasks in-process) over 1,000 generated pages on a local site and
     moto's S3 server, divided by the same stage functions called in one plain Python loop. Each runs in
     its own process; the ratio is of whole-process wall times (interpreter start to exit: for the DAG
     that includes importing Airflow, parsing the DAG and its metadata-database bookkeeping).
-    ``dag_overhead_ratio_run_only_1000`` times only ``dag.test()`` against the loop after its imports.
+    Loop and DAG take turns, twice each. ``dag_vs_loop_work_s_1000`` times only ``dag.test()`` against
+    the loop after its imports; ``dag_vs_loop_cpu_s_1000`` compares the two processes' own CPU time.
 ``peak_rss_mb_200``, ``peak_rss_mb_1000``, ``memory_growth_1000_vs_200``
     Peak resident memory (``ru_maxrss`` of the finished child, via ``os.wait4``) of the process running
     every task of the DAG, at 200 and 1,000 pages, and their ratio.
 ``fetch_vs_politeness_bound``
     Time for :class:`conflict_ingest.fetch.Fetcher` to fetch N pages from M loopback hosts
-    (127.0.0.2, 127.0.0.3, ...; one thread per host, as mapped fetch tasks run), each host rate-limited,
+    (127.0.0.2, 127.0.0.3, ...; a thread and a Fetcher per host, as mapped fetch tasks run), each host
+    rate-limited,
     divided by the bound the rate limits impose: the busiest host's requests / its rate.
 """
 
@@ -45,7 +48,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -382,7 +385,13 @@ def _child_env(
 
 
 def measure_dag(workdir: Path, sizes: Sequence[int]) -> dict[str, float]:
-    """The DAG at each size and the plain loop at the largest size (twice), each in its own process."""
+    """The DAG at each size and the plain loop at the largest, each run in its own process.
+
+    At the largest size the loop and the DAG run twice each, taking turns; their figures are means
+    (peak memory: the larger). The ratios ``dag_vs_loop_*`` are of wall time (interpreter start to
+    exit), of work time (``dag.test()`` alone against the loop after its imports) and of the two
+    processes' own CPU time (moto and the site run in the parent and are not counted in either).
+    """
     from conflict_ingest.devstack import MailServer, S3Server, StaticSite, running
 
     site_dir = workdir / "site"
@@ -409,8 +418,14 @@ def measure_dag(workdir: Path, sizes: Sequence[int]) -> dict[str, float]:
         )
         largest = max(sizes)
         runs: dict[str, ChildRun] = {}
-        # the loop before and after the DAG runs, so drift in the machine's load cancels in the ratio
-        plan = [("loop", largest, "a"), ("dag", largest, ""), ("dag", min(sizes), ""), ("loop", largest, "b")]
+        # loop and DAG take turns, twice each, so drift in the machine's load cancels in the ratio
+        plan = [
+            ("loop", largest, "a"),
+            ("dag", largest, "a"),
+            ("dag", min(sizes), ""),
+            ("loop", largest, "b"),
+            ("dag", largest, "b"),
+        ]
         for mode, size, tag in plan:
             label = f"{mode}-{size}{tag}"
             home = workdir / f"airflow-{label}"
@@ -430,37 +445,39 @@ def measure_dag(workdir: Path, sizes: Sequence[int]) -> dict[str, float]:
             if run.result.get("pages") != size:
                 raise RuntimeError(f"{label}: {run.result.get('pages')} pages went through, expected {size}")
     small, large = min(sizes), largest
-    dag_small, dag_large = runs[f"dag-{small}"], runs[f"dag-{large}"]
-    loops = [runs[f"loop-{large}a"], runs[f"loop-{large}b"]]
-    loop_wall = sum(r.wall_s for r in loops) / len(loops)
-    loop_work = sum(r.result["work_s"] for r in loops) / len(loops)
-    figures[f"loop_wall_s_{large}"] = loop_wall
-    figures[f"loop_work_s_{large}"] = loop_work
-    figures[f"loop_records_{large}"] = float(loops[0].result["records"])
-    figures[f"loop_cpu_s_{large}"] = sum(r.cpu_s for r in loops) / len(loops)
-    figures[f"loop_peak_rss_mb_{large}"] = max(r.peak_rss_mb for r in loops)
-    for stage, mb in loops[0].result["hwm_mb"].items():
+    dag_small = runs[f"dag-{small}"]
+    pairs = {mode: [runs[f"{mode}-{large}a"], runs[f"{mode}-{large}b"]] for mode in ("loop", "dag")}
+
+    def mean(values: Iterable[float]) -> float:
+        values = list(values)
+        return sum(values) / len(values)
+
+    for mode, pair in pairs.items():
+        figures[f"{mode}_wall_s_{large}"] = mean(r.wall_s for r in pair)
+        figures[f"{mode}_work_s_{large}"] = mean(r.result["work_s"] for r in pair)
+        figures[f"{mode}_cpu_s_{large}"] = mean(r.cpu_s for r in pair)
+        figures[f"{mode}_records_{large}"] = float(pair[0].result["records"])
+        figures[f"{mode}_peak_rss_mb_{large}"] = max(r.peak_rss_mb for r in pair)
+    figures[f"dag_tasks_s_{large}"] = mean(r.result["tasks_s"] for r in pairs["dag"])
+    figures[f"dag_rss_before_run_mb_{large}"] = pairs["dag"][0].result["rss_before_run_mb"]
+    figures[f"dag_wall_s_{small}"] = dag_small.wall_s
+    figures[f"dag_peak_rss_mb_{small}"] = dag_small.peak_rss_mb
+    for stage, mb in pairs["loop"][0].result["hwm_mb"].items():
         figures[f"loop_hwm_mb_after_{stage}_{large}"] = mb
-    for size, run in ((small, dag_small), (large, dag_large)):
-        figures[f"dag_wall_s_{size}"] = run.wall_s
-        figures[f"dag_work_s_{size}"] = run.result["work_s"]
-        figures[f"dag_tasks_s_{size}"] = run.result["tasks_s"]
-        figures[f"dag_cpu_s_{size}"] = run.cpu_s
-        figures[f"dag_records_{size}"] = float(run.result["records"])
-        figures[f"dag_rss_before_run_mb_{size}"] = run.result["rss_before_run_mb"]
-    figures[f"dag_overhead_ratio_{large}"] = dag_large.wall_s / loop_wall
-    figures[f"dag_overhead_ratio_run_only_{large}"] = dag_large.result["work_s"] / loop_work
-    figures[f"dag_overhead_ratio_cpu_{large}"] = dag_large.cpu_s / figures[f"loop_cpu_s_{large}"]
-    figures[f"dag_pages_per_s_{large}"] = large / dag_large.wall_s
-    figures[f"loop_pages_per_s_{large}"] = large / loop_wall
-    figures[f"peak_rss_mb_{small}"] = dag_small.peak_rss_mb
-    figures[f"peak_rss_mb_{large}"] = dag_large.peak_rss_mb
-    figures[f"memory_growth_{large}_vs_{small}"] = dag_large.peak_rss_mb / dag_small.peak_rss_mb
-    figures["peak_rss_mb_per_1000_pages"] = (
-        1000 * (dag_large.peak_rss_mb - dag_small.peak_rss_mb) / (large - small)
-    )
+    for name in ("wall_s", "work_s", "cpu_s"):
+        figures[f"dag_vs_loop_{name}_{large}"] = (
+            figures[f"dag_{name}_{large}"] / figures[f"loop_{name}_{large}"]
+        )
+    figures[f"dag_overhead_ratio_{large}"] = figures[f"dag_vs_loop_wall_s_{large}"]
+    figures[f"dag_pages_per_s_{large}"] = large / figures[f"dag_wall_s_{large}"]
+    figures[f"loop_pages_per_s_{large}"] = large / figures[f"loop_wall_s_{large}"]
+    peak_small, peak_large = dag_small.peak_rss_mb, figures[f"dag_peak_rss_mb_{large}"]
+    figures[f"peak_rss_mb_{small}"] = peak_small
+    figures[f"peak_rss_mb_{large}"] = peak_large
+    figures[f"memory_growth_{large}_vs_{small}"] = peak_large / peak_small
+    figures["peak_rss_mb_per_1000_pages"] = 1000 * (peak_large - peak_small) / (large - small)
     figures["dag_and_loop_records_equal"] = float(
-        all(r.result["records"] == dag_large.result["records"] for r in loops)
+        len({r.result["records"] for r in [*pairs["loop"], *pairs["dag"]]}) == 1
     )
     return figures
 

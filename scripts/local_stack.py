@@ -144,13 +144,13 @@ def cmd_run(day: str) -> int:
     LOCAL.mkdir(exist_ok=True)
     log = LOCAL / "run.log"
     log.write_text("")
-    s3, site = S3Server(port=S3_PORT), StaticSite(port=SITE_PORT)
-    with running(s3, site):
-        env = airflow_env(s3.url, site.url, SMTP_PORT)
+    s3, site, mail = S3Server(port=S3_PORT), StaticSite(port=SITE_PORT), MailServer(port=SMTP_PORT)
+    with running(s3, site, mail):
+        env = airflow_env(s3.url, site.url, mail.port)
         store = _store(s3.url)
         restored = restore_bucket(store, LOCAL / "s3" / BUCKET)
         print(f"S3 (moto) at {s3.url}, bucket {BUCKET}: {restored} objects restored from .local/s3/")
-        print(f"sample news site at {site.url}")
+        print(f"sample news site at {site.url}; SMTP sink (alerts) at 127.0.0.1:{mail.port}")
         ensure_db(env, log)
         print(f"running conflict_news_nightly for {day} through Airflow (log: {log}) ...", flush=True)
         started = time.monotonic()
@@ -178,6 +178,10 @@ def cmd_run(day: str) -> int:
                 print(
                     "the gate task failed the run because records were held back: that is the validation working"
                 )
+        for msg in mail.messages:
+            print(f"alert mail received by the SMTP sink: to {msg['To']}: {msg['Subject']}")
+        if not mail.messages:
+            print("no alert mail (nothing to report)")
         subprocess.run([str(VENV_BIN / "conflict-ingest"), "show", "--day", day], env=env, check=False)
         saved = save_bucket(store, LOCAL / "s3" / BUCKET)
         print(f"\n{saved} objects saved to .local/s3/{BUCKET}/ for the next run; local servers stopped.")

@@ -75,16 +75,22 @@ def make_store(s3_url: str, bucket: str) -> ObjectStore:
     return store
 
 
+#: One bucket for the whole session, emptied before each test. The curated Asset's URI names the
+#: bucket, so one bucket keeps Airflow's asset registry (in the session's metadata DB) consistent.
+TEST_BUCKET = "conflict-news-test"
+
+
 @pytest.fixture
-def bucket_name(request: pytest.FixtureRequest) -> str:
-    """A fresh bucket per test, so tests sharing the S3 server never see each other's objects."""
-    name = "t-" + "".join(c if c.isalnum() else "-" for c in request.node.name.lower())[:40].strip("-")
-    return name
+def bucket_name() -> str:
+    return TEST_BUCKET
 
 
 @pytest.fixture
 def store(s3_server: S3Server, bucket_name: str) -> ObjectStore:
-    return make_store(s3_server.url, bucket_name)
+    """The test bucket on moto's S3 server, empty."""
+    store = make_store(s3_server.url, bucket_name)
+    store.delete(list(store.list_keys("")))
+    return store
 
 
 @pytest.fixture(scope="session")

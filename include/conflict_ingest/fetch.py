@@ -522,13 +522,13 @@ class Fetcher:
             except requests.Timeout as exc:
                 reason = f"timed out after {timeout_s:g}s ({type(exc).__name__})"
                 if last:
-                    raise _Failure(f"{reason}; gave up after {attempts} attempts") from None
+                    raise _Failure(f"{reason}; gave up after {_attempts(attempts)}") from None
                 self._sleep_backoff(shown, attempt, reason)
                 continue
             except requests.ConnectionError as exc:
                 reason = f"connection error: {_short(exc)}"
                 if last:
-                    raise _Failure(f"{reason}; gave up after {attempts} attempts") from None
+                    raise _Failure(f"{reason}; gave up after {_attempts(attempts)}") from None
                 self._sleep_backoff(shown, attempt, reason)
                 continue
             except requests.RequestException as exc:
@@ -547,7 +547,7 @@ class Fetcher:
                         resp_headers,
                     )
                 if last:
-                    raise _Failure(f"HTTP {status} after {attempts} attempts", status, resp_headers)
+                    raise _Failure(f"HTTP {status} after {_attempts(attempts)}", status, resp_headers)
                 delay = self.backoff_s * (2**attempt)
                 if retry_after is not None:
                     delay = max(delay, retry_after)
@@ -567,7 +567,7 @@ class Fetcher:
                     raise
                 if last:
                     raise _Failure(
-                        f"{failure.error}; gave up after {attempts} attempts", failure.status
+                        f"{failure.error}; gave up after {_attempts(attempts)}", failure.status
                     ) from None
                 self._sleep_backoff(shown, attempt, failure.error)
                 continue
@@ -755,3 +755,7 @@ def _body_error(exc: BaseException) -> str:
 def _short(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _attempts(n: int) -> str:
+    return f"{n} attempt" if n == 1 else f"{n} attempts"

@@ -13,7 +13,7 @@ METRIC_NOUNS: dict[str, str] = {
         ("strike", "strikes", "airstrike", "airstrikes", "raid", "raids", "attacks", "attack", "bombings"),
         "strikes",
     ),
-    **dict.fromkeys(("bombardments", "sorties_strikes"), "strikes"),
+    **dict.fromkeys(("bombardments",), "strikes"),
     **dict.fromkeys(("engagement", "engagements"), "engagements"),
     **dict.fromkeys(("sortie", "sorties"), "sorties"),
     **dict.fromkeys(

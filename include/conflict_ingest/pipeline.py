@@ -41,6 +41,8 @@ from conflict_ingest.storage import (
 logger = logging.getLogger(__name__)
 
 QUARANTINE_EXTRA_COLUMNS = ("failed_expectations",)
+#: URLs that could not be fetched, listed with their reason in the run's summary (all are in fetched/*.json).
+MAX_FETCH_FAILURES_IN_SUMMARY = 20
 # Records shown per broken expectation in summary.json (and so in the alert), and their evidence length.
 EXAMPLES_PER_EXPECTATION = 3
 EXAMPLE_EVIDENCE_CHARS = 240
@@ -532,6 +534,9 @@ def validate_stage(
         "quarantine_prefix": quarantine_partition(run.day),
         "curated_prefix": curated_partition(run.day),
     }
+    failures = fetch_failures(store, run)
+    summary["fetch_failed"] = len(failures)
+    summary["fetch_failures"] = failures[:MAX_FETCH_FAILURES_IN_SUMMARY]
     for sid in done:
         summary["records_by_source"].setdefault(sid, {"total": 0, "passed": 0, "failed": 0, "flagged": 0})
     store.put_json(

@@ -45,7 +45,9 @@ def _backfill(server) -> list[dict]:
     deadline = time.monotonic() + BACKFILL_TIMEOUT_S
     while time.monotonic() < deadline:
         runs = server.api("GET", f"/dags/{DAG_ID}/dagRuns", params={"limit": 100}).json()["dag_runs"]
-        mine = [r for r in runs if r.get("run_type") == "backfill" and r.get("backfill_id") in (backfill_id, None)]
+        mine = [
+            r for r in runs if r.get("run_type") == "backfill" and r.get("backfill_id") in (backfill_id, None)
+        ]
         mine = [r for r in mine if r["data_interval_start"][:10] in {d.isoformat() for d in DAYS}]
         done = [r for r in mine if r["state"] in ("success", "failed")]
         if len(mine) >= len(DAYS) and len(done) == len(mine) and _backfill_completed(server, backfill_id):
@@ -59,7 +61,9 @@ def _backfill_completed(server, backfill_id: int) -> bool:
     return resp.status_code == 200 and resp.json().get("completed_at") is not None
 
 
-def test_backfill_of_three_days_lands_three_partitions_and_rerun_keeps_record_ids(airflow_server, s3_server) -> None:
+def test_backfill_of_three_days_lands_three_partitions_and_rerun_keeps_record_ids(
+    airflow_server, s3_server
+) -> None:
     from tests.conftest import make_store
 
     server = airflow_server
@@ -76,7 +80,9 @@ def test_backfill_of_three_days_lands_three_partitions_and_rerun_keeps_record_id
         assert rows, f"no curated records for {day}"
         assert all(r["record_id"] for r in rows)
     # each day's partition holds that day's pages only
-    assert len({r["canonical_url"] for r in first[DAYS[0]]} & {r["canonical_url"] for r in first[DAYS[2]]}) == 0
+    assert (
+        len({r["canonical_url"] for r in first[DAYS[0]]} & {r["canonical_url"] for r in first[DAYS[2]]}) == 0
+    )
 
     # Each landing emits the curated Asset; the rollups DAG is scheduled on it.
     deadline = time.monotonic() + 180

@@ -31,7 +31,7 @@ from conflict_ingest.storage import ObjectStore, curated_partition, quarantine_p
 pytestmark = pytest.mark.integration
 
 SEED_DAY = dt.date(2016, 12, 1)  # the seed page: 2,709 vs 27,800 "in November"
-CLEAN_DAY = dt.date(2016, 12, 2)  # the Sanaa and AFCENT pages: nothing broken, nothing flagged
+CLEAN_DAY = dt.date(2016, 12, 2)  # the AFCENT summary (sitemap source): nothing broken or flagged
 ALERT_TO = "analysts@example.test"
 TAG_RE = re.compile(r"<[^>]+>")
 
@@ -97,7 +97,9 @@ def _smtp_conn(port: int) -> str:
 
 
 @pytest.fixture
-def alert_env(airflow_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def alert_env(
+    airflow_env: dict[str, str], store: ObjectStore, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
     monkeypatch.setenv("CONFLICT_INGEST_ALERT_TO", ALERT_TO)
     monkeypatch.delenv("CONFLICT_INGEST_ALERT_WEBHOOK_URL", raising=False)
     return airflow_env
@@ -213,8 +215,22 @@ def test_seed_run_quarantines_the_conflict_and_mails_and_posts_the_alert(
 
 
 def test_clean_run_sends_no_alert_and_succeeds(
-    alert_env, store: ObjectStore, mail_server, webhook: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+    alert_env,
+    store: ObjectStore,
+    mail_server,
+    webhook: WebhookReceiver,
+    sample_site,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # the analysis section on 2016-12-02: the AFCENT summary, nothing broken or flagged
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "sources:\n"
+        "  - id: sample-sitemap\n    kind: sitemap\n    allow_private: true\n    rate_limit_per_s: 50\n"
+        f"    url: {sample_site.url}/sitemap.xml\n"
+    )
+    monkeypatch.setenv("CONFLICT_INGEST_SOURCES", str(sources))
     monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", _smtp_conn(mail_server.port))
     monkeypatch.setenv("CONFLICT_INGEST_ALERT_WEBHOOK_URL", webhook.url)
     dag_run = _run_dag(CLEAN_DAY)
