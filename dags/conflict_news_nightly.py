@@ -18,6 +18,11 @@ validation that did not run. A clean run sends nothing. If an alert cannot be de
 starts after midnight reads the day that just ended (`dt` = data interval start). A manual run
 may set the `day` parameter; a run with no interval reads the day before it was triggered.
 
+**Trigger with a form:** `source_ids` limits the run to some configured sources; `urls` fetches,
+parses and lands exactly those pages (an ad-hoc source `manual-<hash of the URL set>`, in the
+partition of the run's day); `mode` chooses where pages come from: `auto` (the raw zone when the
+day's pages are there, else the network), `raw` (no network) or `refetch`.
+
 A failed source or page never stops the others: mapped tasks fail alone, `validate` and `land`
 run for whatever completed, and `gate` makes the run show the failure.
 """
@@ -77,10 +82,15 @@ def _run() -> Any:
     return RunContext(day=day, run_id=ctx["run_id"])
 
 
-def _sources() -> dict[str, Any]:
-    from conflict_ingest.sources import load_sources
+def _params() -> dict[str, Any]:
+    return dict(get_current_context().get("params") or {})
 
-    return {s.id: s for s in load_sources(_settings().sources_path)}
+
+def _source(store: Any, run: Any, source_id: str) -> Any:
+    """One of the run's sources, as `list_sources` planned them (configured ones and/or the form's URLs)."""
+    from conflict_ingest.pipeline import run_sources
+
+    return run_sources(store, run)[source_id]
 
 
 def _alert_senders(settings: Any) -> dict[str, Any]:
@@ -128,23 +138,64 @@ def _fetcher() -> Any:
             None,
             type=["null", "string"],
             format="date",
-            description="Day of news to read (YYYY-MM-DD). Empty: the run's data interval.",
+            title="Day",
+            description="Day of news to read (YYYY-MM-DD); its partition is replaced. Empty: the run's data interval.",
+        ),
+        "source_ids": Param(
+            [],
+            type="array",
+            items={"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"},
+            title="Sources",
+            description="Only these configured sources (ids from include/sources.yaml). Empty: all of them, "
+            "unless URLs are given.",
+        ),
+        "urls": Param(
+            [],
+            type="array",
+            items={"type": "string", "pattern": "^https?://"},
+            maxItems=200,
+            title="Pages",
+            description="Fetch, parse and land exactly these pages (one per line). Untrusted: private, loopback, "
+            "link-local and metadata addresses are refused unless CONFLICT_INGEST_ALLOW_PRIVATE_URLS is set.",
+        ),
+        "mode": Param(
+            "auto",
+            enum=["auto", "raw", "refetch"],
+            title="Pages from",
+            description="auto: the raw zone when the day's pages are there, else the network; raw: only the raw "
+            "zone (no network); refetch: always ask the sources.",
         ),
     },
 )
 def conflict_news_nightly() -> None:
     @task
     def list_sources() -> list[str]:
-        """The ids of the configured sources (one mapped `discover` each)."""
-        return sorted(_sources())
+        """Plan the run's sources (all configured ones, the chosen ids, and/or the form's URLs)."""
+        from conflict_ingest.pipeline import plan_sources
+        from conflict_ingest.sources import load_sources
+
+        params = _params()
+        return plan_sources(
+            _store(),
+            _run(),
+            load_sources(_settings().sources_path),
+            source_ids=params.get("source_ids") or None,
+            urls=params.get("urls") or None,
+        )
 
     @task(max_active_tis_per_dagrun=4)
     def discover(source_id: str) -> int:
         """The source's article URLs for the day, written to S3 as bounded batches; returns their number."""
         from conflict_ingest.pipeline import discover_stage
 
+        store, run = _store(), _run()
         keys = discover_stage(
-            _store(), _run(), _sources()[source_id], _fetcher(), batch_size=_settings().batch_size
+            store,
+            run,
+            _source(store, run, source_id),
+            _fetcher(),
+            batch_size=_settings().batch_size,
+            mode=_params().get("mode") or "auto",
         )
         return len(keys)
 
@@ -161,7 +212,8 @@ def conflict_news_nightly() -> None:
         from conflict_ingest.pipeline import fetch_stage
 
         source_id = batch_key.rsplit("/", 1)[-1].rsplit("-", 1)[0]
-        return fetch_stage(_store(), batch_key, _fetcher(), _sources()[source_id])["key"]
+        store = _store()
+        return fetch_stage(store, batch_key, _fetcher(), _source(store, _run(), source_id))["key"]
 
     @task
     def clean(fetched_key: str) -> str:

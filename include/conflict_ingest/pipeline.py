@@ -28,6 +28,7 @@ from typing import Any
 
 from conflict_ingest.records import PageMeta, Record
 from conflict_ingest.storage import (
+    RAW_PREFIX,
     ObjectStore,
     curated_partition,
     quarantine_partition,
@@ -92,27 +93,140 @@ def resolve_day(
     return when.date() - dt.timedelta(days=1)
 
 
-# -- discover --------------------------------------------------------------------------------
-def discover_stage(
-    store: ObjectStore, run: RunContext, source: Any, fetcher: Any, *, batch_size: int
+# -- plan ------------------------------------------------------------------------------------
+#: At most this many URLs in one manual or urgent run (a form field is untrusted input).
+MAX_MANUAL_URLS = 200
+#: How a run gets its pages: from the raw zone when the day's pages are there, else the network
+#: ("auto"); only from the raw zone, no network ("raw"); always from the network ("refetch").
+MODES = ("auto", "raw", "refetch")
+
+
+def validate_manual_urls(urls: Iterable[str]) -> list[str]:
+    """The URLs of a manual run, checked: http(s) with a host, at most MAX_MANUAL_URLS, deduplicated.
+
+    Where they point is checked later, by the fetcher, after DNS resolution and on every redirect
+    (private, loopback, link-local and metadata addresses are refused unless a setting allows them).
+    """
+    from urllib.parse import urlsplit
+
+    out: list[str] = []
+    for raw in urls:
+        url = str(raw).strip()
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an http(s) URL: {url!r}")
+        if url not in out:
+            out.append(url)
+    if len(out) > MAX_MANUAL_URLS:
+        raise ValueError(f"{len(out)} URLs given; at most {MAX_MANUAL_URLS} per run")
+    return out
+
+
+def manual_source(urls: list[str]) -> Any:
+    """An ad-hoc ``urls`` source for the pages a person (or a queue) asked for.
+
+    Its id is derived from the URL set, so re-running the same request replaces its own curated
+    parts, and two different requests on one day never replace each other's.
+    """
+    from conflict_ingest.sources import Source
+
+    digest = hashlib.sha256("\n".join(sorted(urls)).encode("utf-8")).hexdigest()[:10]
+    return Source(id=f"manual-{digest}", kind="urls", urls=tuple(urls), description="pages asked for by hand")
+
+
+def plan_sources(
+    store: ObjectStore,
+    run: RunContext,
+    configured: list[Any],
+    *,
+    source_ids: list[str] | None = None,
+    urls: list[str] | None = None,
 ) -> list[str]:
-    """Find the source's article URLs for the day and write them as bounded batches."""
+    """Decide the run's sources and write them to the work area; returns their ids.
+
+    No ids and no URLs: every configured source (the nightly run). ``source_ids``: those
+    configured sources only (unknown ids are an error). ``urls``: an ad-hoc source of those
+    pages, alone or beside the chosen sources.
+    """
+    by_id = {s.id: s for s in configured}
+    chosen: list[Any] = []
+    if source_ids:
+        unknown = sorted(set(source_ids) - set(by_id))
+        if unknown:
+            raise ValueError(
+                f"unknown source id(s): {', '.join(unknown)} (configured: {', '.join(sorted(by_id))})"
+            )
+        chosen = [by_id[sid] for sid in sorted(set(source_ids))]
+    if urls:
+        chosen.append(manual_source(validate_manual_urls(urls)))
+    if not source_ids and not urls:
+        chosen = sorted(configured, key=lambda s: s.id)
+    store.put_json(f"{run.work}sources.json", [dataclasses.asdict(s) for s in chosen])
+    return [s.id for s in chosen]
+
+
+def run_sources(store: ObjectStore, run: RunContext) -> dict[str, Any]:
+    """The sources :func:`plan_sources` chose for this run, by id."""
+    from conflict_ingest.sources import Source
+
+    rows = store.get_json(f"{run.work}sources.json")
+    return {row["id"]: Source(**{**row, "urls": tuple(row.get("urls") or ())}) for row in rows}
+
+
+# -- discover --------------------------------------------------------------------------------
+def raw_items(store: ObjectStore, source_id: str, day: dt.date) -> list[dict[str, Any]]:
+    """The pages the raw zone holds for a source and day, as batch items (newest copy per URL)."""
+    prefix = f"{RAW_PREFIX}/source={source_id}/dt={day.isoformat()}/"
+    newest: dict[str, dict[str, Any]] = {}
+    for key in store.list_keys(prefix):
+        if not key.endswith(".json"):
+            continue
+        meta = store.get_json(key)
+        page_key = key.removesuffix(".json") + ".html.gz"
+        hints = meta.get("discovered") or {}
+        item = {
+            "url": meta.get("url"),
+            "published": hints.get("published"),
+            "title": hints.get("title"),
+            "raw_key": page_key,
+            "fetched_at": meta.get("fetched_at"),
+        }
+        if item["url"] and str(item["fetched_at"]) >= str(newest.get(item["url"], {}).get("fetched_at", "")):
+            newest[item["url"]] = item
+    return [newest[url] for url in sorted(newest)]
+
+
+def discover_stage(
+    store: ObjectStore, run: RunContext, source: Any, fetcher: Any, *, batch_size: int, mode: str = "auto"
+) -> list[str]:
+    """Find the source's article URLs for the day and write them as bounded batches.
+
+    ``mode`` "auto" re-derives a day from the raw zone when its pages are there (no network) and
+    discovers from the feed or sitemap otherwise; "raw" only reads the raw zone; "refetch" always
+    asks the source.
+    """
     from conflict_ingest.sources import discover
 
-    found = discover(source, run.day, run.day + dt.timedelta(days=1), fetcher)
-    seen: set[str] = set()
-    items: list[dict[str, Any]] = []
-    for item in found:
-        if item.url in seen:
-            continue
-        seen.add(item.url)
-        items.append(
-            {
-                "url": item.url,
-                "published": item.published.isoformat() if item.published else None,
-                "title": item.title,
-            }
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    items: list[dict[str, Any]] = raw_items(store, source.id, run.day) if mode != "refetch" else []
+    if items or mode == "raw":
+        logger.info(
+            "source %s: %d page(s) of %s re-derived from the raw zone", source.id, len(items), run.day
         )
+    else:
+        seen: set[str] = set()
+        for found in discover(source, run.day, run.day + dt.timedelta(days=1), fetcher):
+            if found.url in seen:
+                continue
+            seen.add(found.url)
+            items.append(
+                {
+                    "url": found.url,
+                    "published": found.published.isoformat() if found.published else None,
+                    "title": found.title,
+                }
+            )
     keys: list[str] = []
     for index, start in enumerate(range(0, len(items), max(1, batch_size))):
         key = f"{run.work}batches/{source.id}-{index:05d}.json"
@@ -150,7 +264,13 @@ FETCH_FAILURES_IN_SUMMARY = 20  # failed URLs (with reasons) a fetch summary car
 
 
 def store_raw_page(
-    store: ObjectStore, *, source_id: str, day: dt.date, url: str, result: Any
+    store: ObjectStore,
+    *,
+    source_id: str,
+    day: dt.date,
+    url: str,
+    result: Any,
+    hints: dict[str, Any] | None = None,
 ) -> tuple[str, str]:
     """Store a fetched body once per content hash; the sidecar keeps every URL it was seen at.
 
@@ -161,6 +281,8 @@ def store_raw_page(
     meta_key = raw_meta_key(key)
     meta = result.to_json()
     meta.update({"sha256": sha, "headers": dict(result.headers or {}), "source_id": source_id})
+    if hints:  # what discovery said (feed date, title): a day re-derived from raw keeps it
+        meta["discovered"] = hints
     url = meta["url"] if url == result.url else url  # credentials never reach the sidecar
     final_url = meta["final_url"] or url
     if store.exists(meta_key):
@@ -234,6 +356,35 @@ def fetch_stage(store: ObjectStore, batch_key: str, fetcher: Any, source: Any) -
     reused = 0
     for item in batch["items"]:
         url = item["url"]
+        if item.get("raw_key"):  # re-derived from the raw zone: no network
+            if not store.exists(item["raw_key"]):
+                errors.append(
+                    {
+                        "url": url,
+                        "status": None,
+                        "error": f"raw page missing: {item['raw_key']}",
+                        "attempts": 0,
+                    }
+                )
+                continue
+            meta = store.get_json(raw_meta_key(item["raw_key"]))
+            page = {
+                "url": url,
+                "final_url": meta.get("final_url") or url,
+                "seen_urls": meta.get("seen_urls") or [url],
+                "raw_key": item["raw_key"],
+                "sha256": meta.get("sha256"),
+                "content_type": meta.get("content_type"),
+                "fetched_at": meta.get("fetched_at"),
+                "not_modified": True,
+                "published_hint": item.get("published"),
+                "title_hint": item.get("title"),
+            }
+            if page["sha256"] not in by_sha:
+                by_sha[page["sha256"]] = page
+                pages.append(page)
+                reused += 1
+            continue
         known = read_raw_index(store, source_id, url)
         validators: dict[str, str | None] = {}
         if known and (known.get("etag") or known.get("last_modified")):
@@ -254,7 +405,14 @@ def fetch_stage(store: ObjectStore, batch_key: str, fetcher: Any, source: Any) -
             logger.warning("fetch failed for %s: %s", url, reason)
             continue
         else:
-            raw_key, sha = store_raw_page(store, source_id=source_id, day=day, url=url, result=result)
+            raw_key, sha = store_raw_page(
+                store,
+                source_id=source_id,
+                day=day,
+                url=url,
+                result=result,
+                hints={"published": item.get("published"), "title": item.get("title")},
+            )
             content_type = result.content_type
             final_url = result.to_json()["final_url"] or url
             write_raw_index(store, source_id=source_id, url=url, result=result, raw_key=raw_key, sha256=sha)
