@@ -1,0 +1,137 @@
+"""
+### Conflict news, urgent pages (event-driven)
+
+Pages that cannot wait for the night: a producer sends their URLs to an Amazon SQS queue and
+this DAG starts their ingestion within seconds, through Airflow 3 event-driven scheduling. The
+triggerer watches the queue (an `AssetWatcher` with a `MessageQueueTrigger`, scheme `sqs`);
+each batch of messages it receives (and deletes from the queue) becomes an event of the Asset
+`urgent_pages_queue`, which schedules a run of this DAG.
+
+`read_messages` reads the run's asset events, checks every message and plans nightly runs;
+`trigger_nightly` (mapped, one per day and per 200 URLs) triggers `conflict_news_nightly` with
+conf `{"urls": [...], "day": "YYYY-MM-DD"}`: the nightly DAG fetches, parses, validates and lands
+exactly those pages (an ad-hoc source) in the partition of that day; `gate` fails the run when a
+message was rejected, after the valid ones were sent on.
+
+**Message body:** JSON `{"urls": ["https://...", ...], "day": "YYYY-MM-DD"}` (`day` optional,
+default: the day the message arrived, UTC) or plain text, one URL per line (`#` comments and
+blank lines ignored). Rules: http(s) URLs with a host, no credentials, at most 200 per message,
+`day` not in the future. A message that breaks a rule is rejected whole (the reason is in the
+`read_messages` log) and nothing from it is fetched. URLs are untrusted: the fetcher refuses
+private, loopback, link-local and metadata addresses unless `CONFLICT_INGEST_ALLOW_PRIVATE_URLS`
+is set.
+
+**Configuration (environment, read when the DAG file is parsed):**
+`CONFLICT_INGEST_URGENT_QUEUE_URL` (the queue; when unset this DAG has no schedule and only runs
+when triggered by hand with a `urls` conf-less asset event), `CONFLICT_INGEST_AWS_CONN_ID`
+(default `aws_default`; its extra may set `endpoint_url` and `region_name`),
+`CONFLICT_INGEST_URGENT_WAIT_S` (SQS long-poll seconds, default 20, at most 20) and
+`CONFLICT_INGEST_URGENT_POLL_S` (pause between polls, default 10).
+
+**Delivery:** messages are deleted from the queue as soon as the triggerer receives them; if
+Airflow fails before it records the asset event, that message is lost (send it again: a repeated
+request replaces its own curated records, never duplicates them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Any
+
+import pendulum
+from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
+from airflow.sdk import Asset, AssetWatcher, dag, get_current_context, task
+
+DAG_ID = "conflict_news_urgent"
+NIGHTLY_DAG_ID = "conflict_news_nightly"
+URGENT_ASSET_NAME = "urgent_pages_queue"
+
+QUEUE_URL = os.environ.get("CONFLICT_INGEST_URGENT_QUEUE_URL", "").strip()
+AWS_CONN_ID = os.environ.get("CONFLICT_INGEST_AWS_CONN_ID", "").strip() or "aws_default"
+#: SQS long polling: how long one receive call waits for a message (SQS allows at most 20 s).
+WAIT_S = min(int(os.environ.get("CONFLICT_INGEST_URGENT_WAIT_S", "20")), 20)
+#: Pause between two receive calls that found nothing.
+POLL_S = int(os.environ.get("CONFLICT_INGEST_URGENT_POLL_S", "10"))
+#: Messages taken per receive call (the SQS maximum).
+MAX_MESSAGES = 10
+RETRY_DELAY_S = float(os.environ.get("CONFLICT_INGEST_RETRY_DELAY_S", "30"))
+
+
+def _urgent_schedule() -> list[Asset] | None:
+    """The queue's Asset, watched by the triggerer; no schedule when no queue is configured."""
+    if not QUEUE_URL:
+        return None
+    from airflow.providers.common.messaging.triggers.msg_queue import MessageQueueTrigger
+
+    trigger = MessageQueueTrigger(
+        scheme="sqs",
+        sqs_queue=QUEUE_URL,
+        aws_conn_id=AWS_CONN_ID,
+        max_messages=MAX_MESSAGES,
+        wait_time_seconds=WAIT_S,
+        waiter_delay=POLL_S,
+        delete_message_on_reception=True,
+    )
+    watcher = AssetWatcher(name="urgent_pages_sqs_watcher", trigger=trigger)
+    return [Asset(name=URGENT_ASSET_NAME, watchers=[watcher])]
+
+
+@dag(
+    dag_id=DAG_ID,
+    schedule=_urgent_schedule(),
+    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    catchup=False,
+    is_paused_upon_creation=False,  # a paused DAG would let urgent messages pile up unread
+    max_active_runs=4,
+    default_args={
+        "owner": "conflict-ingest",
+        "retries": 2,
+        "retry_delay": dt.timedelta(seconds=RETRY_DELAY_S),
+    },
+    tags=["conflict-ingest", "ingestion", "event-driven", "urgent"],
+    doc_md=__doc__,
+)
+def conflict_news_urgent() -> None:
+    @task(multiple_outputs=True)
+    def read_messages() -> dict[str, Any]:
+        """Check the queue messages behind this run and plan the nightly runs for their URLs."""
+        from conflict_ingest.urgent import plan_runs
+
+        ctx = get_current_context()
+        dag_run = ctx["dag_run"]
+        when = getattr(dag_run, "run_after", None) or pendulum.now("UTC")
+        run_day = pendulum.instance(when).in_timezone("UTC").date()
+        extras = [
+            getattr(event, "extra", None) or {}
+            for events in (ctx.get("triggering_asset_events") or {}).values()
+            for event in events
+        ]
+        plan = plan_runs(extras, run_day=run_day, salt=ctx["run_id"])
+        return plan.as_dict()
+
+    @task(retries=0)
+    def gate(rejected: list[dict[str, Any]] | None, messages: int | None) -> int:
+        """Fail the run when a message was rejected (the valid ones were already sent on)."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        if rejected:
+            reasons = "; ".join(f"{r['message_id']}: {r['reason']}" for r in rejected)
+            raise AirflowFailException(f"{len(rejected)} of {messages} urgent message(s) rejected: {reasons}")
+        if not messages:
+            raise AirflowFailException("this run has no queue message to read (was it triggered by hand?)")
+        return messages
+
+    plan = read_messages()
+    triggered = TriggerDagRunOperator.partial(
+        task_id="trigger_nightly",
+        trigger_dag_id=NIGHTLY_DAG_ID,
+        logical_date=None,  # no logical date: several urgent runs of a day never collide
+        skip_when_already_exists=True,  # a retry after the run was created does not start another
+        wait_for_completion=False,
+    ).expand_kwargs(plan["runs"])
+    checked = gate.override(trigger_rule="all_done")(plan["rejected"], plan["messages"])
+    triggered >> checked
+
+
+conflict_news_urgent()
