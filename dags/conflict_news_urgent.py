@@ -22,11 +22,12 @@ private, loopback, link-local and metadata addresses unless `CONFLICT_INGEST_ALL
 is set.
 
 **Configuration (environment, read when the DAG file is parsed):**
-`CONFLICT_INGEST_URGENT_QUEUE_URL` (the queue; when unset this DAG has no schedule and only runs
-when triggered by hand with a `urls` conf-less asset event), `CONFLICT_INGEST_AWS_CONN_ID`
+`CONFLICT_INGEST_URGENT_QUEUE_URL` (the queue; when unset, nothing watches a queue and this DAG
+has no schedule: use the nightly DAG's form for pages by hand), `CONFLICT_INGEST_AWS_CONN_ID`
 (default `aws_default`; its extra may set `endpoint_url` and `region_name`),
 `CONFLICT_INGEST_URGENT_WAIT_S` (SQS long-poll seconds, default 20, at most 20) and
-`CONFLICT_INGEST_URGENT_POLL_S` (pause between polls, default 10).
+`CONFLICT_INGEST_URGENT_POLL_S` (pause between polls, default 10). An event of the Asset
+`urgent_pages_queue` created by hand (UI or REST API) with extra `{"urls": [...]}` works too.
 
 **Delivery:** messages are deleted from the queue as soon as the triggerer receives them; if
 Airflow fails before it records the asset event, that message is lost (send it again: a repeated
@@ -93,45 +94,52 @@ def _urgent_schedule() -> list[Asset] | None:
     doc_md=__doc__,
 )
 def conflict_news_urgent() -> None:
-    @task(multiple_outputs=True)
-    def read_messages() -> dict[str, Any]:
-        """Check the queue messages behind this run and plan the nightly runs for their URLs."""
+    @task
+    def read_messages() -> list[dict[str, Any]]:
+        """Check the queue messages behind this run; returns the nightly runs to trigger.
+
+        Also pushes XComs ``messages`` (how many were read) and ``rejected`` (id and reason of each
+        refused one) for ``gate``.
+        """
         from conflict_ingest.urgent import plan_runs
 
         ctx = get_current_context()
-        dag_run = ctx["dag_run"]
-        when = getattr(dag_run, "run_after", None) or pendulum.now("UTC")
+        when = getattr(ctx["dag_run"], "run_after", None) or pendulum.now("UTC")
         run_day = pendulum.instance(when).in_timezone("UTC").date()
         extras = [
             getattr(event, "extra", None) or {}
             for events in (ctx.get("triggering_asset_events") or {}).values()
             for event in events
         ]
-        plan = plan_runs(extras, run_day=run_day, salt=ctx["run_id"])
-        return plan.as_dict()
+        plan = plan_runs(extras, run_day=run_day, salt=ctx["run_id"]).as_dict()
+        ctx["ti"].xcom_push(key="messages", value=plan["messages"])
+        ctx["ti"].xcom_push(key="rejected", value=plan["rejected"])
+        return plan["runs"]
 
-    @task(retries=0)
-    def gate(rejected: list[dict[str, Any]] | None, messages: int | None) -> int:
-        """Fail the run when a message was rejected (the valid ones were already sent on)."""
+    @task(retries=0, trigger_rule="none_failed")
+    def gate() -> int:
+        """Fail the run when a message was rejected (after the valid ones were sent on), or there was none."""
         from airflow.sdk.exceptions import AirflowFailException
 
+        ti = get_current_context()["ti"]
+        messages = ti.xcom_pull(task_ids="read_messages", key="messages") or 0
+        rejected = ti.xcom_pull(task_ids="read_messages", key="rejected") or []
         if rejected:
             reasons = "; ".join(f"{r['message_id']}: {r['reason']}" for r in rejected)
             raise AirflowFailException(f"{len(rejected)} of {messages} urgent message(s) rejected: {reasons}")
         if not messages:
             raise AirflowFailException("this run has no queue message to read (was it triggered by hand?)")
-        return messages
+        return int(messages)
 
-    plan = read_messages()
+    runs = read_messages()
     triggered = TriggerDagRunOperator.partial(
         task_id="trigger_nightly",
         trigger_dag_id=NIGHTLY_DAG_ID,
         logical_date=None,  # no logical date: several urgent runs of a day never collide
         skip_when_already_exists=True,  # a retry after the run was created does not start another
         wait_for_completion=False,
-    ).expand_kwargs(plan["runs"])
-    checked = gate.override(trigger_rule="all_done")(plan["rejected"], plan["messages"])
-    triggered >> checked
+    ).expand_kwargs(runs)
+    runs >> triggered >> gate()
 
 
 conflict_news_urgent()

@@ -339,6 +339,8 @@ def _sources_yaml(path: Path, feed_url: str) -> Path:
 def _child_env(
     base: dict[str, str], *, home: Path, s3_url: str, bucket: str, sources: Path, smtp_port: int = 0
 ) -> dict[str, str]:
+    from conflict_ingest.devstack import aws_connection, smtp_connection
+
     env = dict(base)
     for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
         env.pop(proxy, None)
@@ -351,22 +353,8 @@ def _child_env(
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
-            "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(
-                {
-                    "conn_type": "aws",
-                    "login": "testing",
-                    "password": "testing",
-                    "extra": {"endpoint_url": s3_url, "region_name": "us-east-1"},
-                }
-            ),
-            "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(
-                {
-                    "conn_type": "smtp",
-                    "host": "127.0.0.1",
-                    "port": smtp_port,
-                    "extra": {"disable_ssl": True, "disable_tls": True, "from_email": "bench@example.test"},
-                }
-            ),
+            "AIRFLOW_CONN_AWS_DEFAULT": aws_connection(s3_url),
+            "AIRFLOW_CONN_SMTP_DEFAULT": smtp_connection(smtp_port),
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_DEFAULT_REGION": "us-east-1",

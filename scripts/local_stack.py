@@ -20,7 +20,14 @@ import sys
 import time
 from pathlib import Path
 
-from conflict_ingest.devstack import MailServer, S3Server, StaticSite, running
+from conflict_ingest.devstack import (
+    MailServer,
+    S3Server,
+    StaticSite,
+    aws_connection,
+    running,
+    smtp_connection,
+)
 from conflict_ingest.storage import ObjectStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,28 +54,8 @@ def airflow_env(s3_url: str, site_url: str, smtp_port: int) -> dict[str, str]:
             "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
-            "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(
-                {
-                    "conn_type": "aws",
-                    "login": "testing",
-                    "password": "testing",
-                    "extra": {"endpoint_url": s3_url, "region_name": "us-east-1"},
-                }
-            ),
-            "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(
-                {
-                    "conn_type": "smtp",
-                    "host": "127.0.0.1",
-                    "port": smtp_port,
-                    "extra": {
-                        "disable_ssl": True,
-                        "disable_tls": True,
-                        "from_email": "airflow@example.test",
-                        "timeout": 10,
-                        "retry_limit": 0,
-                    },
-                }
-            ),
+            "AIRFLOW_CONN_AWS_DEFAULT": aws_connection(s3_url),
+            "AIRFLOW_CONN_SMTP_DEFAULT": smtp_connection(smtp_port),
             "SAMPLE_SITE_URL": site_url,
             "CONFLICT_INGEST_BUCKET": BUCKET,
             # for the CLI (`conflict-ingest show`) and boto3 outside Airflow

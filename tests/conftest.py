@@ -6,7 +6,6 @@ collection time, before any test module imports Airflow.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -39,7 +38,7 @@ os.environ.update(
 for _proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
     os.environ.pop(_proxy, None)
 
-from conflict_ingest.devstack import MailServer, S3Server, StaticSite  # noqa: E402
+from conflict_ingest.devstack import MailServer, S3Server, StaticSite, aws_connection  # noqa: E402
 from conflict_ingest.storage import ObjectStore  # noqa: E402
 
 
@@ -115,14 +114,7 @@ def airflow_env(
 ) -> dict[str, str]:
     """Connections and settings for a DAG run against the local servers (environment only)."""
     values = {
-        "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(
-            {
-                "conn_type": "aws",
-                "login": "testing",
-                "password": "testing",
-                "extra": {"endpoint_url": s3_server.url, "region_name": "us-east-1"},
-            }
-        ),
+        "AIRFLOW_CONN_AWS_DEFAULT": aws_connection(s3_server.url),
         "CONFLICT_INGEST_BUCKET": bucket_name,
         "SAMPLE_SITE_URL": sample_site.url,
     }

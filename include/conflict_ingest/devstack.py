@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import http.server
+import json
 import logging
 import socket
 import threading
@@ -26,6 +27,36 @@ from conflict_ingest.settings import SAMPLE_SITE_DIR
 logger = logging.getLogger(__name__)
 
 LOCALHOST = "127.0.0.1"
+
+
+def aws_connection(endpoint_url: str) -> str:
+    """``AIRFLOW_CONN_AWS_DEFAULT`` for moto's S3 server (moto's documented dummy credentials)."""
+    return json.dumps(
+        {
+            "conn_type": "aws",
+            "login": "testing",
+            "password": "testing",
+            "extra": {"endpoint_url": endpoint_url, "region_name": "us-east-1"},
+        }
+    )
+
+
+def smtp_connection(port: int) -> str:
+    """``AIRFLOW_CONN_SMTP_DEFAULT`` for a plain local SMTP server (no SSL, no STARTTLS, no retries)."""
+    return json.dumps(
+        {
+            "conn_type": "smtp",
+            "host": LOCALHOST,
+            "port": port,
+            "extra": {
+                "disable_ssl": True,
+                "disable_tls": True,
+                "from_email": "airflow@example.test",
+                "timeout": 10,
+                "retry_limit": 0,
+            },
+        }
+    )
 
 
 def free_port() -> int:

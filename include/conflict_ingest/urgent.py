@@ -239,7 +239,9 @@ def plan_runs(
             pages = by_day.setdefault(request.day or run_day, {})
             for url in request.urls:
                 pages.setdefault(url, None)
-            log.info("urgent message %s: %d URL(s) for %s", message_id, len(request.urls), request.day or run_day)
+            log.info(
+                "urgent message %s: %d URL(s) for %s", message_id, len(request.urls), request.day or run_day
+            )
     runs: list[dict[str, Any]] = []
     for day in sorted(by_day):
         urls = list(by_day[day])

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import requests
 
-from conflict_ingest.devstack import free_port
+from conflict_ingest.devstack import aws_connection, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_S = 180
@@ -80,14 +80,7 @@ def airflow_server(s3_server, sample_site) -> Iterator[AirflowServer]:
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
             "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-            "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(
-                {
-                    "conn_type": "aws",
-                    "login": "testing",
-                    "password": "testing",
-                    "extra": {"endpoint_url": s3_server.url, "region_name": "us-east-1"},
-                }
-            ),
+            "AIRFLOW_CONN_AWS_DEFAULT": aws_connection(s3_server.url),
             "CONFLICT_INGEST_BUCKET": bucket,
             "CONFLICT_INGEST_RETRY_DELAY_S": "1",
             "SAMPLE_SITE_URL": sample_site.url,

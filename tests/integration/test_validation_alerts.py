@@ -23,7 +23,7 @@ from typing import Any
 import pendulum
 import pytest
 
-from conflict_ingest.devstack import free_port
+from conflict_ingest.devstack import free_port, smtp_connection
 from conflict_ingest.land import read_partition, write_partition
 from conflict_ingest.records import Extraction, PageMeta, Record
 from conflict_ingest.storage import ObjectStore, curated_partition, quarantine_partition, report_prefix
@@ -77,23 +77,6 @@ class WebhookReceiver:
 def webhook() -> Iterator[WebhookReceiver]:
     with WebhookReceiver() as receiver:
         yield receiver
-
-
-def _smtp_conn(port: int) -> str:
-    return json.dumps(
-        {
-            "conn_type": "smtp",
-            "host": "127.0.0.1",
-            "port": port,
-            "extra": {
-                "disable_ssl": True,
-                "disable_tls": True,
-                "from_email": "airflow@example.test",
-                "timeout": 10,
-                "retry_limit": 0,
-            },
-        }
-    )
 
 
 @pytest.fixture
@@ -168,7 +151,7 @@ def _history_row(source_id: str, day: dt.date, **fields: Any) -> dict[str, Any]:
 def test_seed_run_quarantines_the_conflict_and_mails_and_posts_the_alert(
     alert_env, store: ObjectStore, mail_server, webhook: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", _smtp_conn(mail_server.port))
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_connection(mail_server.port))
     monkeypatch.setenv("CONFLICT_INGEST_ALERT_WEBHOOK_URL", webhook.url)
     dag_run = _run_dag(SEED_DAY)
     states = _states(dag_run)
@@ -231,7 +214,7 @@ def test_clean_run_sends_no_alert_and_succeeds(
         f"    url: {sample_site.url}/sitemap.xml\n"
     )
     monkeypatch.setenv("CONFLICT_INGEST_SOURCES", str(sources))
-    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", _smtp_conn(mail_server.port))
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_connection(mail_server.port))
     monkeypatch.setenv("CONFLICT_INGEST_ALERT_WEBHOOK_URL", webhook.url)
     dag_run = _run_dag(CLEAN_DAY)
     states = _states(dag_run)
@@ -269,7 +252,7 @@ def test_warning_only_run_lands_flagged_records_and_alerts(
         f"    urls:\n      - {sample_site.url}/index.html\n"
     )
     monkeypatch.setenv("CONFLICT_INGEST_SOURCES", str(sources))
-    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", _smtp_conn(mail_server.port))
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_connection(mail_server.port))
     # The trailing 30 days: the coalition's daily strike counts never above 30, and quiet-wire
     # landing records on each of five days. One more day is uncommitted (no manifest): skipped.
     for back in range(1, 6):
@@ -318,7 +301,7 @@ def test_warning_only_run_lands_flagged_records_and_alerts(
 def test_unreachable_smtp_fails_the_alert_task_and_records_the_failure(
     alert_env, store: ObjectStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", _smtp_conn(free_port()))  # nothing listens there
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_connection(free_port()))  # nothing listens there
     dag_run = _run_dag(SEED_DAY)
     states = _states(dag_run)
     assert dag_run.state == "failed"
