@@ -115,6 +115,10 @@ def write_partition(
     manifest_key = prefix + MANIFEST_NAME
     previous = store.get_json(manifest_key) if store.exists(manifest_key) else None
     kept = [p for p in (previous or {}).get("parts", []) if p.get("group") not in groups]
+    # A record another group already landed here (the same page read by a manual run and by a
+    # configured source) is not landed twice: one partition, one row per record_id.
+    landed = _record_ids(store, kept)
+    groups = {g: [r for r in rows if str(r.get("record_id")) not in landed] for g, rows in groups.items()}
     # 1. uncommit the partition, so nobody reads a mix of old and new parts as complete
     store.delete([manifest_key])
     # 2. write the new parts (deterministic names and order: same rows -> same objects)
@@ -155,6 +159,16 @@ def write_partition(
         len(stale),
     )
     return manifest
+
+
+def _record_ids(store: ObjectStore, parts: list[dict[str, Any]]) -> set[str]:
+    import pyarrow.parquet as pq
+
+    ids: set[str] = set()
+    for part in parts:
+        table = pq.read_table(io.BytesIO(store.get_bytes(part["key"])), columns=["record_id"])
+        ids.update(str(v) for v in table.column("record_id").to_pylist())
+    return ids
 
 
 def read_partition(store: ObjectStore, prefix: str) -> list[dict[str, Any]]:

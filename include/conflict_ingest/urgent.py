@@ -46,6 +46,8 @@ MAX_BODY_CHARS = 256 * 1024
 JSON_KEYS = frozenset({"urls", "day"})
 #: A ``day`` may be at most this far after the run's own day (producers in other time zones).
 MAX_DAYS_AHEAD = 1
+#: Keys Airflow itself adds to an asset event's extra (trigger events, REST API / UI events).
+AIRFLOW_EXTRA_KEYS = frozenset({"from_trigger", "from_rest_api"})
 #: Lines of a plain-text message that are skipped.
 COMMENT_PREFIX = "#"
 #: Characters that never belong in a URL we fetch (whitespace and control characters).
@@ -198,7 +200,7 @@ def messages_from_event_extra(extra: Mapping[str, Any] | None) -> list[tuple[str
                 out.append((f"<message {i}>", None))
         return out
     if "urls" in extra:
-        fields = {k: v for k, v in extra.items() if k != "from_trigger"}
+        fields = {k: v for k, v in extra.items() if k not in AIRFLOW_EXTRA_KEYS}
         return [("<asset event>", json.dumps(fields, default=str))]
     return [("<event>", None)]
 

@@ -23,7 +23,7 @@ import pytest
 import requests
 from tests.e2e.conftest import ROOT, AirflowServer, _wait_healthy
 
-from conflict_ingest.devstack import free_port
+from conflict_ingest.devstack import aws_connection, free_port
 from conflict_ingest.land import IncompletePartition, read_partition
 from conflict_ingest.storage import curated_partition
 
@@ -36,6 +36,8 @@ SEED_GOLD = json.loads((Path(__file__).parents[1] / "fixtures" / "seed_gold.json
 CONFLICTING = {2709, 27800}  # the seed page's conflicting pair, held in quarantine
 #: The day the JSON message asks for (nothing else lands there in this test).
 DAY = dt.date(2016, 12, 7)
+#: The day a hand-made asset event asks for.
+HAND_DAY = dt.date(2016, 12, 8)
 LANDING_TIMEOUT_S = 300
 
 
@@ -78,14 +80,7 @@ def urgent_airflow(s3_server, sample_site, urgent_queue) -> Iterator[AirflowServ
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
             "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-            "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(
-                {
-                    "conn_type": "aws",
-                    "login": "testing",
-                    "password": "testing",
-                    "extra": {"endpoint_url": s3_server.url, "region_name": "us-east-1"},
-                }
-            ),
+            "AIRFLOW_CONN_AWS_DEFAULT": aws_connection(s3_server.url),  # S3 and SQS: one moto server
             "CONFLICT_INGEST_BUCKET": bucket,
             "CONFLICT_INGEST_RETRY_DELAY_S": "1",
             "SAMPLE_SITE_URL": sample_site.url,
@@ -148,11 +143,11 @@ def _runs(server: AirflowServer, dag_id: str) -> list[dict]:
 
 
 def _task_log(server: AirflowServer, dag_id: str, run_id: str, task_id: str) -> str:
-    resp = server.api(
-        "GET",
-        f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/1",
-        headers={"Accept": "application/json"},
+    resp = requests.get(
+        f"{server.url}/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/1",
+        headers={"Authorization": f"Bearer {server.token}", "Accept": "application/json"},
         params={"full_content": "true"},
+        timeout=30,
     )
     if resp.status_code != 200:
         return ""
@@ -228,7 +223,7 @@ def test_urls_pushed_to_sqs_are_ingested_without_waiting_for_the_night(
         time.sleep(3)
     assert {"urls": [seed_url], "day": DAY.isoformat()} in confs, confs
     assert all(bad_url not in c["urls"] for c in confs)
-    assert all(r["run_type"] == "manual" for r in nightly)
+    assert all(r["run_type"] == "operator_triggered" for r in nightly)  # by TriggerDagRunOperator
 
     # The bad message was refused with its reason in the log, and the run that read it failed.
     deadline = time.monotonic() + 120
@@ -248,5 +243,23 @@ def test_urls_pushed_to_sqs_are_ingested_without_waiting_for_the_night(
     # The queue is empty: every message was taken (and deleted) by the triggerer.
     attrs = sqs.get_queue_attributes(QueueUrl=urgent_queue, AttributeNames=["All"])["Attributes"]
     assert attrs["ApproximateNumberOfMessages"] == "0"
+    # An event of the queue's Asset made by hand (the UI's "Create event" calls this endpoint)
+    # with the URLs in its extra starts the same ingestion.
+    assets = _get(server, "/assets", name_pattern="urgent_pages_queue")["assets"]
+    [asset_id] = [a["id"] for a in assets if a["name"] == "urgent_pages_queue"]
+    by_hand = {"urls": [seed_url], "day": HAND_DAY.isoformat()}
+    for _ in range(30):
+        resp = server.api("POST", "/assets/events", json={"asset_id": asset_id, "extra": by_hand})
+        if resp.status_code != 503:
+            break
+        time.sleep(1)
+    assert resp.status_code in (200, 201), resp.text
+    deadline = time.monotonic() + 90
+    while by_hand not in [r["conf"] for r in _runs(server, NIGHTLY_DAG)]:
+        assert time.monotonic() < deadline, (
+            f"a hand-made asset event started no nightly run:\n{server.log_tail()}"
+        )
+        time.sleep(3)
+
     timings = f"DAGs active after {sent - started:.0f}s; page landed {landed - sent:.0f}s after sending"
     server.log.with_name("timings.txt").write_text(timings + "\n")

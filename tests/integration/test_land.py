@@ -74,3 +74,15 @@ def test_a_partition_without_manifest_is_never_read_as_complete(store) -> None:
     store.delete([PREFIX + MANIFEST_NAME])
     with pytest.raises(IncompletePartition):
         read_partition(store, PREFIX)
+
+
+def test_a_record_landed_by_another_source_is_not_landed_twice(store) -> None:
+    manual = _rows("a", [1, 2])
+    write_partition(store, PREFIX, {"manual-x": manual}, day=DAY, run_id="r1")
+    # the nightly run reads the same page through a configured source: same record ids
+    nightly = [{**r, "source_id": "rss"} for r in [*manual, *_rows("a", [3])]]
+    write_partition(store, PREFIX, {"rss": nightly}, day=DAY, run_id="r2")
+    rows = read_partition(store, PREFIX)
+    ids = [r["record_id"] for r in rows]
+    assert len(ids) == len(set(ids)) == 3
+    assert sorted((r["source_id"], r["count"]) for r in rows) == [("a", 1), ("a", 2), ("rss", 3)]

@@ -7,6 +7,7 @@ import json
 import logging
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -125,7 +126,10 @@ def test_sqs_event_extra_gives_every_message_of_the_batch() -> None:
 
 
 def test_hand_made_asset_event_with_urls_counts_as_one_message() -> None:
-    [(message_id, body)] = messages_from_event_extra({"urls": [A], "day": "2024-05-09"})
+    # the REST API (and the UI, through it) marks such events with from_rest_api
+    [(message_id, body)] = messages_from_event_extra(
+        {"urls": [A], "day": "2024-05-09", "from_rest_api": True}
+    )
     assert parse_message_body(body, run_day=RUN_DAY) == UrgentRequest(urls=(A,), day=dt.date(2024, 5, 9))
     assert message_id == "<asset event>"
 
@@ -137,9 +141,11 @@ def test_event_without_messages_is_reported_not_ignored() -> None:
 
 def test_triggerers_payload_shape_is_what_the_sqs_trigger_yields() -> None:
     """The extra's shape is the installed provider's: check it against its source, not a copy."""
+    import airflow.api_fastapi.core_api.datamodels.assets as rest_assets
     import airflow.models.trigger as trigger_model
     import airflow.providers.amazon.aws.triggers.sqs as sqs_trigger
 
+    assert 'v["from_rest_api"] = True' in Path(rest_assets.__file__).read_text()
     assert (
         'extra={"from_trigger": True, "payload": event.payload}' in Path(trigger_model.__file__).read_text()
     )
@@ -214,14 +220,16 @@ def test_dag_watches_the_configured_queue_through_the_sqs_trigger(monkeypatch: p
     bag = DagBag(dag_folder=str(dags_dir / "conflict_news_urgent.py"))
     assert bag.import_errors == {}
     dag = bag.dags["conflict_news_urgent"]
-    [asset] = list(dag.timetable.asset_condition.iter_assets().values())
+    condition: Any = dag.timetable.asset_condition  # AssetAll of the schedule's assets
+    [asset] = condition.objects
     [watcher] = asset.watchers
     classpath, kwargs = watcher.trigger.serialize()
     assert classpath.endswith("SqsSensorTrigger")
     assert kwargs["sqs_queue"] == queue and kwargs["waiter_delay"] == 3
     assert kwargs["delete_message_on_reception"] is True
     assert {t.task_id for t in dag.tasks} == {"read_messages", "trigger_nightly", "gate"}
-    assert dag.get_task("trigger_nightly").partial_kwargs["trigger_dag_id"] == "conflict_news_nightly"
+    trigger_nightly: Any = dag.get_task("trigger_nightly")  # a MappedOperator
+    assert trigger_nightly.partial_kwargs["trigger_dag_id"] == "conflict_news_nightly"
 
 
 def test_dag_without_a_queue_has_no_schedule(monkeypatch: pytest.MonkeyPatch) -> None:
