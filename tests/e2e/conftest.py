@@ -7,6 +7,7 @@ REST API, with a token from its auth endpoint, as the UI does.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -60,11 +61,14 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], pw_file: Path) -> Non
     raise TimeoutError("airflow standalone did not become healthy in time")
 
 
-@pytest.fixture(scope="module")
-def airflow_server(s3_server, sample_site) -> Iterator[AirflowServer]:
-    home = Path(tempfile.mkdtemp(prefix="conflict-ingest-e2e-"))
+@contextlib.contextmanager
+def standalone_airflow(
+    s3_url: str, site_url: str, *, name: str, extra_env: dict[str, str] | None = None
+) -> Iterator[AirflowServer]:
+    """``airflow standalone`` in its own home and bucket, pointed at moto and the sample site."""
+    home = Path(tempfile.mkdtemp(prefix=f"conflict-ingest-{name}-"))
     port = free_port()
-    bucket = "e2e-" + str(port)
+    bucket = f"{name}-{port}"
     env = dict(os.environ)
     env.update(
         {
@@ -80,10 +84,11 @@ def airflow_server(s3_server, sample_site) -> Iterator[AirflowServer]:
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
             "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-            "AIRFLOW_CONN_AWS_DEFAULT": aws_connection(s3_server.url),
+            "AIRFLOW_CONN_AWS_DEFAULT": aws_connection(s3_url),
             "CONFLICT_INGEST_BUCKET": bucket,
             "CONFLICT_INGEST_RETRY_DELAY_S": "1",
-            "SAMPLE_SITE_URL": sample_site.url,
+            "SAMPLE_SITE_URL": site_url,
+            **(extra_env or {}),
         }
     )
     log = home / "standalone.log"
@@ -110,3 +115,9 @@ def airflow_server(s3_server, sample_site) -> Iterator[AirflowServer]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def airflow_server(s3_server, sample_site) -> Iterator[AirflowServer]:
+    with standalone_airflow(s3_server.url, sample_site.url, name="e2e") as server:
+        yield server

@@ -10,20 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import signal
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from tests.e2e.conftest import ROOT, AirflowServer, _wait_healthy
+from tests.e2e.conftest import AirflowServer, standalone_airflow
 
-from conflict_ingest.devstack import aws_connection, free_port
+from conflict_ingest.devstack import free_port
 from conflict_ingest.land import IncompletePartition, read_partition
 from conflict_ingest.storage import curated_partition
 
@@ -62,59 +57,15 @@ def urgent_queue(s3_server) -> str:
 @pytest.fixture(scope="module")
 def urgent_airflow(s3_server, sample_site, urgent_queue) -> Iterator[AirflowServer]:
     """``airflow standalone`` as in tests/e2e/conftest.py, plus the queue and a fast poll."""
-    home = Path(tempfile.mkdtemp(prefix="conflict-ingest-e2e-urgent-"))
-    port = free_port()
-    bucket = "e2e-urgent-" + str(port)
-    env = dict(os.environ)
-    env.update(
-        {
-            "AIRFLOW_HOME": str(home),
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
-            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__PARALLELISM": "4",
-            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
-            "AIRFLOW__API__HOST": "127.0.0.1",
-            "AIRFLOW__API__PORT": str(port),
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
-            "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
-            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
-            "AIRFLOW_CONN_AWS_DEFAULT": aws_connection(s3_server.url),  # S3 and SQS: one moto server
-            "CONFLICT_INGEST_BUCKET": bucket,
-            "CONFLICT_INGEST_RETRY_DELAY_S": "1",
-            "SAMPLE_SITE_URL": sample_site.url,
-            # the sample site is on 127.0.0.1, which untrusted URLs may not reach otherwise
-            "CONFLICT_INGEST_ALLOW_PRIVATE_URLS": "true",
-            "CONFLICT_INGEST_URGENT_QUEUE_URL": urgent_queue,
-            "CONFLICT_INGEST_URGENT_WAIT_S": "1",
-            "CONFLICT_INGEST_URGENT_POLL_S": "2",
-        }
-    )
-    log = home / "standalone.log"
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "airflow"), "standalone"],
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        pw_file = home / "simple_auth_manager_passwords.json.generated"
-        _wait_healthy(url, proc, pw_file)
-        password = json.loads(pw_file.read_text())["admin"]
-        token = requests.post(
-            f"{url}/auth/token", json={"username": "admin", "password": password}, timeout=30
-        ).json()["access_token"]
-        yield AirflowServer(url=url, home=home, token=token, bucket=bucket, log=log)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+    extra = {
+        # the sample site is on 127.0.0.1, which untrusted URLs may not reach otherwise
+        "CONFLICT_INGEST_ALLOW_PRIVATE_URLS": "true",
+        "CONFLICT_INGEST_URGENT_QUEUE_URL": urgent_queue,
+        "CONFLICT_INGEST_URGENT_WAIT_S": "1",
+        "CONFLICT_INGEST_URGENT_POLL_S": "2",
+    }
+    with standalone_airflow(s3_server.url, sample_site.url, name="e2e-urgent", extra_env=extra) as server:
+        yield server
 
 
 def _get(server: AirflowServer, path: str, **params) -> dict:
