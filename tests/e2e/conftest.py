@@ -84,6 +84,8 @@ def standalone_airflow(
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
             "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONNECT_ARGS": "tests.e2e.airflow_sqlite.CONNECT_ARGS",
+            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p),
             "AIRFLOW_CONN_AWS_DEFAULT": aws_connection(s3_url),
             "CONFLICT_INGEST_BUCKET": bucket,
             "CONFLICT_INGEST_RETRY_DELAY_S": "1",

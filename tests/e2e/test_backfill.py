@@ -34,7 +34,8 @@ def _backfill(server) -> list[dict]:
         "max_active_runs": 3,
         "reprocess_behavior": "completed",
     }
-    # SQLite answers 503 "database is locked" while the scheduler writes; the UI would ask again too.
+    _wait_quiet(server)
+    # SQLite may still answer 503 "database is locked" while the scheduler writes; ask again.
     for _ in range(30):
         resp = server.api("POST", "/backfills", json=body)
         if resp.status_code != 503:
@@ -54,6 +55,18 @@ def _backfill(server) -> list[dict]:
             return mine
         time.sleep(5)
     raise TimeoutError(f"backfill {backfill_id} did not finish:\n{server.log_tail()}")
+
+
+def _wait_quiet(server, timeout_s: float = 120) -> None:
+    """Wait until no run of the nightly DAG is queued or running (fewer writers on SQLite)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        resp = server.api(
+            "GET", f"/dags/{DAG_ID}/dagRuns", params={"limit": 100, "state": ["queued", "running"]}
+        )
+        if resp.status_code == 200 and not resp.json()["dag_runs"]:
+            return
+        time.sleep(3)
 
 
 def _backfill_completed(server, backfill_id: int) -> bool:
