@@ -463,10 +463,6 @@ def fetch_failures(store: ObjectStore, run: RunContext) -> list[dict[str, Any]]:
 
 
 # -- clean -----------------------------------------------------------------------------------
-def _published_hint(value: str | None) -> str | None:
-    return value or None
-
-
 def clean_stage(store: ObjectStore, fetched_key: str) -> dict[str, Any]:
     """Clean each raw page of a batch; a page that fails to clean is reported, not fatal."""
     from conflict_ingest.clean import clean_html
@@ -487,7 +483,7 @@ def clean_stage(store: ObjectStore, fetched_key: str) -> dict[str, Any]:
                 **page,
                 "source_id": fetched["source_id"],
                 "title": cleaned.title or page.get("title_hint") or "",
-                "published_at": cleaned.published_at or _published_hint(page.get("published_hint")),
+                "published_at": cleaned.published_at or page.get("published_hint") or None,
                 "page_published_at": cleaned.published_at,
                 "canonical_url": cleaned.canonical_url or page["final_url"],
                 "text": cleaned.text,

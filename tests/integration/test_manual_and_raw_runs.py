@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pendulum
 import pytest
+from tests.helpers import nightly_dag
 
 from conflict_ingest.devstack import free_port
 from conflict_ingest.land import read_partition
@@ -15,14 +16,6 @@ from conflict_ingest.storage import curated_partition, quarantine_partition
 pytestmark = pytest.mark.integration
 
 SEED_PATH = "/articles/us-coalition-airstrikes-isis-mosul-record-level.html"
-
-
-def _dag():
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(Path(__file__).parents[2] / "dags"))
-    assert bag.import_errors == {}
-    return bag.dags["conflict_news_nightly"]
 
 
 def _summary(store, day: dt.date) -> dict:
@@ -36,7 +29,7 @@ def test_manual_run_lands_the_pages_of_the_form_in_the_days_partition(
 ) -> None:
     monkeypatch.setenv("CONFLICT_INGEST_ALLOW_PRIVATE_URLS", "true")  # the sample site is on loopback
     day = dt.date(2016, 12, 5)
-    dag_run = _dag().test(run_conf={"urls": [sample_site.url + SEED_PATH], "day": day.isoformat()})
+    dag_run = nightly_dag().test(run_conf={"urls": [sample_site.url + SEED_PATH], "day": day.isoformat()})
     curated = read_partition(store, curated_partition(day))
     held = read_partition(store, quarantine_partition(day))
     assert len(curated) == 6 and len(held) == 2  # the seed page: six land, the conflicting pair is held
@@ -47,7 +40,7 @@ def test_manual_run_lands_the_pages_of_the_form_in_the_days_partition(
 
 def test_form_urls_on_private_addresses_are_refused_by_default(airflow_env, store, sample_site) -> None:
     day = dt.date(2016, 12, 6)
-    _dag().test(run_conf={"urls": [sample_site.url + SEED_PATH], "day": day.isoformat()})
+    nightly_dag().test(run_conf={"urls": [sample_site.url + SEED_PATH], "day": day.isoformat()})
     summary = _summary(store, day)
     assert summary["fetch_failed"] == 1
     assert "refused" in summary["fetch_failures"][0]["error"]
@@ -60,7 +53,7 @@ def test_a_day_is_re_derived_from_the_raw_zone_without_the_network(
 ) -> None:
     day = dt.date(2016, 12, 1)
     after = pendulum.datetime(2016, 12, 2, tz="UTC")
-    _dag().test(logical_date=after)
+    nightly_dag().test(logical_date=after)
     first = sorted(r["record_id"] for r in read_partition(store, curated_partition(day)))
     assert first
     # The same sources, now pointing at a port where nothing listens: only the raw zone can help.
@@ -72,7 +65,7 @@ def test_a_day_is_re_derived_from_the_raw_zone_without_the_network(
         f"  - id: sample-sitemap\n    kind: sitemap\n    allow_private: true\n    url: {dead}/sitemap.xml\n"
     )
     monkeypatch.setenv("CONFLICT_INGEST_SOURCES", str(sources))
-    _dag().test(logical_date=after, run_conf={"mode": "raw"})
+    nightly_dag().test(logical_date=after, run_conf={"mode": "raw"})
     again = sorted(r["record_id"] for r in read_partition(store, curated_partition(day)))
     assert again == first
     assert _summary_count(store, day) == 2  # two runs, two reports

@@ -12,8 +12,8 @@ import gzip
 import json
 from pathlib import Path
 
-import pendulum
 import pytest
+from tests.helpers import run_nightly, task_states
 
 from conflict_ingest.land import read_partition
 from conflict_ingest.records import RECORD_FIELDS
@@ -26,34 +26,6 @@ SEED_GOLD = json.loads((Path(__file__).parents[1] / "fixtures" / "seed_gold.json
 SEED_PATH = "/articles/us-coalition-airstrikes-isis-mosul-record-level.html"
 CONFLICTING = {2709, 27800}
 COMPARED = ("metric", "count", "qualifier", "victim", "actor", "target", "location", "evidence")
-
-
-def _dag():
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(Path(__file__).parents[2] / "dags"))
-    assert bag.import_errors == {}
-    return bag.dags["conflict_news_nightly"]
-
-
-def _run_dag(day: dt.date):
-    """Run the DAG as the scheduler's run after midnight would: its data interval is ``day``.
-
-    ``dag.test`` makes a manual run, whose data interval is the last complete one before its
-    logical date, so the run at 00:00 of the next day covers ``day``.
-    """
-    dag = _dag()
-    after = day + dt.timedelta(days=1)
-    dag_run = dag.test(logical_date=pendulum.datetime(after.year, after.month, after.day, tz="UTC"))
-    assert dag_run.data_interval_start.date() == day
-    return dag_run
-
-
-def _task_states(dag_run) -> dict[str, set[str]]:
-    states: dict[str, set[str]] = {}
-    for ti in dag_run.get_task_instances():
-        states.setdefault(ti.task_id, set()).add(str(ti.state))
-    return states
 
 
 def _seed_rows(rows: list[dict]) -> list[dict]:
@@ -74,13 +46,13 @@ def _check_against_gold(row: dict, gold: dict) -> None:
 
 @pytest.fixture
 def nightly_run(airflow_env: dict[str, str], store: ObjectStore):
-    dag_run = _run_dag(DAY)
+    dag_run = run_nightly(DAY)
     return dag_run, store
 
 
 def test_nightly_run_lands_seed_records_and_quarantines_the_conflict(nightly_run) -> None:
     dag_run, store = nightly_run
-    states = _task_states(dag_run)
+    states = task_states(dag_run)
     # The gate fails the run because records were held back; everything before it succeeded.
     assert dag_run.state == "failed"
     assert states["gate"] == {"failed"}
@@ -133,7 +105,7 @@ def test_rerunning_a_day_replaces_the_partition_without_duplicates(nightly_run) 
     first_run, store = nightly_run
     first = read_partition(store, curated_partition(DAY))
     first_manifest = store.get_json(curated_partition(DAY) + "_manifest.json")
-    second_run = _run_dag(DAY)
+    second_run = run_nightly(DAY)
     second = read_partition(store, curated_partition(DAY))
     assert first and sorted(r["record_id"] for r in first) == sorted(r["record_id"] for r in second)
     second_manifest = store.get_json(curated_partition(DAY) + "_manifest.json")
@@ -159,8 +131,8 @@ def test_a_broken_source_fails_alone_and_the_others_still_land(
         f"    url: {sample_site.url}/no-such-feed.xml\n"
     )
     monkeypatch.setenv("CONFLICT_INGEST_SOURCES", str(sources))
-    dag_run = _run_dag(DAY)
-    states = _task_states(dag_run)
+    dag_run = run_nightly(DAY)
+    states = task_states(dag_run)
     assert dag_run.state == "failed"
     assert states["discover"] == {"success", "failed"}
     assert states["land"] == {"success"}

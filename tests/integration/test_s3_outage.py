@@ -16,11 +16,11 @@ import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from tests.helpers import strike_rows
 
 from conflict_ingest.devstack import S3Server, free_port
 from conflict_ingest.land import IncompletePartition, read_partition
 from conflict_ingest.pipeline import RunContext, land_stage
-from conflict_ingest.records import Extraction, PageMeta, Record
 from conflict_ingest.storage import (
     MANIFEST_NAME,
     SSE_ENV,
@@ -36,38 +36,11 @@ pytestmark = pytest.mark.integration
 FAST_FAIL = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=1, read_timeout=5)
 
 
-def rows(source: str, counts: list[int], day: dt.date) -> list[dict[str, Any]]:
-    meta = PageMeta(
-        source_id=source,
-        source_url=f"https://{source}.example/a",
-        canonical_url=f"https://{source}.example/a",
-        title="t",
-        published_at=dt.datetime(2016, 12, 1, 9, tzinfo=dt.UTC),
-        fetched_at=dt.datetime(2016, 12, 2, 1, tzinfo=dt.UTC),
-        raw_key="raw/x",
-        content_sha256="0" * 64,
-    )
-    return [
-        Record.build(
-            meta,
-            Extraction(
-                metric="strikes",
-                count=n,
-                qualifier="exact",
-                evidence=f"{n} strikes.",
-                period_start=day,
-                period_end=day,
-            ),
-        ).to_row()
-        for n in counts
-    ]
-
-
 def stage_validated(
     store: ObjectStore, run: RunContext, groups: dict[str, list[int]]
 ) -> set[tuple[str, int]]:
     """What validate_stage leaves for land_stage; returns the (source, count) pairs it holds."""
-    passed = [r for sid, counts in groups.items() for r in rows(sid, counts, run.day)]
+    passed = [r for sid, counts in groups.items() for r in strike_rows(sid, counts, run.day)]
     store.put_jsonl_gz(f"{run.work}validated/passed.jsonl.gz", passed)
     store.put_json(f"{run.work}validated/sources.json", {"complete": sorted(groups), "incomplete": []})
     return {(sid, n) for sid, counts in groups.items() for n in counts}

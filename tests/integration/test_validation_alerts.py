@@ -20,8 +20,8 @@ from email.message import Message
 from pathlib import Path
 from typing import Any
 
-import pendulum
 import pytest
+from tests.helpers import run_nightly, task_states
 
 from conflict_ingest.devstack import free_port, smtp_connection
 from conflict_ingest.land import read_partition, write_partition
@@ -88,26 +88,6 @@ def alert_env(
     return airflow_env
 
 
-def _run_dag(day: dt.date):
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(Path(__file__).parents[2] / "dags"))
-    assert bag.import_errors == {}
-    after = day + dt.timedelta(days=1)
-    dag_run = bag.dags["conflict_news_nightly"].test(
-        logical_date=pendulum.datetime(after.year, after.month, after.day, tz="UTC")
-    )
-    assert dag_run.data_interval_start.date() == day
-    return dag_run
-
-
-def _states(dag_run) -> dict[str, set[str]]:
-    states: dict[str, set[str]] = {}
-    for ti in dag_run.get_task_instances():
-        states.setdefault(ti.task_id, set()).add(str(ti.state))
-    return states
-
-
 def _summary(store: ObjectStore, day: dt.date, run_id: str) -> dict[str, Any]:
     return store.get_json(report_prefix(day, run_id) + "summary.json")
 
@@ -153,8 +133,8 @@ def test_seed_run_quarantines_the_conflict_and_mails_and_posts_the_alert(
 ) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_connection(mail_server.port))
     monkeypatch.setenv("CONFLICT_INGEST_ALERT_WEBHOOK_URL", webhook.url)
-    dag_run = _run_dag(SEED_DAY)
-    states = _states(dag_run)
+    dag_run = run_nightly(SEED_DAY)
+    states = task_states(dag_run)
     assert dag_run.state == "failed"  # the gate: records were held back
     assert states["gate"] == {"failed"}
     assert states["land"] == {"success"}
@@ -216,8 +196,8 @@ def test_clean_run_sends_no_alert_and_succeeds(
     monkeypatch.setenv("CONFLICT_INGEST_SOURCES", str(sources))
     monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_connection(mail_server.port))
     monkeypatch.setenv("CONFLICT_INGEST_ALERT_WEBHOOK_URL", webhook.url)
-    dag_run = _run_dag(CLEAN_DAY)
-    states = _states(dag_run)
+    dag_run = run_nightly(CLEAN_DAY)
+    states = task_states(dag_run)
     assert dag_run.state == "success", states
     assert states["alert"] == {"success"}
     summary = _summary(store, CLEAN_DAY, dag_run.run_id)
@@ -264,8 +244,8 @@ def test_warning_only_run_lands_flagged_records_and_alerts(
     write_partition(store, curated_partition(uncommitted), {"quiet-wire": [big]}, day=uncommitted, run_id="x")
     store.delete([curated_partition(uncommitted) + "_manifest.json"])
 
-    dag_run = _run_dag(SEED_DAY)
-    states = _states(dag_run)
+    dag_run = run_nightly(SEED_DAY)
+    states = task_states(dag_run)
     assert dag_run.state == "success", states
     assert states["gate"] == {"success"} and states["alert"] == {"success"}
 
@@ -302,8 +282,8 @@ def test_unreachable_smtp_fails_the_alert_task_and_records_the_failure(
     alert_env, store: ObjectStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_connection(free_port()))  # nothing listens there
-    dag_run = _run_dag(SEED_DAY)
-    states = _states(dag_run)
+    dag_run = run_nightly(SEED_DAY)
+    states = task_states(dag_run)
     assert dag_run.state == "failed"
     assert states["alert"] == {"failed"}
     assert states["land"] == {"success"}

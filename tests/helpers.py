@@ -1,0 +1,69 @@
+"""Helpers shared by the integration tests: the nightly DAG run by ``dag.test()``, and records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from conflict_ingest.records import Extraction, PageMeta, Record
+
+DAGS_DIR = Path(__file__).resolve().parents[1] / "dags"
+
+
+def nightly_dag() -> Any:
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS_DIR))
+    assert bag.import_errors == {}
+    return bag.dags["conflict_news_nightly"]
+
+
+def run_nightly(day: dt.date) -> Any:
+    """Run the nightly DAG as the scheduler's run after midnight would: its data interval is ``day``.
+
+    ``dag.test`` makes a manual run, whose data interval is the last complete one before its
+    logical date, so the run at 00:00 of the next day covers ``day``.
+    """
+    import pendulum
+
+    after = day + dt.timedelta(days=1)
+    dag_run = nightly_dag().test(logical_date=pendulum.datetime(after.year, after.month, after.day, tz="UTC"))
+    assert dag_run.data_interval_start.date() == day
+    return dag_run
+
+
+def task_states(dag_run: Any) -> dict[str, set[str]]:
+    """Task id -> the states of its instances (mapped tasks have several)."""
+    states: dict[str, set[str]] = {}
+    for ti in dag_run.get_task_instances():
+        states.setdefault(ti.task_id, set()).add(str(ti.state))
+    return states
+
+
+def strike_rows(source: str, counts: list[int], day: dt.date) -> list[dict[str, Any]]:
+    """Curated rows of one page of ``source``: one ``strikes`` record per count, period ``day``."""
+    meta = PageMeta(
+        source_id=source,
+        source_url=f"https://{source}.example/a",
+        canonical_url=f"https://{source}.example/a",
+        title="t",
+        published_at=dt.datetime(2016, 12, 1, 9, tzinfo=dt.UTC),
+        fetched_at=dt.datetime(2016, 12, 2, 1, tzinfo=dt.UTC),
+        raw_key="raw/x",
+        content_sha256="0" * 64,
+    )
+    return [
+        Record.build(
+            meta,
+            Extraction(
+                metric="strikes",
+                count=n,
+                qualifier="exact",
+                evidence=f"{n} strikes.",
+                period_start=day,
+                period_end=day,
+            ),
+        ).to_row()
+        for n in counts
+    ]
