@@ -4,8 +4,9 @@
 Reads every source in `include/sources.yaml` for one day of news and lands validated
 strike-count records in S3.
 
-`list_sources` -> `discover` (per source) -> `fetch` -> `clean` -> `extract` (per batch of pages)
--> `validate` (Great Expectations) -> `land` (curated Parquet, Asset `curated_strike_counts`)
+`list_sources` -> `discover` (per source) -> per fetch family, a task group: `collect_batches`
+-> `fetch` -> `clean` -> `extract`, each mapped over bounded batches of pages, `fetch` in the
+family's pool `fetch_<family>` -> `validate` (Great Expectations) -> `land` (curated Parquet, Asset `curated_strike_counts`)
 -> `gate` (fails the run when records were quarantined or a source did not complete);
 `alert` (after `land`, whatever happened) mails `CONFLICT_INGEST_ALERT_TO` through the
 `smtp_default` connection, and posts to `CONFLICT_INGEST_ALERT_WEBHOOK_URL` when set, whenever
@@ -23,6 +24,11 @@ parses and lands exactly those pages (an ad-hoc source `manual-<hash of the URL 
 partition of the run's day); `mode` chooses where pages come from: `auto` (the raw zone when the
 day's pages are there, else the network), `raw` (no network) or `refetch`.
 
+**Politeness across workers:** sources that share hosts share a `family` in `sources.yaml`; the
+family's Airflow pool (`include/pools.json`, imported with `airflow pools import`) bounds how many of
+its batches are fetched at once on all workers together. Families are read from `sources.yaml` when
+this file is parsed (a local file read; nothing else happens at import).
+
 A failed source or page never stops the others: mapped tasks fail alone, `validate` and `land`
 run for whatever completed, and `gate` makes the run show the failure.
 """
@@ -34,13 +40,18 @@ import os
 from typing import Any
 
 import pendulum
-from airflow.sdk import Asset, CronDataIntervalTimetable, Param, dag, get_current_context, task
+from airflow.sdk import Asset, CronDataIntervalTimetable, Param, TaskGroup, dag, get_current_context, task
+
+from conflict_ingest.families import fetch_families, fetch_pool
+from conflict_ingest.settings import Settings
 
 DAG_ID = "conflict_news_nightly"
 BUCKET = os.environ.get("CONFLICT_INGEST_BUCKET", "conflict-news")
 CURATED_ASSET = Asset(name="curated_strike_counts", uri=f"s3://{BUCKET}/curated/strike_counts/")
 
 RETRY_DELAY_S = float(os.environ.get("CONFLICT_INGEST_RETRY_DELAY_S", "30"))
+#: One fetch lane (task group) per family; read from sources.yaml at parse time, a local file.
+FAMILIES = fetch_families(Settings.from_env().sources_path)
 
 default_args = {
     "owner": "conflict-ingest",
@@ -200,13 +211,13 @@ def conflict_news_nightly() -> None:
         return len(keys)
 
     @task(trigger_rule="all_done")
-    def collect_batches(source_ids: list[str]) -> list[str]:
-        """The batch keys of every source whose discovery completed (read from S3, not XCom)."""
+    def collect_batches(source_ids: list[str], family: str) -> list[str]:
+        """The batch keys of the family's sources whose discovery completed (read from S3, not XCom)."""
         from conflict_ingest.pipeline import discovered_batches
 
-        return discovered_batches(_store(), _run(), source_ids)
+        return discovered_batches(_store(), _run(), source_ids, FAMILIES)[family]
 
-    @task(max_active_tis_per_dagrun=4)
+    @task
     def fetch(batch_key: str) -> str:
         """Fetch a batch of pages into the raw zone; returns the key of its fetch manifest."""
         from conflict_ingest.pipeline import fetch_stage
@@ -269,11 +280,13 @@ def conflict_news_nightly() -> None:
 
     source_ids = list_sources()
     discovered = discover.expand(source_id=source_ids)
-    batches = collect_batches(source_ids)
-    discovered >> batches
-    extracted = extract.expand(cleaned_key=clean.expand(fetched_key=fetch.expand(batch_key=batches)))
     summary = validate(source_ids)
-    extracted >> summary
+    for family in FAMILIES:
+        with TaskGroup(group_id=family, tooltip=f"fetch family {family!r}: pool {fetch_pool(family)}"):
+            batches = collect_batches(source_ids, family)
+            discovered >> batches
+            fetched = fetch.override(pool=fetch_pool(family)).expand(batch_key=batches)
+            extract.expand(cleaned_key=clean.expand(fetched_key=fetched)) >> summary
     landed = land(summary)
     gate(summary, landed)
     # after land, whatever happened upstream: it reads the outcome from S3, not XCom

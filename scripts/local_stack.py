@@ -226,6 +226,9 @@ def cmd_airflow() -> int:
                     break
                 time.sleep(1)
             password = json.loads(pw_file.read_text()).get("admin") if pw_file.exists() else "(see the log)"
+            # The fetch lanes run in pools; a task whose pool does not exist is never scheduled.
+            if airflow(env, "pools", "import", str(ROOT / "include" / "pools.json"), log=log).returncode != 0:
+                print(f"airflow pools import failed; see {log}", flush=True)
             print(f"Airflow UI: http://127.0.0.1:{API_PORT}  login: admin / {password}")
             print(f"S3 (moto): {s3.url}   sample site: {site.url}   SMTP sink: 127.0.0.1:{mail.port}")
             print(f"log: {log}. Ctrl-C stops everything.", flush=True)

@@ -270,6 +270,13 @@ MATCH_MIN_SHARE = 0.5
 #: a selection wins outright when its extra prose exceeds EXTRA_SHARE of the other's words.
 EXTRA_MIN_WORDS = 15
 EXTRA_SHARE = 0.5
+#: Our own container selection stands alone when it holds at least SOLE_MIN_WORDS words of
+#: substantial prose and SOLE_MIN_SHARE of all the page's substantial prose outside tables. Otherwise
+#: (nothing found, or an article split across containers) trafilatura gives a second opinion. On the
+#: article-body benchmark: 12 of 91 pages ask for it; F1 0.973 (0.976 asking on every page, at about
+#: twice the cost per page).
+SOLE_MIN_WORDS = 30
+SOLE_MIN_SHARE = 0.6
 #: Correction/update notes, recognised by how they begin, are article text wherever they sit.
 CORRECTION_RE = re.compile(
     r"\W*(?:correction|clarification|update|updated|editor['\u2019]?s\s+note|note)\s*[:\-\u2014\u2013.]"
@@ -814,6 +821,20 @@ def _extra_prose(blocks: list[_Candidate], other_ids: set[int]) -> int:
         and c.words >= EXTRA_MIN_WORDS
         and c.link_words <= PROSE_MAX_LINK_SHARE * c.words
     )
+
+
+def _substantial_prose(blocks: list[_Candidate]) -> int:
+    return sum(
+        c.words
+        for c in blocks
+        if c.table is None and c.words >= EXTRA_MIN_WORDS and c.link_words <= PROSE_MAX_LINK_SHARE * c.words
+    )
+
+
+def _stands_alone(cands: list[_Candidate], ours: list[_Candidate]) -> bool:
+    """Whether our own selection holds most of the page's prose (so no second opinion is needed)."""
+    own = _substantial_prose(ours)
+    return own >= SOLE_MIN_WORDS and own >= SOLE_MIN_SHARE * _substantial_prose(cands)
 
 
 def _combine(cands: list[_Candidate], theirs: list[_Candidate], ours: list[_Candidate]) -> list[_Candidate]:
@@ -1381,11 +1402,12 @@ def _clean(html: bytes | str, url: str | None, content_type: str | None) -> Clea
     canonical = _canonical(head, url)
     walk = _walk(root)
     cands = walk.cands
-    # trafilatura prunes the tree it is given: give it its own copy
-    main_text = _trafilatura_text(_parse_html(text_html), url)
-    ours = _own_select(cands, _own_region(walk))
-    theirs = _select(cands, main_text) if main_text else []
-    chosen = _combine(cands, theirs, ours)
+    chosen = ours = _own_select(cands, _own_region(walk))
+    if not _stands_alone(cands, ours):
+        # trafilatura prunes the tree it is given: give it its own copy
+        main_text = _trafilatura_text(_parse_html(text_html), url)
+        theirs = _select(cands, main_text) if main_text else []
+        chosen = _combine(cands, theirs, ours)
     kept = _add_corrections(cands, _drop_boilerplate(chosen, title))
     published = _published(root, head, url, kept, text_html)
     stamps = _timestamps(root, kept)

@@ -12,6 +12,7 @@ belongs to (see :mod:`conflict_ingest.periods`), and the page's actor, target an
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import logging
 import re
@@ -591,11 +592,40 @@ class _PageExtractor:
         texts = [b.text for b in blocks if b.kind == "p"]
         self.page_ref = parse_reference_date(page.published_at) or date_from_url(url)
         self.year = self.page_ref.year if self.page_ref else year_from_text(texts)
-        self.default_actor = page_default(texts, find_actor)
-        self.default_target = page_default(texts, find_target)
+        self._texts = texts
         self.ctx = PeriodContext(ref=self.page_ref, year=self.year)
         self.state = _State()
         self.superseded: set[tuple[str | None, int]] = set()
+        # Sentences without a count only leave context behind (event starts, the last month and place
+        # named). Reading it is most of the work on pages with no counts, so it waits, in order, with
+        # the reference day each sentence had, until a sentence with a count (or a table row) needs it.
+        self._pending: list[tuple[str, dt.date | None]] = []
+
+    @functools.cached_property
+    def default_actor(self) -> str | None:
+        return page_default(self._texts, find_actor)
+
+    @functools.cached_property
+    def default_target(self) -> str | None:
+        return page_default(self._texts, find_target)
+
+    def _note_places(self, sentence: str) -> list[str]:
+        """Places the sentence names; the last (and its country) becomes the page's current place."""
+        named = [p for _pos, p in places_in(sentence)]
+        countries = [k for p in named if (k := country_of(p))]
+        self.state.last_country = countries[-1] if countries else self.state.last_country
+        self.state.last_place = named[-1] if named else self.state.last_place
+        return named
+
+    def _catch_up(self) -> None:
+        """Read the context the waiting count-less sentences leave, as if read when they were met."""
+        ref = self.ctx.ref
+        for sentence, sentence_ref in self._pending:
+            self.ctx.ref = sentence_ref
+            find_time_expressions(sentence, self.ctx)
+            self._note_places(sentence)
+        self._pending.clear()
+        self.ctx.ref = ref
 
     def run(self) -> list[Extraction]:
         last_stamp: str | None = None
@@ -635,6 +665,7 @@ class _PageExtractor:
         cells = [c.strip() for c in text.split("|")]
         if len(cells) < 2 or len(cells[0]) > 40:
             return
+        self._catch_up()
         year = None
         if table.caption:
             years = [int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", table.caption)]
@@ -682,14 +713,14 @@ class _PageExtractor:
             self.state.records.append(r)
 
     def _sentence(self, sentence: str) -> None:
-        exprs, cutoff = find_time_expressions(sentence, self.ctx)
         counts = _SentenceReader(sentence, self.state).read()
+        if not counts:
+            self._pending.append((sentence, self.ctx.ref))
+            return
+        self._catch_up()
+        exprs, cutoff = find_time_expressions(sentence, self.ctx)
         named = [p for _pos, p in places_in(sentence)]
         countries = [k for p in named if (k := country_of(p))]
-        if not counts:
-            self.state.last_country = countries[-1] if countries else self.state.last_country
-            self.state.last_place = named[-1] if named else self.state.last_place
-            return
         actor = find_actor(sentence) or self.state.last_actor or self.default_actor
         target = find_target(sentence) or self.default_target
         self.state.last_actor = actor

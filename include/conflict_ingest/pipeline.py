@@ -128,10 +128,17 @@ def manual_source(urls: list[str]) -> Any:
     Its id is derived from the URL set, so re-running the same request replaces its own curated
     parts, and two different requests on one day never replace each other's.
     """
+    from conflict_ingest.families import MANUAL_FAMILY
     from conflict_ingest.sources import Source
 
     digest = hashlib.sha256("\n".join(sorted(urls)).encode("utf-8")).hexdigest()[:10]
-    return Source(id=f"manual-{digest}", kind="urls", urls=tuple(urls), description="pages asked for by hand")
+    return Source(
+        id=f"manual-{digest}",
+        kind="urls",
+        urls=tuple(urls),
+        description="pages asked for by hand",
+        family=MANUAL_FAMILY,
+    )
 
 
 def plan_sources(
@@ -245,14 +252,31 @@ def discover_stage(
     return keys
 
 
-def discovered_batches(store: ObjectStore, run: RunContext, source_ids: Iterable[str]) -> list[str]:
-    """The batch keys of every source whose discovery completed, in source order."""
-    keys: list[str] = []
+def discovered_batches(
+    store: ObjectStore, run: RunContext, source_ids: Iterable[str], families: Iterable[str]
+) -> dict[str, list[str]]:
+    """The batch keys of every source whose discovery completed, by fetch family (every family a key).
+
+    A source whose family has no lane in the DAG (``sources.yaml`` changed since the DAG was parsed)
+    goes to the default family's lane.
+    """
+    from conflict_ingest.families import DEFAULT_FAMILY
+
+    by_family: dict[str, list[str]] = {family: [] for family in families}
+    by_family.setdefault(DEFAULT_FAMILY, [])
+    sources = run_sources(store, run)
     for sid in source_ids:
         key = f"{run.work}discovered/{sid}.json"
-        if store.exists(key):
-            keys.extend(store.get_json(key)["batches"])
-    return keys
+        if not store.exists(key):
+            continue
+        family = getattr(sources.get(sid), "family", DEFAULT_FAMILY)
+        if family not in by_family:
+            logger.warning(
+                "source %s: family %r has no fetch lane; fetched in %r", sid, family, DEFAULT_FAMILY
+            )
+            family = DEFAULT_FAMILY
+        by_family[family].extend(store.get_json(key)["batches"])
+    return by_family
 
 
 def batch_name(batch_key: str) -> str:

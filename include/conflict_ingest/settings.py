@@ -42,6 +42,16 @@ def _env_bool(name: str, default: bool) -> bool:
     raise ValueError(f"{name} must be true or false, got {raw!r}")
 
 
+#: A batch is one task instance's pages, held in memory at once (raw pages, then cleaned text).
+MAX_BATCH_SIZE = 2000
+
+
+def _bounded(name: str, value: int, low: int, high: int) -> int:
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the pipeline can be told from outside, read once."""
@@ -52,7 +62,7 @@ class Settings:
     smtp_conn_id: str = "smtp_default"
     alert_to: tuple[str, ...] = field(default_factory=tuple)
     alert_webhook_url: str | None = None
-    batch_size: int = 50
+    batch_size: int = 250  # pages per mapped batch: 100,000 pages a night are 400 batches per stage
     allow_private_urls: bool = False
     user_agent: str = "conflict-ingest/0.1 (+https://github.com/example/conflict-ingest)"
 
@@ -70,7 +80,12 @@ class Settings:
             smtp_conn_id=_env("CONFLICT_INGEST_SMTP_CONN_ID", cls.smtp_conn_id),
             alert_to=alert_to,
             alert_webhook_url=os.environ.get("CONFLICT_INGEST_ALERT_WEBHOOK_URL") or None,
-            batch_size=_env_int("CONFLICT_INGEST_BATCH_SIZE", cls.batch_size),
+            batch_size=_bounded(
+                "CONFLICT_INGEST_BATCH_SIZE",
+                _env_int("CONFLICT_INGEST_BATCH_SIZE", cls.batch_size),
+                1,
+                MAX_BATCH_SIZE,
+            ),
             allow_private_urls=_env_bool("CONFLICT_INGEST_ALLOW_PRIVATE_URLS", cls.allow_private_urls),
             user_agent=_env("CONFLICT_INGEST_USER_AGENT", cls.user_agent),
         )

@@ -29,6 +29,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import fromstring as safe_fromstring
 
+from conflict_ingest.families import DEFAULT_FAMILY, FAMILY_RE
+
 if TYPE_CHECKING:
     from conflict_ingest.fetch import FetchResult
 
@@ -54,6 +56,7 @@ SOURCE_KEYS = frozenset(
         "max_sitemaps",
         "enabled",
         "description",
+        "family",
     }
 )
 TOP_KEYS = frozenset({"defaults", "sources"})
@@ -104,6 +107,7 @@ class Source:
     max_sitemaps: int = MAX_SITEMAPS
     enabled: bool = True
     description: str | None = None
+    family: str = DEFAULT_FAMILY
 
     def fetch_kwargs(self) -> dict[str, Any]:
         """This source's settings as keyword arguments of ``Fetcher.fetch``."""
@@ -249,6 +253,9 @@ def _build_source(sid: str, raw: dict[str, Any], label: str) -> Source:
     description = raw.get("description")
     if description is not None and not isinstance(description, str):
         raise ValueError(f"{label}: description must be text")
+    family = raw.get("family", DEFAULT_FAMILY)
+    if not isinstance(family, str) or not FAMILY_RE.match(family):
+        raise ValueError(f"{label}: family must match [a-z0-9][a-z0-9_]*, got {family!r}")
     return Source(
         id=sid,
         kind=kind,
@@ -261,6 +268,7 @@ def _build_source(sid: str, raw: dict[str, Any], label: str) -> Source:
         max_sitemaps=_number(raw.get("max_sitemaps", MAX_SITEMAPS), f"{label}: max_sitemaps", integer=True),
         enabled=_bool(raw.get("enabled", True), f"{label}: enabled"),
         description=description,
+        family=family,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import socket
 from pathlib import Path
 
@@ -13,6 +14,9 @@ DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 VERDICT_TASKS = {"gate"}
 #: Modules a DAG file may import at parse time (heavy or I/O-bound ones belong inside task bodies).
 HEAVY_MODULES = ("great_expectations", "pandas", "pyarrow", "bs4", "trafilatura", "boto3", "requests")
+#: The library's modules a DAG file may import at parse time: settings and the fetch families (a YAML read).
+PARSE_TIME_MODULES = ("conflict_ingest.settings", "conflict_ingest.families")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -48,19 +52,18 @@ def test_nightly_dag_flow_and_asset(dagbag) -> None:
     order = [
         "list_sources",
         "discover",
-        "collect_batches",
-        "fetch",
-        "clean",
-        "extract",
+        "sample.collect_batches",
+        "sample.fetch",
+        "sample.clean",
+        "sample.extract",
         "validate",
         "land",
         "gate",
     ]
     for upstream, downstream in zip(order, order[1:], strict=False):
-        if upstream == "list_sources" and downstream == "discover":
-            assert "discover" in dag.get_task("list_sources").downstream_task_ids
-            continue
         assert downstream in dag.get_task(upstream).downstream_task_ids, f"{upstream} -> {downstream}"
+    for family in ("default", "manual", "sample"):
+        assert f"{family}.extract" in dag.get_task("validate").upstream_task_ids
     outlets = dag.get_task("land").outlets
     assert [o.name for o in outlets] == ["curated_strike_counts"]
     assert dag.timetable.__class__.__name__ == "CronDataIntervalTimetable"
@@ -73,7 +76,12 @@ def test_dag_files_import_no_heavy_modules_at_top_level(path: Path) -> None:
     top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
     names = [a.name for n in top if isinstance(n, ast.Import) for a in n.names]
     names += [n.module or "" for n in top if isinstance(n, ast.ImportFrom)]
-    offenders = [n for n in names if n.split(".")[0] in HEAVY_MODULES or n.startswith("conflict_ingest")]
+    offenders = [
+        n
+        for n in names
+        if n.split(".")[0] in HEAVY_MODULES
+        or (n.startswith("conflict_ingest") and n not in PARSE_TIME_MODULES)
+    ]
     assert offenders == [], f"{path.name} imports {offenders} at parse time"
 
 
@@ -90,3 +98,23 @@ def test_parsing_opens_no_network_connection(monkeypatch: pytest.MonkeyPatch) ->
     bag = DagBag(dag_folder=str(DAGS_DIR))
     assert bag.import_errors == {}
     assert attempts == []
+
+
+def test_every_fetch_family_has_its_own_pool_and_the_pool_exists_in_pools_json(dagbag) -> None:
+    from conflict_ingest.settings import DEFAULT_SOURCES_PATH
+    from conflict_ingest.sources import load_sources
+
+    pools = json.loads((ROOT / "include" / "pools.json").read_text())
+    dag = dagbag.dags["conflict_news_nightly"]
+    fetch_tasks = {t.task_id: t for t in dag.tasks if t.task_id.endswith(".fetch")}
+    configured = {s.family for s in load_sources(DEFAULT_SOURCES_PATH, include_disabled=True)}
+    families = {task_id.removesuffix(".fetch") for task_id in fetch_tasks}
+    assert families == configured | {"default", "manual"}
+    for task_id, task in fetch_tasks.items():
+        family = task_id.removesuffix(".fetch")
+        assert task.pool == f"fetch_{family}"
+        assert task.pool in pools, f"{task.pool} missing from include/pools.json"
+        assert pools[task.pool]["slots"] >= 1 and pools[task.pool]["description"]
+    # Only fetch talks to the families' hosts per page; the other tasks use the default pool.
+    others = {t.pool for t in dag.tasks if not t.task_id.endswith(".fetch")}
+    assert others == {"default_pool"}

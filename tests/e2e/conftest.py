@@ -61,6 +61,14 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], pw_file: Path) -> Non
     raise TimeoutError("airflow standalone did not become healthy in time")
 
 
+def create_pools(server: AirflowServer) -> None:
+    """The fetch families' pools from include/pools.json, through the REST API (as the UI creates them)."""
+    for name, pool in json.loads((ROOT / "include" / "pools.json").read_text()).items():
+        body = {"name": name, "slots": pool["slots"], "description": pool["description"]}
+        response = server.api("POST", "/pools", json=body)
+        assert response.status_code in (200, 201), f"pool {name}: {response.status_code} {response.text}"
+
+
 @contextlib.contextmanager
 def standalone_airflow(
     s3_url: str, site_url: str, *, name: str, extra_env: dict[str, str] | None = None
@@ -109,7 +117,9 @@ def standalone_airflow(
         token = requests.post(
             f"{url}/auth/token", json={"username": "admin", "password": password}, timeout=30
         ).json()["access_token"]
-        yield AirflowServer(url=url, home=home, token=token, bucket=bucket, log=log)
+        server = AirflowServer(url=url, home=home, token=token, bucket=bucket, log=log)
+        create_pools(server)
+        yield server
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:

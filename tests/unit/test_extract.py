@@ -413,3 +413,31 @@ def test_toll_only_a_health_ministry_vouches_for_has_no_actor() -> None:
         (24, None),
         (10, "Israel"),
     ]
+
+
+def test_context_from_sentences_without_counts_reaches_later_counts_in_order() -> None:
+    # The count-less sentences are read lazily; what they leave (the event start, the last place, the
+    # reference day of their own live-blog entry) must be what a later count sees.
+    recs = extract(
+        "2020-03-20",
+        Block("p", "The offensive began on March 2 near the border.", "2020-03-10T09:00:00+00:00"),
+        Block("p", "Fighting was reported in Idlib on Tuesday.", "2020-03-12T09:00:00+00:00"),
+        Block(
+            "p",
+            "Since the offensive began, warplanes have carried out 120 strikes there.",
+            "2020-03-18T09:00:00+00:00",
+        ),
+        Block("p", "Aid groups met in Aleppo.", "2020-03-19T09:00:00+00:00"),
+        Block("p", "Jets carried out 15 strikes in the city on Monday.", "2020-03-19T10:00:00+00:00"),
+    )
+    assert [(r.count, r.period_start, r.period_end, r.location) for r in recs] == [
+        (120, D(2020, 3, 2), D(2020, 3, 18), "Idlib"),
+        (15, D(2020, 3, 16), D(2020, 3, 16), "Aleppo"),
+    ]
+
+
+def test_page_with_no_counts_gives_no_records_and_no_defaults_are_needed() -> None:
+    recs = extract(
+        "2020-03-20", "Coalition jets flew over the city.", "The ministry said talks would resume."
+    )
+    assert recs == []

@@ -81,3 +81,21 @@ def test_gate_passes_a_clean_summary_and_fails_with_reasons() -> None:
         gate({**clean, "failed": 2, "failed_expectations": {"no_conflicting_counts": 2}, "report_key": "r"})
     with pytest.raises(ValidationGateError, match="did not complete: broken-feed"):
         gate({**clean, "sources_incomplete": ["broken-feed"]})
+
+
+@pytest.mark.parametrize("raw", ["0", "-5", "2001"])
+def test_batch_size_is_bounded(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+    from conflict_ingest.settings import Settings
+
+    monkeypatch.setenv("CONFLICT_INGEST_BATCH_SIZE", raw)
+    with pytest.raises(ValueError, match="CONFLICT_INGEST_BATCH_SIZE must be between 1 and 2000"):
+        Settings.from_env()
+
+
+def test_batch_size_default_and_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    from conflict_ingest.settings import Settings
+
+    monkeypatch.delenv("CONFLICT_INGEST_BATCH_SIZE", raising=False)
+    assert Settings.from_env().batch_size == 250
+    monkeypatch.setenv("CONFLICT_INGEST_BATCH_SIZE", "40")
+    assert Settings.from_env().batch_size == 40

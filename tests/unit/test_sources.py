@@ -560,3 +560,42 @@ def test_external_entity_in_feed_is_refused() -> None:
     fetcher = DictFetcher({"https://n.example/feed": xxe})
     with pytest.raises(DiscoveryError, match="refused XML"):
         discover(feed_source("https://n.example/feed"), D(2016, 12, 1), D(2016, 12, 2), fetcher)
+
+
+# --- fetch families ----------------------------------------------------------------------------------------
+
+
+def test_fetch_families_are_the_files_families_plus_the_built_in_two(tmp_path: Path) -> None:
+    from conflict_ingest.families import fetch_families, fetch_pool
+
+    path = write(
+        tmp_path,
+        "sources:\n"
+        "  - {id: a, kind: rss, url: 'https://a.example/feed', family: wires}\n"
+        "  - {id: b, kind: rss, url: 'https://b.example/feed', family: wires, enabled: false}\n"
+        "  - {id: c, kind: rss, url: 'https://c.example/feed', family: gov_sites}\n"
+        "  - {id: d, kind: rss, url: 'https://d.example/feed'}\n",
+    )
+    assert fetch_families(path) == ["default", "gov_sites", "manual", "wires"]
+    assert fetch_pool("wires") == "fetch_wires"
+    assert {s.id: s.family for s in load_sources(path, include_disabled=True)} == {
+        "a": "wires",
+        "b": "wires",
+        "c": "gov_sites",
+        "d": "default",
+    }
+
+
+def test_fetch_families_of_an_unreadable_file_are_the_built_in_two(tmp_path: Path) -> None:
+    from conflict_ingest.families import fetch_families
+
+    assert fetch_families(tmp_path / "missing.yaml") == ["default", "manual"]
+    assert fetch_families(write(tmp_path, "sources: [unclosed")) == ["default", "manual"]
+
+
+def test_a_bad_family_name_is_refused_with_the_source_named(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "sources:\n  - {id: a, kind: rss, url: 'https://a.example/f', family: 'Wire Services'}\n"
+    )
+    with pytest.raises(ValueError, match=r"source 'a': family must match"):
+        load_sources(path)
