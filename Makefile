@@ -10,7 +10,7 @@ STAMP := $(VENV)/.synced
 DAY ?= 2016-12-01
 PYTEST_ARGS ?=
 
-.PHONY: install run airflow test test-fast lint format eval bench clean help
+.PHONY: install services run airflow test test-fast lint format eval bench clean help
 
 help:
 	@echo "make run      one nightly run, offline, on local S3 (moto) and the bundled sample site; shows what landed"
@@ -37,7 +37,12 @@ run: $(STAMP)
 airflow: $(STAMP)
 	$(BIN)/python scripts/local_stack.py airflow
 
-test: $(STAMP)
+# PostgreSQL and Redis (Debian's packages) for the CeleryExecutor end-to-end test; installed once, never
+# started as services (the test runs its own instances on free ports of 127.0.0.1).
+services:
+	bash scripts/ci_services.sh
+
+test: $(STAMP) services
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(STAMP)

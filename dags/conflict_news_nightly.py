@@ -36,6 +36,7 @@ run for whatever completed, and `gate` makes the run show the failure.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from typing import Any
 
@@ -68,14 +69,23 @@ def _settings() -> Any:
     return Settings.from_env()
 
 
-def _store() -> Any:
+@functools.cache
+def _s3_client(conn_id: str, pid: int) -> Any:
+    """One S3 client per connection and process: tasks that share a process (``dag.test()``) share
+    it; ``pid`` keeps a forked process from using its parent's connections."""
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
+    return S3Hook(aws_conn_id=conn_id).get_conn()
+
+
+def _store(*, ensure_bucket: bool = False) -> Any:
+    """The run's bucket; the first task makes sure it exists, the others find it there."""
     from conflict_ingest.storage import ObjectStore
 
     settings = _settings()
-    store = ObjectStore(S3Hook(aws_conn_id=settings.aws_conn_id).get_conn(), settings.bucket)
-    store.ensure_bucket()
+    store = ObjectStore(_s3_client(settings.aws_conn_id, os.getpid()), settings.bucket)
+    if ensure_bucket:
+        store.ensure_bucket()
     return store
 
 
@@ -187,7 +197,7 @@ def conflict_news_nightly() -> None:
 
         params = _params()
         return plan_sources(
-            _store(),
+            _store(ensure_bucket=True),
             _run(),
             load_sources(_settings().sources_path),
             source_ids=params.get("source_ids") or None,

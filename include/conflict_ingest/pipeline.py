@@ -24,6 +24,7 @@ import gzip
 import hashlib
 import logging
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from conflict_ingest.records import PageMeta, Record
@@ -285,6 +286,9 @@ def batch_name(batch_key: str) -> str:
 
 # -- fetch -----------------------------------------------------------------------------------
 FETCH_FAILURES_IN_SUMMARY = 20  # failed URLs (with reasons) a fetch summary carries into XCom
+#: Threads that write raw pages and index entries to S3 while the next pages are fetched (and read the
+#: batch's index entries up front): S3 latency overlaps the politeness waits instead of adding to them.
+S3_WRITE_THREADS = 8
 
 
 def store_raw_page(
@@ -309,8 +313,8 @@ def store_raw_page(
         meta["discovered"] = hints
     url = meta["url"] if url == result.url else url  # credentials never reach the sidecar
     final_url = meta["final_url"] or url
-    if store.exists(meta_key):
-        previous = store.get_json(meta_key)
+    previous = store.get_json_or_none(meta_key)
+    if previous is not None:
         seen = list(dict.fromkeys([*previous.get("seen_urls", []), url, final_url]))
     else:
         store.put_bytes(key, gzip.compress(body, mtime=0), content_type="application/gzip")
@@ -320,12 +324,28 @@ def store_raw_page(
     return key, sha
 
 
+def _persist_raw(
+    store: ObjectStore,
+    before: Future[None] | None,
+    *,
+    source_id: str,
+    day: dt.date,
+    url: str,
+    result: Any,
+    hints: dict[str, Any],
+) -> None:
+    """Store a fetched page and its index entry (after ``before``, an earlier write of the same bytes)."""
+    if before is not None:
+        before.result()
+    raw_key, sha = store_raw_page(store, source_id=source_id, day=day, url=url, result=result, hints=hints)
+    write_raw_index(store, source_id=source_id, url=url, result=result, raw_key=raw_key, sha256=sha)
+
+
 def read_raw_index(store: ObjectStore, source_id: str, url: str) -> dict[str, Any] | None:
     """What the last successful fetch of ``url`` left (validators, raw key), if its page is still stored."""
-    key = raw_index_key(source_id, url)
-    if not store.exists(key):
+    entry: dict[str, Any] | None = store.get_json_or_none(raw_index_key(source_id, url))
+    if entry is None:
         return None
-    entry: dict[str, Any] = store.get_json(key)
     if not entry.get("raw_key") or not store.exists(entry["raw_key"]):
         logger.info("index of %s points at a missing raw page; fetching it whole", url)
         return None
@@ -378,85 +398,101 @@ def fetch_stage(store: ObjectStore, batch_key: str, fetcher: Any, source: Any) -
     # a source may allow private addresses; otherwise the fetcher's own setting decides
     kwargs["allow_private"] = True if kwargs.get("allow_private") else None
     reused = 0
-    for item in batch["items"]:
-        url = item["url"]
-        if item.get("raw_key"):  # re-derived from the raw zone: no network
-            if not store.exists(item["raw_key"]):
-                errors.append(
-                    {
-                        "url": url,
-                        "status": None,
-                        "error": f"raw page missing: {item['raw_key']}",
-                        "attempts": 0,
-                    }
-                )
+    # what earlier runs left for each URL (validators, raw key): read in parallel, up front
+    to_fetch = [item["url"] for item in batch["items"] if not item.get("raw_key")]
+    with ThreadPoolExecutor(max_workers=S3_WRITE_THREADS, thread_name_prefix="raw-writer") as writer:
+        index = dict(
+            zip(to_fetch, writer.map(lambda u: read_raw_index(store, source_id, u), to_fetch), strict=True)
+        )
+        writes: dict[str, Future[None]] = {}
+        for item in batch["items"]:
+            url = item["url"]
+            if item.get("raw_key"):  # re-derived from the raw zone: no network
+                if not store.exists(item["raw_key"]):
+                    errors.append(
+                        {
+                            "url": url,
+                            "status": None,
+                            "error": f"raw page missing: {item['raw_key']}",
+                            "attempts": 0,
+                        }
+                    )
+                    continue
+                meta = store.get_json(raw_meta_key(item["raw_key"]))
+                page = {
+                    "url": url,
+                    "final_url": meta.get("final_url") or url,
+                    "seen_urls": meta.get("seen_urls") or [url],
+                    "raw_key": item["raw_key"],
+                    "sha256": meta.get("sha256"),
+                    "content_type": meta.get("content_type"),
+                    "fetched_at": meta.get("fetched_at"),
+                    "not_modified": True,
+                    "published_hint": item.get("published"),
+                    "title_hint": item.get("title"),
+                }
+                if page["sha256"] not in by_sha:
+                    by_sha[page["sha256"]] = page
+                    pages.append(page)
+                    reused += 1
                 continue
-            meta = store.get_json(raw_meta_key(item["raw_key"]))
+            known = index.get(url)
+            validators: dict[str, str | None] = {}
+            if known and (known.get("etag") or known.get("last_modified")):
+                validators = {"etag": known.get("etag"), "last_modified": known.get("last_modified")}
+            result = fetcher.fetch(url, **kwargs, **validators)
+            if result.ok() and result.not_modified:
+                if not validators or known is None:
+                    errors.append(
+                        _fetch_error(url, result, "HTTP 304 for a request that was not conditional")
+                    )
+                    logger.warning("fetch failed for %s: 304 without a stored copy", url)
+                    continue
+                raw_key, sha, content_type = known["raw_key"], known["sha256"], known.get("content_type")
+                final_url = known.get("final_url") or url
+                reused += 1
+                logger.info("%s not modified: reusing %s", url, raw_key)
+            elif not result.ok() or not result.body:
+                reason = result.error or (f"empty body (HTTP {result.status})" if result.ok() else "failed")
+                errors.append(_fetch_error(url, result, reason))
+                logger.warning("fetch failed for %s: %s", url, reason)
+                continue
+            else:
+                sha = hashlib.sha256(result.body).hexdigest()
+                raw_key = raw_page_key(source_id, day, sha)
+                content_type = result.content_type
+                final_url = result.to_json()["final_url"] or url
+                # the writes overlap the next fetches; a copy of the same bytes waits for the first one
+                writes[sha] = writer.submit(
+                    _persist_raw,
+                    store,
+                    writes.get(sha),
+                    source_id=source_id,
+                    day=day,
+                    url=url,
+                    result=result,
+                    hints={"published": item.get("published"), "title": item.get("title")},
+                )
+            if sha in by_sha:  # the same bytes at another URL of this batch: one page, every URL kept
+                by_sha[sha]["seen_urls"] = list(dict.fromkeys([*by_sha[sha]["seen_urls"], url, final_url]))
+                continue
             page = {
                 "url": url,
-                "final_url": meta.get("final_url") or url,
-                "seen_urls": meta.get("seen_urls") or [url],
-                "raw_key": item["raw_key"],
-                "sha256": meta.get("sha256"),
-                "content_type": meta.get("content_type"),
-                "fetched_at": meta.get("fetched_at"),
-                "not_modified": True,
+                "final_url": final_url,
+                "seen_urls": list(dict.fromkeys([url, final_url])),
+                "raw_key": raw_key,
+                "sha256": sha,
+                "content_type": content_type,
+                "fetched_at": result.fetched_at.isoformat(),
+                "not_modified": result.not_modified,
                 "published_hint": item.get("published"),
                 "title_hint": item.get("title"),
             }
-            if page["sha256"] not in by_sha:
-                by_sha[page["sha256"]] = page
-                pages.append(page)
-                reused += 1
-            continue
-        known = read_raw_index(store, source_id, url)
-        validators: dict[str, str | None] = {}
-        if known and (known.get("etag") or known.get("last_modified")):
-            validators = {"etag": known.get("etag"), "last_modified": known.get("last_modified")}
-        result = fetcher.fetch(url, **kwargs, **validators)
-        if result.ok() and result.not_modified:
-            if not validators or known is None:
-                errors.append(_fetch_error(url, result, "HTTP 304 for a request that was not conditional"))
-                logger.warning("fetch failed for %s: 304 without a stored copy", url)
-                continue
-            raw_key, sha, content_type = known["raw_key"], known["sha256"], known.get("content_type")
-            final_url = known.get("final_url") or url
-            reused += 1
-            logger.info("%s not modified: reusing %s", url, raw_key)
-        elif not result.ok() or not result.body:
-            reason = result.error or (f"empty body (HTTP {result.status})" if result.ok() else "failed")
-            errors.append(_fetch_error(url, result, reason))
-            logger.warning("fetch failed for %s: %s", url, reason)
-            continue
-        else:
-            raw_key, sha = store_raw_page(
-                store,
-                source_id=source_id,
-                day=day,
-                url=url,
-                result=result,
-                hints={"published": item.get("published"), "title": item.get("title")},
-            )
-            content_type = result.content_type
-            final_url = result.to_json()["final_url"] or url
-            write_raw_index(store, source_id=source_id, url=url, result=result, raw_key=raw_key, sha256=sha)
-        if sha in by_sha:  # the same bytes at another URL of this batch: one page, every URL kept
-            by_sha[sha]["seen_urls"] = list(dict.fromkeys([*by_sha[sha]["seen_urls"], url, final_url]))
-            continue
-        page = {
-            "url": url,
-            "final_url": final_url,
-            "seen_urls": list(dict.fromkeys([url, final_url])),
-            "raw_key": raw_key,
-            "sha256": sha,
-            "content_type": content_type,
-            "fetched_at": result.fetched_at.isoformat(),
-            "not_modified": result.not_modified,
-            "published_hint": item.get("published"),
-            "title_hint": item.get("title"),
-        }
-        by_sha[sha] = page
-        pages.append(page)
+            by_sha[sha] = page
+            pages.append(page)
+        # every raw page is stored before the batch's fetched/ object names it; a failed write fails the task
+        for future in writes.values():
+            future.result()
     out_key = batch_key.replace("/batches/", "/fetched/")
     store.put_json(out_key, {"source_id": source_id, "day": batch["day"], "pages": pages, "errors": errors})
     if errors:

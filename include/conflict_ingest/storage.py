@@ -177,6 +177,17 @@ class ObjectStore:
     def get_json(self, key: str) -> Any:
         return json.loads(self.get_bytes(key))
 
+    def get_json_or_none(self, key: str) -> Any:
+        """The object's JSON, or None when there is no such key (one request, where exists + get are two)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.get_json(key)
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code", "")) in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise
+
     def get_jsonl_gz(self, key: str) -> list[dict[str, Any]]:
         text = gzip.decompress(self.get_bytes(key)).decode("utf-8")
         return [json.loads(line) for line in text.splitlines() if line.strip()]
