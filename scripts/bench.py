@@ -33,6 +33,7 @@ Prints one figure per line as ``name: value``. Ratios are measured side by side 
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import datetime as dt
 import gzip
@@ -81,6 +82,9 @@ TARGETS = {
     "fetch_vs_politeness_bound": ("<=", 1.2),
 }
 CHILD_TIMEOUT_S = 900
+#: S3's request price tiers: PUT, COPY, POST, LIST (and CreateBucket) / GET, HEAD and the rest but DELETE.
+S3_TIER1_PREFIXES = ("Put", "Copy", "List", "Create", "Complete", "Upload")
+S3_TIER2_PREFIXES = ("Get", "Head", "Select")
 
 
 #: Figures that are counts (printed as integers) or yes/no answers.
@@ -471,6 +475,13 @@ def measure_dag(workdir: Path, sizes: Sequence[int]) -> dict[str, float]:
     figures[f"peak_rss_mb_{large}"] = peak_large
     figures[f"memory_growth_{large}_vs_{small}"] = peak_large / peak_small
     figures["peak_rss_mb_per_1000_pages"] = 1000 * (peak_large - peak_small) / (large - small)
+    # S3 requests of the whole night (loop), per page, in S3's two price tiers (DELETE is free)
+    calls = pairs["loop"][0].result["s3_calls"]
+    logger.info("S3 requests of the loop at %d pages: %s", large, calls)
+    tier1 = sum(n for op, n in calls.items() if op.startswith(S3_TIER1_PREFIXES))
+    tier2 = sum(n for op, n in calls.items() if op.startswith(S3_TIER2_PREFIXES))
+    figures["s3_put_list_requests_per_page"] = tier1 / large
+    figures["s3_get_head_requests_per_page"] = tier2 / large
     figures["dag_and_loop_records_equal"] = float(
         len({r.result["records"] for r in [*pairs["loop"], *pairs["dag"]]}) == 1
     )
@@ -502,6 +513,14 @@ def child_loop() -> dict[str, Any]:
     started = time.perf_counter()
     settings = Settings.from_env()
     store = ObjectStore(s3_client_from_env(), settings.bucket)
+    s3_calls: collections.Counter[str] = collections.Counter()
+    calls_lock = threading.Lock()
+
+    def count_call(model: Any, **_: Any) -> None:
+        with calls_lock:
+            s3_calls[model.name] += 1
+
+    store.client.meta.events.register("before-call.s3", count_call)
     store.ensure_bucket()
     run = RunContext(day=dt.date.fromisoformat(os.environ["BENCH_DAY"]), run_id="bench_loop")
     sources = {s.id: s for s in load_sources(settings.sources_path)}
@@ -538,6 +557,7 @@ def child_loop() -> dict[str, Any]:
     return {
         "work_s": time.perf_counter() - started,
         "task_s": stage_s,
+        "s3_calls": dict(s3_calls),
         "pages": pages,
         "records": records,
         "hwm_mb": hwm,

@@ -18,12 +18,13 @@ sidecar) before anything parses them, so any day can be re-derived without the n
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
 import gzip
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -523,6 +524,26 @@ def fetch_failures(store: ObjectStore, run: RunContext) -> list[dict[str, Any]]:
 
 
 # -- clean -----------------------------------------------------------------------------------
+#: Raw pages a clean task reads ahead of the one it parses (S3 latency overlaps parsing; memory stays bounded).
+READ_AHEAD_PAGES = 8
+
+
+def _read_ahead(
+    store: ObjectStore, keys: list[str], depth: int = READ_AHEAD_PAGES
+) -> Iterator[Future[bytes]]:
+    """The objects at ``keys``, in order, each read by a thread pool at most ``depth`` keys ahead.
+
+    Each item is a future: ``result()`` gives the bytes or raises that object's own error."""
+    with ThreadPoolExecutor(max_workers=depth, thread_name_prefix="raw-reader") as pool:
+        pending: collections.deque[Future[bytes]] = collections.deque()
+        for key in keys:
+            pending.append(pool.submit(store.get_bytes, key))
+            if len(pending) > depth:
+                yield pending.popleft()
+        while pending:
+            yield pending.popleft()
+
+
 def clean_stage(store: ObjectStore, fetched_key: str) -> dict[str, Any]:
     """Clean each raw page of a batch; a page that fails to clean is reported, not fatal."""
     from conflict_ingest.clean import clean_html
@@ -530,9 +551,10 @@ def clean_stage(store: ObjectStore, fetched_key: str) -> dict[str, Any]:
     fetched = store.get_json(fetched_key)
     rows: list[dict[str, Any]] = []
     errors = 0
-    for page in fetched["pages"]:
+    bodies = _read_ahead(store, [page["raw_key"] for page in fetched["pages"]])
+    for page, body in zip(fetched["pages"], bodies, strict=True):
         try:
-            html = gzip.decompress(store.get_bytes(page["raw_key"]))
+            html = gzip.decompress(body.result())
             cleaned = clean_html(html, page["final_url"], content_type=page.get("content_type"))
         except Exception:  # one bad page never loses the batch
             logger.exception("cleaning failed for %s (%s)", page["url"], page["raw_key"])

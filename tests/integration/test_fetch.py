@@ -612,3 +612,25 @@ def test_cli_fetch_reports_a_fault_with_its_reason(site: Site, capsys: pytest.Ca
     assert main(["fetch", "--allow-private", "--ignore-robots", site.base + "/x.pdf"]) == 1
     out = json.loads(capsys.readouterr().out)
     assert out["error"] == "refused: content type application/pdf" and out["status"] == 200
+
+
+def test_clean_reads_pages_ahead_in_order_and_a_missing_page_loses_only_itself(store: ObjectStore) -> None:
+    import gzip
+
+    pages = []
+    for i in range(20):  # more pages than the read-ahead depth
+        raw_key = f"raw/source=t/dt=2016-12-01/page-{i:02d}.html.gz"
+        if i != 7:
+            body = f"<html><head><title>Page {i}</title></head><body><p>Story number {i}.</p></body></html>"
+            store.put_bytes(raw_key, gzip.compress(body.encode()))
+        url = f"https://news.example/{i}"
+        pages.append({"url": url, "final_url": url, "raw_key": raw_key, "content_type": "text/html"})
+    fetched_key = "work/dt=2016-12-01/run=t/fetched/t-00000.json"
+    store.put_json(fetched_key, {"source_id": "t", "day": "2016-12-01", "pages": pages, "errors": []})
+
+    summary = clean_stage(store, fetched_key)
+
+    rows = store.get_jsonl_gz(summary["key"])
+    assert summary["errors"] == 1 and summary["pages"] == 19
+    assert [r["title"] for r in rows] == [f"Page {i}" for i in range(20) if i != 7]
+    assert all(f"Story number {r['title'].split()[-1]}." in r["text"] for r in rows)
