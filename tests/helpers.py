@@ -67,3 +67,15 @@ def strike_rows(source: str, counts: list[int], day: dt.date) -> list[dict[str, 
         ).to_row()
         for n in counts
     ]
+
+
+def wait_for_dag(server: Any, dag_id: str, timeout_s: float = 120) -> None:
+    """Until a running Airflow (anything with ``api()`` and ``log_tail()``) has parsed ``dag_id``."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.api("GET", f"/dags/{dag_id}").status_code == 200:
+            return
+        time.sleep(1)
+    raise TimeoutError(f"{dag_id} was not parsed in time:\n{server.log_tail()}")

@@ -6,6 +6,7 @@ import datetime as dt
 import time
 
 import pytest
+from tests.helpers import wait_for_dag
 
 from conflict_ingest.land import read_partition
 from conflict_ingest.storage import curated_partition
@@ -15,15 +16,6 @@ pytestmark = pytest.mark.e2e
 DAG_ID = "conflict_news_nightly"
 DAYS = [dt.date(2016, 11, 30), dt.date(2016, 12, 1), dt.date(2016, 12, 2)]
 BACKFILL_TIMEOUT_S = 420
-
-
-def _wait_for_dag(server) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if server.api("GET", f"/dags/{DAG_ID}").status_code == 200:
-            return
-        time.sleep(2)
-    raise TimeoutError(f"{DAG_ID} was not parsed in time:\n{server.log_tail()}")
 
 
 def _backfill(server) -> list[dict]:
@@ -80,7 +72,7 @@ def test_backfill_of_three_days_lands_three_partitions_and_rerun_keeps_record_id
     from tests.conftest import make_store
 
     server = airflow_server
-    _wait_for_dag(server)
+    wait_for_dag(server, DAG_ID)
     # Deployed with paused-at-creation on, the DAG still comes up active (is_paused_upon_creation=False):
     # backfill runs of a paused DAG would stay queued forever.
     assert server.api("GET", f"/dags/{DAG_ID}").json()["is_paused"] is False

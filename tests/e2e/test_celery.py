@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from tests.e2e.distributed import CeleryAirflow, celery_airflow
-from tests.helpers import run_nightly
+from tests.helpers import run_nightly, wait_for_dag
 
 from conflict_ingest.devstack import MailServer, smtp_connection
 from conflict_ingest.land import read_partition
@@ -45,15 +45,6 @@ class CeleryRun:
     task_instances: list[dict[str, Any]]
     worker_logs: dict[str, str]
     store: ObjectStore
-
-
-def _wait_for_dag(airflow: CeleryAirflow) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if airflow.api("GET", f"/dags/{DAG_ID}").status_code == 200:
-            return
-        time.sleep(1)
-    raise TimeoutError(f"{DAG_ID} was not parsed in time:\n{airflow.log_tail()}")
 
 
 def _trigger(airflow: CeleryAirflow) -> str:
@@ -92,7 +83,7 @@ def celery_run(s3_server, sample_site) -> Iterator[CeleryRun]:
         with celery_airflow(
             s3_server.url, sample_site.url, name="e2e-celery", workers=WORKERS, extra_env=extra
         ) as af:
-            _wait_for_dag(af)
+            wait_for_dag(af, DAG_ID)
             run_id = _trigger(af)
             run = _wait_for_run(af, run_id)
             tis = _task_instances(af, run_id)
