@@ -44,7 +44,7 @@ import pendulum
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, TaskGroup, dag, get_current_context, task
 
 from conflict_ingest.families import fetch_families, fetch_pool
-from conflict_ingest.settings import Settings
+from conflict_ingest.settings import sources_path_from_env
 
 DAG_ID = "conflict_news_nightly"
 BUCKET = os.environ.get("CONFLICT_INGEST_BUCKET", "conflict-news")
@@ -52,7 +52,7 @@ CURATED_ASSET = Asset(name="curated_strike_counts", uri=f"s3://{BUCKET}/curated/
 
 RETRY_DELAY_S = float(os.environ.get("CONFLICT_INGEST_RETRY_DELAY_S", "30"))
 #: One fetch lane (task group) per family; read from sources.yaml at parse time, a local file.
-FAMILIES = fetch_families(Settings.from_env().sources_path)
+FAMILIES = fetch_families(sources_path_from_env())
 
 default_args = {
     "owner": "conflict-ingest",

@@ -42,6 +42,11 @@ def _env_bool(name: str, default: bool) -> bool:
     raise ValueError(f"{name} must be true or false, got {raw!r}")
 
 
+def sources_path_from_env() -> Path:
+    """The sources file (``CONFLICT_INGEST_SOURCES``), read alone: DAG files need only this when parsed."""
+    return Path(_env("CONFLICT_INGEST_SOURCES", str(DEFAULT_SOURCES_PATH)))
+
+
 #: A batch is one task instance's pages, held in memory at once (raw pages, then cleaned text).
 MAX_BATCH_SIZE = 2000
 
@@ -75,7 +80,7 @@ class Settings:
         )
         return cls(
             bucket=_env("CONFLICT_INGEST_BUCKET", cls.bucket),
-            sources_path=Path(_env("CONFLICT_INGEST_SOURCES", str(DEFAULT_SOURCES_PATH))),
+            sources_path=sources_path_from_env(),
             aws_conn_id=_env("CONFLICT_INGEST_AWS_CONN_ID", cls.aws_conn_id),
             smtp_conn_id=_env("CONFLICT_INGEST_SMTP_CONN_ID", cls.smtp_conn_id),
             alert_to=alert_to,

@@ -118,3 +118,16 @@ def test_every_fetch_family_has_its_own_pool_and_the_pool_exists_in_pools_json(d
     # Only fetch talks to the families' hosts per page; the other tasks use the default pool.
     others = {t.pool for t in dag.tasks if not t.task_id.endswith(".fetch")}
     assert others == {"default_pool"}
+
+
+def test_a_bad_setting_fails_tasks_not_the_dag_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow.dag_processing.dagbag import DagBag
+
+    from conflict_ingest.settings import Settings
+
+    monkeypatch.setenv("CONFLICT_INGEST_BATCH_SIZE", "0")
+    with pytest.raises(ValueError, match="CONFLICT_INGEST_BATCH_SIZE"):
+        Settings.from_env()
+    bag = DagBag(dag_folder=str(DAGS_DIR / "conflict_news_nightly.py"))
+    assert bag.import_errors == {}
+    assert "sample.fetch" in bag.dags["conflict_news_nightly"].task_dict
