@@ -248,10 +248,11 @@ def measure_fetch(
     Each host's first request is its robots.txt (under the same rate limit), so a host serving k pages
     answers k+1 requests, the first at once: k / rate seconds is its bound.
     """
+    from conflict_ingest.devstack import StaticSite
     from conflict_ingest.fetch import Fetcher
 
     shares = split_pages(len(paths), (list(weights) * hosts)[:hosts])
-    sites = [bench_site.serve(site_dir, f"127.0.0.{2 + i}") for i in range(hosts)]
+    sites = [StaticSite(directory=site_dir, host=f"127.0.0.{2 + i}").start() for i in range(hosts)]
     try:
         plan: list[list[str]] = []
         start = 0

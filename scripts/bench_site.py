@@ -16,20 +16,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import email.utils
-import functools
-import http.server
-import logging
 import random
 import re
-import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from xml.sax.saxutils import escape
 
 from conflict_ingest.settings import SAMPLE_SITE_DIR
-
-logger = logging.getLogger(__name__)
 
 #: Sample-site articles used as layouts, with the encoding each file is written in.
 TEMPLATE_ENCODINGS = {
@@ -121,53 +114,6 @@ def feed_xml(pages: list[Page], day: dt.date) -> str:
         + "".join(items)
         + "</channel></rss>\n"
     )
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {
-        **http.server.SimpleHTTPRequestHandler.extensions_map,
-        ".html": "text/html; charset=utf-8",
-        ".xml": "application/xml",
-    }
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        logger.debug("bench site: " + format, *args)
-
-
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128
-
-
-@dataclass
-class LoopbackSite:
-    """``directory`` served over HTTP on ``host`` (any 127.x.y.z address; all are this machine)."""
-
-    directory: Path
-    host: str = "127.0.0.1"
-    port: int = 0
-    _server: _Server | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def start(self) -> LoopbackSite:
-        handler = functools.partial(_QuietHandler, directory=str(self.directory))
-        self._server = _Server((self.host, self.port), handler)
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True, name=f"site-{self.host}").start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-
-def serve(directory: Path, host: str = "127.0.0.1") -> LoopbackSite:
-    return LoopbackSite(directory=directory, host=host).start()
 
 
 def main() -> int:

@@ -75,26 +75,33 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     }
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        logger.debug("sample site: " + format, *args)
+        logger.debug("static site: " + format, *args)
+
+
+class _SiteServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # many fetchers at once (the benchmark's hosts) must not be refused
 
 
 @dataclass
 class StaticSite:
-    """A directory served over HTTP on 127.0.0.1 (the bundled sample news site by default)."""
+    """A directory served over HTTP on ``host``, 127.0.0.1 by default (any 127.x.y.z is this machine);
+    the bundled sample news site unless another directory is given."""
 
     directory: Path = SAMPLE_SITE_DIR
     port: int = 0
+    host: str = LOCALHOST
     _server: http.server.ThreadingHTTPServer | None = None
 
     @property
     def url(self) -> str:
-        return f"http://{LOCALHOST}:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def start(self) -> StaticSite:
         handler = functools.partial(_QuietHandler, directory=str(self.directory))
-        self._server = http.server.ThreadingHTTPServer((LOCALHOST, self.port), handler)
+        self._server = _SiteServer((self.host, self.port), handler)
         self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True, name="sample-site").start()
+        threading.Thread(target=self._server.serve_forever, daemon=True, name=f"site-{self.host}").start()
         return self
 
     def stop(self) -> None:
