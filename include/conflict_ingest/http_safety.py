@@ -440,7 +440,17 @@ class GuardedHTTPAdapter(HTTPAdapter):
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": _GuardedHTTPConnectionPool,
-            "https": _GuardedHTTPSConnectionPool,
-        }
+        self.poolmanager.pool_classes_by_scheme = dict(_GUARDED_POOLS)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        """An explicitly configured proxy's connections live under the deadline and header cap too
+        (the proxy itself is trusted configuration: its address is not checked, the target's is)."""
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager.pool_classes_by_scheme = dict(_GUARDED_POOLS)
+        return manager
+
+
+_GUARDED_POOLS: dict[str, type[HTTPConnectionPool]] = {
+    "http": _GuardedHTTPConnectionPool,
+    "https": _GuardedHTTPSConnectionPool,
+}

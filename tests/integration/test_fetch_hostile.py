@@ -165,3 +165,51 @@ def test_connection_goes_to_the_checked_address_under_the_requested_name(site: R
     ((path, headers),) = site.hits
     assert path == "/a.html"
     assert headers["host"] == f"news.test:{site.port}"
+
+
+def test_kept_alive_connection_is_under_the_next_exchange_deadline_too() -> None:
+    # The first answer keeps the connection open; the second request on that same connection gets
+    # a header block dripped a byte at a time. The deadline covers reused connections as well.
+    page = b"<html><body><p>Coalition jets struck.</p></body></html>"
+    connections: list[socket.socket] = []
+    stop = threading.Event()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        connections.append(conn)
+        reader = conn.makefile("rb")
+        with contextlib.suppress(OSError):
+            for number in (1, 2):
+                while reader.readline() not in (b"\r\n", b""):
+                    pass
+                if number == 1:
+                    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n" % len(
+                        page
+                    )
+                    conn.sendall(head + page)
+                    continue
+                conn.sendall(b"HTTP/1.1 200 OK\r\n")
+                for _ in range(60):  # 3 s of drip, then the server gives up
+                    if stop.wait(0.05):
+                        break
+                    conn.sendall(b"X")
+        conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        with fetcher(timeout_s=0.5, body_deadline_s=1.0) as f:
+            first = f.fetch(base + "/a.html")
+            assert first.ok(), first.error
+            second = f.fetch(base + "/b.html")
+        assert second.error == "timed out: response headers not complete within 1s"
+        assert second.elapsed_s < 1.8
+        assert len(connections) == 1  # the same connection served both
+    finally:
+        stop.set()
+        listener.close()
+        thread.join(2)
