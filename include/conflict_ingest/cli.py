@@ -47,7 +47,9 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     """Fetch one URL with the pipeline's fetcher; print its result (never the body) as JSON.
 
     A refused URL (address, scheme, robots.txt, content type, size) has ``"refused": true`` and
-    an ``error`` that starts with ``refused:`` and says why."""
+    an ``error`` that starts with ``refused:`` and says why. Exits 1 unless the fetch succeeded (an
+    empty, truncated or timed-out answer is an error); ``--timeout`` also sets the deadline over the
+    whole exchange (3 x the timeout)."""
     import hashlib
 
     from conflict_ingest.fetch import Fetcher
@@ -68,7 +70,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     out["refused"] = (result.error or "").startswith("refused:")
     out["sha256"] = hashlib.sha256(result.body).hexdigest() if result.body and result.ok() else None
     print(json.dumps(out, ensure_ascii=False, default=str))
-    return 0 if result.error is None else 1
+    return 0 if out["ok"] else 1  # an empty, truncated or timed-out answer is an error, never success
 
 
 def _cell(value: Any, width: int) -> str:

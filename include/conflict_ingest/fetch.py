@@ -10,7 +10,17 @@ and owes itself:
   401/403 forbid everything; a robots.txt that cannot be read after retries forbids the host);
 - retries with exponential backoff on connection errors, timeouts, 5xx and 429, honouring
   ``Retry-After`` up to a cap; no retry on other 4xx;
-- connect/read timeouts and an overall deadline for the body;
+- connect/read timeouts and one deadline over each whole exchange (connect, status line, headers,
+  body): a server that drips its headers a byte at a time is cut off like one that drips its body;
+- a cap on the response's header block (never more than ``max_bytes``), and only a short list of
+  useful headers, each size-bounded, kept with a page;
+- an empty answer (a 2xx without a body) or a truncated one (fewer bytes than Content-Length) is an
+  error, never a success;
+- a per-host failure budget: after ``max_host_failures`` consecutive timeouts or connection failures
+  a host's remaining URLs are deferred at once, without network I/O; the total ``Retry-After`` wait
+  a host may ask for is capped too;
+- no ``~/.netrc`` and no proxy from the environment (``trust_env`` off): a proxy only when passed
+  explicitly, and the target's addresses are checked all the same;
 - a size cap enforced while streaming, on the decompressed bytes (gzip and deflate are decoded
   here, chunk by chunk, so a compression bomb never inflates past the cap and a truncated
   compressed body is detected);
@@ -35,6 +45,7 @@ import codecs
 import datetime as dt
 import email.utils
 import logging
+import re
 import threading
 import time
 import zlib
@@ -47,7 +58,9 @@ import requests
 import urllib3.exceptions
 
 from conflict_ingest.http_safety import (
+    Exchange,
     GuardedHTTPAdapter,
+    Resolver,
     UnsafeURLError,
     address_policy,
     check_url,
@@ -78,6 +91,37 @@ GZIP_ENCODINGS = frozenset({"gzip", "x-gzip"})
 DEFLATE_ENCODINGS = frozenset({"deflate"})
 # Response headers never kept with a page (they may carry session tokens).
 UNRECORDED_HEADERS = frozenset({"set-cookie", "set-cookie2"})
+# Response headers kept with a page (its raw sidecar, XCom): validators, type, dates, caching. A server
+# may send megabytes of headers; the sidecar keeps these, each cut at MAX_KEPT_HEADER_CHARS.
+KEPT_HEADERS = frozenset(
+    {
+        "age",
+        "cache-control",
+        "content-encoding",
+        "content-language",
+        "content-length",
+        "content-location",
+        "content-type",
+        "date",
+        "etag",
+        "expires",
+        "last-modified",
+        "link",
+        "location",
+        "retry-after",
+        "server",
+        "vary",
+        "x-robots-tag",
+    }
+)
+MAX_KEPT_HEADER_CHARS = 1024
+# The status line and headers of one response; never more than the fetch's max_bytes either.
+DEFAULT_MAX_HEADER_BYTES = 64 * 1024
+# Consecutive timeouts / connection failures after which a host's remaining URLs are deferred.
+DEFAULT_MAX_HOST_FAILURES = 3
+# Total Retry-After wait one host may impose on one fetcher (one batch).
+DEFAULT_MAX_RETRY_AFTER_PER_HOST_S = 120.0
+ASCII_DIGITS = re.compile(r"[0-9]+")
 
 # Leading bytes of binary formats that servers hand out labelled as HTML.
 BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -187,7 +231,8 @@ class _Robots:
 class _Failure(Exception):
     """Internal: ends a fetch with ``error`` (and, when a response was seen, its status).
 
-    ``retryable`` marks a body read that broke in transit: the hop is tried again."""
+    ``retryable`` marks a connection or body read that broke in transit: the hop is tried again.
+    ``host_failure`` marks a timeout or connection failure: it counts against the host's budget."""
 
     def __init__(
         self,
@@ -196,12 +241,23 @@ class _Failure(Exception):
         headers: dict[str, str] | None = None,
         *,
         retryable: bool = False,
+        host_failure: bool = False,
     ) -> None:
         super().__init__(error)
         self.error = error
         self.status = status
         self.headers = headers or {}
         self.retryable = retryable
+        self.host_failure = host_failure
+
+
+@dataclass
+class _Retry:
+    """Internal: a retryable status (429, 5xx) and what the server asked us to wait."""
+
+    status: int
+    headers: dict[str, str]
+    retry_after: float | None
 
 
 class _Decoder:
@@ -293,7 +349,7 @@ def parse_retry_after(value: str | None, *, now: dt.datetime | None = None) -> f
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if ASCII_DIGITS.fullmatch(value):
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -303,6 +359,14 @@ def parse_retry_after(value: str | None, *, now: dt.datetime | None = None) -> f
         when = when.replace(tzinfo=dt.UTC)
     now = now or dt.datetime.now(dt.UTC)
     return max(0.0, (when - now).total_seconds())
+
+
+def header_int(value: str | None) -> int | None:
+    """A non-negative integer header value (ASCII digits only: ``"²"`` is not a number), or None."""
+    if value is None:
+        return None
+    value = value.strip()
+    return int(value) if ASCII_DIGITS.fullmatch(value) else None
 
 
 def is_retryable_status(status: int) -> bool:
@@ -318,8 +382,22 @@ def host_key(url: str) -> str:
     return f"{scheme}://{(parts.hostname or '').lower()}:{port}"
 
 
+class _Deferred(Exception):
+    """Internal: a host's failure budget is spent; the URL is deferred without network I/O."""
+
+
 class Fetcher:
-    """A polite HTTP client for one run. Safe to share between threads."""
+    """A polite HTTP client for one run (one batch: the per-host failure budget lasts as long as
+    the fetcher). Safe to share between threads.
+
+    ``deadline_s`` bounds one attempt's whole exchange (connect, headers, body; default
+    ``body_deadline_s``, else 3 x the timeout). ``max_header_bytes`` caps a response's header block.
+    ``max_host_failures`` consecutive timeouts or connection failures defer a host's remaining URLs
+    (None: never); ``max_retry_after_per_host_s`` caps the total Retry-After wait per host.
+    ``proxies`` (``{"http": ..., "https": ...}``) is the only way to use a proxy: the environment's
+    proxy variables and ``~/.netrc`` are never read. ``resolver`` turns a host and port into
+    addresses (default :func:`conflict_ingest.http_safety.resolve`).
+    """
 
     def __init__(
         self,
@@ -336,6 +414,12 @@ class Fetcher:
         max_retry_after_s: float = 60.0,
         body_deadline_s: float | None = None,
         session: requests.Session | None = None,
+        deadline_s: float | None = None,
+        max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
+        max_host_failures: int | None = DEFAULT_MAX_HOST_FAILURES,
+        max_retry_after_per_host_s: float = DEFAULT_MAX_RETRY_AFTER_PER_HOST_S,
+        proxies: dict[str, str] | None = None,
+        resolver: Resolver | None = None,
     ) -> None:
         self.user_agent = user_agent
         self.timeout_s = timeout_s
@@ -348,15 +432,29 @@ class Fetcher:
         self.respect_robots = respect_robots
         self.max_retry_after_s = max_retry_after_s
         self.body_deadline_s = body_deadline_s
-        self._session = session or self._new_session()
+        self.deadline_s = deadline_s
+        self.max_header_bytes = max_header_bytes
+        self.max_host_failures = max_host_failures
+        self.max_retry_after_per_host_s = max_retry_after_per_host_s
+        self.resolver = resolver
+        self._session = session or self._new_session(proxies)
         self._lock = threading.Lock()
+        self._host_failures: dict[str, int] = {}  # consecutive timeouts / connection failures
+        self._host_last_failure: dict[str, str] = {}
+        self._host_retry_after: dict[str, float] = {}  # Retry-After seconds waited, per host
+        self._deferred: dict[str, str] = {}  # host -> why its remaining URLs are deferred
         self._next_slot: dict[str, float] = {}
         self._robots: dict[str, _Robots] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
 
     @staticmethod
-    def _new_session() -> requests.Session:
+    def _new_session(proxies: dict[str, str] | None = None) -> requests.Session:
         session = requests.Session()
+        # No ~/.netrc (it would send credentials to whatever host a page names) and no proxy
+        # variables (a proxy resolves and connects on its own, past the connect-time checks).
+        session.trust_env = False
+        if proxies:
+            session.proxies.update(proxies)
         adapter = GuardedHTTPAdapter(max_retries=0)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
@@ -460,8 +558,9 @@ class Fetcher:
         seen = {current}
         while True:
             result.final_url = current
+            self._check_deferred(host_key(current))
             try:
-                check_url(current, allow_private=allow_private)
+                check_url(current, allow_private=allow_private, resolver=self.resolver)
             except UnsafeURLError as exc:
                 raise _Failure(str(exc)) from None
             if check_robots:
@@ -503,76 +602,178 @@ class Fetcher:
         key = host_key(url)
         attempts = self.retries + 1
         shown = redact_url(url)
+        deadline = self.deadline_s or self.body_deadline_s or 3 * timeout_s
+        header_cap = min(self.max_header_bytes, max_bytes)
         for attempt in range(attempts):
+            self._check_deferred(key)
             self._throttle(key, rate)
             result.attempts += 1
             result.fetched_at = dt.datetime.now(dt.UTC)
             last = attempt == attempts - 1
-            try:
-                with address_policy(allow_private=allow_private):
-                    response = self._session.get(
-                        url,
-                        headers=headers,
-                        timeout=(timeout_s, timeout_s),
-                        stream=True,
-                        allow_redirects=False,
+            broken: _Failure | None = None
+            with (
+                address_policy(allow_private=allow_private, resolver=self.resolver),
+                Exchange(deadline, header_cap) as exchange,
+            ):
+                try:
+                    outcome = self._attempt(
+                        result, url, headers, key, exchange, timeout_s, max_bytes, check_type
                     )
-            except UnsafeURLError as exc:
-                raise _Failure(str(exc)) from None
-            except requests.Timeout as exc:
-                reason = f"timed out after {timeout_s:g}s ({type(exc).__name__})"
+                except _Failure as failure:
+                    if failure.host_failure:
+                        deferral = self._host_failed(key, failure.error)
+                        if deferral and failure.retryable:
+                            failure.error = (
+                                f"{failure.error}; gave up after {_attempts(attempt + 1)} ({deferral})"
+                            )
+                            failure.retryable = False
+                    if not failure.retryable:
+                        raise
+                    broken = failure
+            if broken is not None:
                 if last:
-                    raise _Failure(f"{reason}; gave up after {_attempts(attempts)}") from None
-                self._sleep_backoff(shown, attempt, reason)
-                continue
-            except requests.ConnectionError as exc:
-                reason = f"connection error: {_short(exc)}"
-                if last:
-                    raise _Failure(f"{reason}; gave up after {_attempts(attempts)}") from None
-                self._sleep_backoff(shown, attempt, reason)
-                continue
-            except requests.RequestException as exc:
-                raise _Failure(f"request failed: {_short(exc)}") from None
-
-            status = response.status_code
-            if is_retryable_status(status):
-                resp_headers = _headers(response)
-                response.close()
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                if retry_after is not None and retry_after > self.max_retry_after_s:
                     raise _Failure(
-                        f"HTTP {status}: Retry-After {retry_after:g}s exceeds the cap "
-                        f"of {self.max_retry_after_s:g}s",
-                        status,
-                        resp_headers,
+                        f"{broken.error}; gave up after {_attempts(attempts)}", broken.status, broken.headers
                     )
+                self._sleep_backoff(shown, attempt, broken.error)
+                continue
+            if isinstance(outcome, _Retry):
                 if last:
-                    raise _Failure(f"HTTP {status} after {_attempts(attempts)}", status, resp_headers)
+                    raise _Failure(
+                        f"HTTP {outcome.status} after {_attempts(attempts)}", outcome.status, outcome.headers
+                    )
                 delay = self.backoff_s * (2**attempt)
-                if retry_after is not None:
-                    delay = max(delay, retry_after)
-                logger.info("HTTP %s from %s; retrying in %.2fs", status, shown, delay)
+                if outcome.retry_after is not None:
+                    self._spend_retry_after(key, outcome)
+                    delay = max(delay, outcome.retry_after)
+                logger.info("HTTP %s from %s; retrying in %.2fs", outcome.status, shown, delay)
                 time.sleep(delay)
                 continue
-            if status in REDIRECT_STATUSES:
-                location = response.headers.get("Location")
-                response.close()
-                if not location:
-                    raise _Failure(f"HTTP {status} redirect without a Location header", status)
-                return status, location
-            try:
-                self._read(result, response, timeout_s, max_bytes, check_type)
-            except _Failure as failure:
-                if not failure.retryable:
-                    raise
-                if last:
-                    raise _Failure(
-                        f"{failure.error}; gave up after {_attempts(attempts)}", failure.status
-                    ) from None
-                self._sleep_backoff(shown, attempt, failure.error)
-                continue
-            return None
+            return outcome
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _attempt(
+        self,
+        result: FetchResult,
+        url: str,
+        headers: dict[str, str],
+        key: str,
+        exchange: Exchange,
+        timeout_s: float,
+        max_bytes: int,
+        check_type: bool,
+    ) -> _Retry | tuple[int, str] | None:
+        """One request under ``exchange``: a retryable status, a redirect, or None (read into
+        ``result``). Transport trouble is a retryable :class:`_Failure` that counts against the host."""
+        try:
+            response = self._session.get(
+                url,
+                headers=headers,
+                timeout=(timeout_s, timeout_s),
+                stream=True,
+                allow_redirects=False,
+            )
+        except UnsafeURLError as exc:
+            raise _Failure(str(exc)) from None
+        except requests.RequestException as exc:
+            if exchange.headers_too_large:
+                raise _Failure(
+                    f"refused: response headers exceed {exchange.max_header_bytes} bytes"
+                ) from None
+            if exchange.expired:
+                raise _Failure(
+                    f"timed out: response headers not complete within {exchange.deadline_s:g}s",
+                    host_failure=True,
+                ) from None
+            if isinstance(exc, requests.Timeout):
+                reason = f"timed out after {timeout_s:g}s ({type(exc).__name__})"
+            elif isinstance(exc, requests.ConnectionError):
+                reason = f"connection error: {_short(exc)}"
+            else:
+                raise _Failure(f"request failed: {_short(exc)}") from None
+            raise _Failure(reason, retryable=True, host_failure=True) from None
+
+        status = response.status_code
+        if exchange.expired:  # the deadline cut the header block short: what was parsed is not the answer
+            response.close()
+            raise _Failure(
+                f"timed out: response headers not complete within {exchange.deadline_s:g}s",
+                host_failure=True,
+            )
+        if is_retryable_status(status):
+            resp_headers = _headers(response)
+            response.close()
+            self._host_answered(key)
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if retry_after is not None and retry_after > self.max_retry_after_s:
+                raise _Failure(
+                    f"HTTP {status}: Retry-After {retry_after:g}s exceeds the cap of {self.max_retry_after_s:g}s",
+                    status,
+                    resp_headers,
+                )
+            return _Retry(status, resp_headers, retry_after)
+        if status in REDIRECT_STATUSES:
+            location = response.headers.get("Location")
+            response.close()
+            self._host_answered(key)
+            if not location:
+                raise _Failure(f"HTTP {status} redirect without a Location header", status)
+            return status, location
+        try:
+            self._read(result, response, exchange, max_bytes, check_type)
+        except _Failure as failure:
+            if not failure.host_failure:
+                self._host_answered(key)
+            raise
+        self._host_answered(key)
+        return None
+
+    # --- the per-host failure budget ------------------------------------------------------------------
+
+    def _check_deferred(self, key: str) -> None:
+        with self._lock:
+            deferral = self._deferred.get(key)
+        if deferral:
+            raise _Failure(deferral)
+
+    def _host_failed(self, key: str, reason: str) -> str | None:
+        """Count a timeout or connection failure; the deferral reason once the budget is spent."""
+        with self._lock:
+            failures = self._host_failures.get(key, 0) + 1
+            self._host_failures[key] = failures
+            if self.max_host_failures is not None and failures >= self.max_host_failures:
+                self._deferred.setdefault(
+                    key, f"deferred: host {key} failed {failures} times in a row (last: {reason})"
+                )
+                logger.warning("%s: deferring its remaining URLs", self._deferred[key])
+                return self._deferred[key]
+        return None
+
+    def _host_answered(self, key: str) -> None:
+        with self._lock:
+            self._host_failures[key] = 0
+
+    def _spend_retry_after(self, key: str, retry: _Retry) -> None:
+        """Add ``retry``'s Retry-After to the host's total, or defer the host when it would pass the cap."""
+        assert retry.retry_after is not None
+        with self._lock:
+            total = self._host_retry_after.get(key, 0.0) + retry.retry_after
+            if total > self.max_retry_after_per_host_s:
+                self._deferred.setdefault(
+                    key,
+                    f"deferred: host {key} asked for {total:g}s of Retry-After waits, over the cap of "
+                    f"{self.max_retry_after_per_host_s:g}s",
+                )
+                deferral = self._deferred[key]
+            else:
+                self._host_retry_after[key] = total
+                return
+        logger.warning("%s: deferring its remaining URLs", deferral)
+        raise _Failure(
+            f"HTTP {retry.status}: Retry-After {retry.retry_after:g}s ({deferral})",
+            retry.status,
+            retry.headers,
+        )
 
     def _sleep_backoff(self, url: str, attempt: int, reason: str) -> None:
         delay = self.backoff_s * (2**attempt)
@@ -583,7 +784,7 @@ class Fetcher:
         self,
         result: FetchResult,
         response: requests.Response,
-        timeout_s: float,
+        exchange: Exchange,
         max_bytes: int,
         check_type: bool,
     ) -> None:
@@ -601,12 +802,14 @@ class Fetcher:
             mt = media_type(result.content_type)
             if check_type and not is_allowed_media_type(mt):
                 raise _Failure(f"refused: content type {mt}", response.status_code)
-            declared = response.headers.get("Content-Length", "").strip()
-            if declared.isdigit() and int(declared) > max_bytes:
+            declared = header_int(response.headers.get("Content-Length"))
+            if declared is not None and declared > max_bytes:
                 raise _Failure(
                     f"refused: Content-Length {declared} exceeds max_bytes {max_bytes}", response.status_code
                 )
-            result.body = self._stream(response, timeout_s, max_bytes, result)
+            result.body = self._stream(response, exchange, max_bytes, result, declared)
+            if check_type and not result.body:
+                raise _Failure(f"empty body (HTTP {response.status_code})", response.status_code)
             kind = binary_kind(result.body) if check_type else None
             if kind is not None:
                 result.body = b""
@@ -618,11 +821,14 @@ class Fetcher:
             response.close()
 
     def _stream(
-        self, response: requests.Response, timeout_s: float, max_bytes: int, result: FetchResult
+        self,
+        response: requests.Response,
+        exchange: Exchange,
+        max_bytes: int,
+        result: FetchResult,
+        declared: int | None,
     ) -> bytes:
         """Read the body as it arrives, decoding it here so both caps apply to decoded bytes."""
-        budget = self.body_deadline_s or 3 * timeout_s
-        deadline = time.monotonic() + budget
         status = response.status_code
         decoder = _Decoder(response.headers.get("Content-Encoding"), status)
         chunks: list[bytes] = []
@@ -643,19 +849,39 @@ class Fetcher:
                     return
                 out = decoder.feed(b"", max_bytes - total + 1)
 
+        def timed_out() -> _Failure:
+            result.body = b"".join(chunks)
+            return _Failure(
+                f"timed out: body not complete within {exchange.deadline_s:g}s", status, host_failure=True
+            )
+
         try:
             while True:
                 data = response.raw.read1(CHUNK_BYTES, decode_content=False)
                 if not data:
                     break
                 take(data)
-                if time.monotonic() > deadline:
-                    result.body = b"".join(chunks)
-                    raise _Failure(f"timed out: body not complete within {budget:g}s", status)
-            decoder.finish()
+                if exchange.remaining() <= 0:
+                    raise timed_out()
         except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as exc:
+            if exchange.expired:
+                raise timed_out() from None
             result.body = b"".join(chunks)
-            raise _Failure(f"body read failed: {_body_error(exc)}", status, retryable=True) from None
+            raise _Failure(
+                f"body read failed: {_body_error(exc)}", status, retryable=True, host_failure=True
+            ) from None
+        if exchange.expired:  # the deadline closed the connection: what arrived is not the whole body
+            raise timed_out()
+        if declared is not None and decoder.fed < declared:
+            result.body = b"".join(chunks)
+            raise _Failure(
+                f"body read failed: truncated body ({decoder.fed} of {declared} bytes of Content-Length "
+                "arrived)",
+                status,
+                retryable=True,
+                host_failure=True,
+            )
+        decoder.finish()
         return b"".join(chunks)
 
     # --- politeness -----------------------------------------------------------------------------------
@@ -735,7 +961,13 @@ class Fetcher:
 
 
 def _headers(response: requests.Response) -> dict[str, str]:
-    return {k.lower(): v for k, v in response.headers.items() if k.lower() not in UNRECORDED_HEADERS}
+    """The response headers worth keeping with a page (:data:`KEPT_HEADERS`), each size-bounded."""
+    kept: dict[str, str] = {}
+    for name, value in response.headers.items():
+        key = name.lower()
+        if key in KEPT_HEADERS and key not in UNRECORDED_HEADERS:
+            kept[key] = value[:MAX_KEPT_HEADER_CHARS]
+    return kept
 
 
 def _body_error(exc: BaseException) -> str:

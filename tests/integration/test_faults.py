@@ -257,7 +257,7 @@ def install(site: FaultSite, paths: list[str]) -> None:
     site.routes["/loop-b"] = respond(302, headers={"Location": "/loop-a"}, content_type=None)
 
 
-@pytest.mark.parametrize("path", [p for p in FAULTS if p != "/zero-bytes"])
+@pytest.mark.parametrize("path", list(FAULTS))
 def test_each_fault_ends_in_a_clear_reason(faulty: FaultSite, path: str) -> None:
     install(faulty, [path])
     started = time.monotonic()
@@ -407,7 +407,9 @@ def test_batch_of_good_and_faulty_urls_keeps_good_pages_and_reports_every_fault(
         max_bytes=MAX_BYTES,
     )
     run = RunContext(day=dt.date(2016, 12, 1), run_id="manual__faults")
-    fetcher = make_fetcher()
+    # every fault sits on one host here: no per-host failure budget, so each URL shows its own reason
+    # (the budget has its own test below)
+    fetcher = make_fetcher(max_host_failures=None)
 
     started = time.monotonic()
     (batch_key,) = discover_stage(store, run, source, fetcher, batch_size=100)
@@ -477,3 +479,163 @@ def test_page_with_entity_bomb_and_external_entity_is_cleaned_without_expanding(
     assert "lollol" not in cleaned.text + cleaned.title
     assert "root:" not in cleaned.text
     assert len(cleaned.text) < 1000
+
+
+# --- hostile servers: deadlines, header floods, empty answers, slow hosts (issue 11) -------------------
+
+
+def drip_headers(every_s: float, give_up_s: float) -> Behaviour:
+    """A status line, then a header block one byte at a time (never idle long enough for a read
+    timeout); the server gives up after ``give_up_s`` and closes without a body."""
+
+    def run(sock: socket.socket, _h: dict[str, str], stop: threading.Event) -> None:
+        sock.sendall(b"HTTP/1.1 200 OK\r\n")
+        started = time.monotonic()
+        block = b"Content-Type: text/html\r\n" + b"X-Slow: " + b"z" * 10_000 + b"\r\n\r\n"
+        for i in range(len(block)):
+            if stop.wait(every_s) or time.monotonic() - started > give_up_s:
+                return
+            sock.sendall(block[i : i + 1])
+
+    return run
+
+
+def flood_headers(count: int, size: int, body: bytes) -> Behaviour:
+    """``count`` junk headers of ``size`` bytes each, then a small page."""
+
+    def run(sock: socket.socket, _h: dict[str, str], _stop: threading.Event) -> None:
+        junk = {f"X-Junk-{i}": "j" * size for i in range(count)}
+        head = _head(
+            200, {"Content-Type": "text/html", "ETag": '"v1"', **junk, "Content-Length": str(len(body))}
+        )
+        sock.sendall(head + body)
+
+    return run
+
+
+def test_headers_dripped_a_byte_at_a_time_are_cut_off_at_the_deadline(faulty: FaultSite) -> None:
+    faulty.routes["/drip-headers"] = drip_headers(0.02, give_up_s=4.0)
+    started = time.monotonic()
+    result = make_fetcher(timeout_s=0.5, body_deadline_s=1.0, retries=2).fetch(faulty.url("/drip-headers"))
+    elapsed = time.monotonic() - started
+    assert not result.ok()
+    assert result.error == "timed out: response headers not complete within 1s"
+    assert 0.9 < elapsed < 2.5  # the deadline, not the server, ended it
+    assert faulty.count("/drip-headers") == 1  # a drip is not retried: it would drip again
+
+
+def test_cli_fetch_exits_non_zero_for_dripped_empty_or_truncated_answers(
+    faulty: FaultSite, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conflict_ingest.cli import main
+
+    faulty.routes["/drip-headers"] = drip_headers(0.02, give_up_s=3.0)
+    faulty.routes["/empty"] = respond(200, b"")
+    faulty.routes["/no-length-no-body"] = respond(200, b"", length=False)
+    faulty.routes["/truncated"] = respond(
+        200, b"<html>" + b"a" * 94, {"Content-Length": "5000"}, length=False
+    )
+    expected = {
+        "/drip-headers": "timed out: response headers not complete within 1.5s",
+        "/empty": "empty body (HTTP 200)",
+        "/no-length-no-body": "empty body (HTTP 200)",
+        "/truncated": "body read failed: connection closed before the whole body arrived",
+    }
+    for path, error in expected.items():
+        started = time.monotonic()
+        code = main(["fetch", "--allow-private", "--ignore-robots", "--timeout", "0.5", faulty.url(path)])
+        out = json.loads(capsys.readouterr().out)
+        assert code == 1, (path, out)
+        assert out["ok"] is False and out["sha256"] is None
+        assert (out["error"] or "").startswith(error), (path, out["error"])
+        assert out["status"] == (None if path == "/drip-headers" else 200)  # no complete header block
+        assert time.monotonic() - started < 2.9  # never waits for the server to give up
+
+
+def test_header_block_over_the_cap_is_refused(faulty: FaultSite) -> None:
+    faulty.routes["/flood"] = flood_headers(80, 60_000, article("flood"))  # 4.8 MB of headers
+    result = make_fetcher().fetch(faulty.url("/flood"))
+    assert result.error == "refused: response headers exceed 65536 bytes"
+    assert result.headers == {} and result.body == b""
+    assert len(json.dumps(result.to_json())) < 2_000
+    small = make_fetcher(max_bytes=10_000).fetch(faulty.url("/flood"))  # the cap never passes max_bytes
+    assert small.error == "refused: response headers exceed 10000 bytes"
+
+
+def test_only_useful_headers_are_kept_with_a_page(faulty: FaultSite, store: ObjectStore) -> None:
+    from conflict_ingest.pipeline import store_raw_page
+
+    faulty.routes["/junk"] = flood_headers(40, 1_500, article("junk"))  # 60 KB: under the cap
+    result = make_fetcher().fetch(faulty.url("/junk"))
+    assert result.ok(), result.error
+    assert result.body == article("junk")
+    assert set(result.headers) == {"content-type", "etag", "content-length"}
+    assert result.headers["etag"] == '"v1"'
+    key, _ = store_raw_page(store, source_id="junk", day=dt.date(2016, 12, 1), url=result.url, result=result)
+    sidecar = store.get_bytes(key.removesuffix(".html.gz") + ".json")
+    assert len(sidecar) < 2_000
+    assert b"X-Junk" not in sidecar and b"x-junk" not in sidecar
+
+
+def test_superscript_digits_in_numeric_headers_are_not_numbers(faulty: FaultSite) -> None:
+    faulty.routes["/busy"] = sequence(
+        respond(429, b"", {"Retry-After": "\u00b2"}, content_type="text/plain"), respond(200, article("busy"))
+    )
+    faulty.routes["/length"] = respond(200, article("length"), {"Content-Length": "\u00b2"}, length=False)
+    fetcher = make_fetcher()
+    busy = fetcher.fetch(faulty.url("/busy"))
+    assert busy.ok(), busy.error
+    assert busy.attempts == 2 and busy.body == article("busy")
+    length = fetcher.fetch(faulty.url("/length"))  # no usable length: read to the end of the stream
+    assert length.ok(), length.error
+    assert length.body == article("length")
+
+
+def test_slow_host_is_deferred_after_three_failures_in_a_row_without_more_requests(faulty: FaultSite) -> None:
+    paths = [f"/slow-{i}" for i in range(6)]
+    for path in paths:
+        faulty.routes[path] = never_answer
+    fetcher = make_fetcher(timeout_s=0.3, retries=3, body_deadline_s=None, respect_robots=False)
+    started = time.monotonic()
+    results = [fetcher.fetch(faulty.url(p)) for p in paths]
+    elapsed = time.monotonic() - started
+    assert len(faulty.hits) == 3  # three timeouts, then nothing more for that host
+    key = faulty.base
+    assert results[0].error == (
+        "timed out after 0.3s (ReadTimeout); gave up after 3 attempts "
+        f"(deferred: host {key} failed 3 times in a row (last: timed out after 0.3s (ReadTimeout)))"
+    )
+    for result in results[1:]:
+        assert (
+            result.error
+            == f"deferred: host {key} failed 3 times in a row (last: timed out after 0.3s (ReadTimeout))"
+        )
+        assert result.attempts == 0 and result.status is None
+    assert elapsed < 3 * 0.3 + 0.05 + 0.1 + 1.0  # three timeouts and two backoffs, not 6 x 4 attempts
+
+
+def test_a_host_that_answers_between_failures_keeps_its_budget(faulty: FaultSite) -> None:
+    faulty.routes["/slow"] = never_answer
+    faulty.routes["/good"] = respond(200, article("good"))
+    fetcher = make_fetcher(timeout_s=0.3, retries=1, respect_robots=False)
+    assert not fetcher.fetch(faulty.url("/slow")).ok()  # two timeouts
+    assert fetcher.fetch(faulty.url("/good")).ok()  # an answer: the count starts again
+    again = fetcher.fetch(faulty.url("/slow"))
+    assert (again.error or "").startswith("timed out after 0.3s")
+    assert fetcher.fetch(faulty.url("/good")).ok()
+    assert faulty.count("/good") == 2 and faulty.count("/slow") == 4
+
+
+def test_total_retry_after_wait_per_host_is_capped(faulty: FaultSite) -> None:
+    faulty.routes["/busy-a"] = respond(429, b"", {"Retry-After": "1"}, content_type="text/plain")
+    faulty.routes["/busy-b"] = respond(429, b"", {"Retry-After": "1"}, content_type="text/plain")
+    fetcher = make_fetcher(retries=5, max_retry_after_per_host_s=1.5, respect_robots=False)
+    started = time.monotonic()
+    first = fetcher.fetch(faulty.url("/busy-a"))
+    second = fetcher.fetch(faulty.url("/busy-b"))
+    elapsed = time.monotonic() - started
+    deferral = f"deferred: host {faulty.base} asked for 2s of Retry-After waits, over the cap of 1.5s"
+    assert first.error == f"HTTP 429: Retry-After 1s ({deferral})"
+    assert second.error == deferral and second.attempts == 0
+    assert faulty.count("/busy-a") == 2 and faulty.count("/busy-b") == 0
+    assert elapsed < 2.0  # one wait of 1 s, not five

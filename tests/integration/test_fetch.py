@@ -429,16 +429,40 @@ def test_unsupported_scheme_is_refused() -> None:
     assert result.error == "refused: scheme 'ftp' is not http or https"
 
 
-def test_connection_to_forbidden_peer_is_dropped_even_after_url_check(site: Site) -> None:
+def test_connection_to_forbidden_address_is_refused_even_after_url_check(site: Site) -> None:
     # DNS rebinding: the name checked before the request may resolve elsewhere at connect time.
-    # The session's adapter re-checks the address the socket actually connected to.
+    # The session's adapter resolves again, checks and connects only to a checked address.
     site.route("/a.html", Reply())
     session = Fetcher._new_session()
-    with address_policy(allow_private=False), pytest.raises(UnsafeURLError, match="connected peer 127.0.0.1"):
+    with (
+        address_policy(allow_private=False),
+        pytest.raises(UnsafeURLError, match="refused: 127.0.0.1 is a loopback"),
+    ):
         session.get(site.base + "/a.html", timeout=2)
+    assert site.count("/a.html") == 0
     with address_policy(allow_private=True):
         assert session.get(site.base + "/a.html", timeout=2).status_code == 200
     assert site.count("/a.html") == 1
+
+
+def test_connected_peer_is_checked_again_after_the_handshake() -> None:
+    # The second line of defence: a socket whose peer is forbidden is closed and refused.
+    from conflict_ingest.http_safety import _check_peer
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        client = socket.create_connection(server.getsockname(), timeout=2)
+        with (
+            address_policy(allow_private=False),
+            pytest.raises(UnsafeURLError, match="connected peer 127.0.0.1"),
+        ):
+            _check_peer(client, proxied=False)
+        assert client.fileno() == -1  # closed
+        with address_policy(allow_private=True):
+            other = socket.create_connection(server.getsockname(), timeout=2)
+            _check_peer(other, proxied=False)
+            other.close()
 
 
 # --- across runs: conditional GET from the raw zone's index; one page at several URLs ------------------

@@ -84,3 +84,58 @@ def test_check_url_allows_loopback_when_private_allowed() -> None:
 )
 def test_redact_url_hides_credentials_only(url: str, shown: str) -> None:
     assert redact_url(url) == shown
+
+
+@pytest.mark.parametrize(
+    ("address", "problem"),
+    [
+        ("64:ff9b::a9fe:a9fe", "169.254.169.254 is a cloud metadata address"),  # NAT64 (RFC 6052)
+        ("64:ff9b::169.254.170.2", "169.254.170.2 is a cloud metadata address"),
+        ("64:ff9b:1:a9fe:a9:fe00::", "169.254.169.254 is a cloud metadata address"),  # local-use /48
+        ("64:ff9b:1::a9fe:a9fe", "169.254.169.254 is a cloud metadata address"),  # local-use, /96 layout
+        ("::a9fe:a9fe", "169.254.169.254 is a cloud metadata address"),  # IPv4-compatible
+        ("::ffff:0:a9fe:a9fe", "169.254.169.254 is a cloud metadata address"),  # IPv4-translated
+        ("2002:a9fe:a9fe::1", "169.254.169.254 is a cloud metadata address"),  # 6to4
+        ("2001:0:a9fe:a9fe::5", "169.254.169.254 is a cloud metadata address"),  # Teredo server
+        ("2001:0:4136:e378:8000:63bf:5601:5601", "169.254.169.254 is a cloud metadata address"),  # client
+        ("169.254.170.23", "169.254.170.23 is a cloud metadata address"),  # EKS Pod Identity
+        ("fd00:ec2::23", "fd00:ec2::23 is a cloud metadata address"),
+        ("64:ff9b::a9fe:aa17", "169.254.170.23 is a cloud metadata address"),
+    ],
+)
+def test_metadata_endpoints_are_refused_in_every_ipv6_wrapping_even_with_private_allowed(
+    address: str, problem: str
+) -> None:
+    assert address_problem(ipaddress.ip_address(address), allow_private=True) == problem
+    assert address_problem(ipaddress.ip_address(address), allow_private=False) is not None
+
+
+@pytest.mark.parametrize(
+    ("address", "problem"),
+    [
+        ("fec0::1", "fec0::1 is a site-local address"),
+        ("feff:ffff::1", "feff:ffff::1 is a site-local address"),
+        ("64:ff9b::7f00:1", "127.0.0.1 is a loopback address"),
+        ("64:ff9b::a00:1", "10.0.0.1 is a private address"),
+        ("2002:7f00:1::1", "127.0.0.1 is a loopback address"),
+    ],
+)
+def test_site_local_and_wrapped_private_addresses_are_refused(address: str, problem: str) -> None:
+    assert address_problem(ipaddress.ip_address(address), allow_private=False) == problem
+
+
+def test_nat64_of_a_public_address_is_public() -> None:
+    assert address_problem(ipaddress.ip_address("64:ff9b::808:808"), allow_private=False) is None
+    assert address_problem(ipaddress.ip_address("64:ff9b::7f00:1"), allow_private=True) is None
+
+
+def test_check_url_judges_every_address_the_resolver_gives() -> None:
+    def resolver(host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+        assert (host, port) == ("news.test", 8080)
+        return [ipaddress.ip_address("93.184.216.34"), ipaddress.ip_address("64:ff9b::a9fe:a9fe")]
+
+    with pytest.raises(UnsafeURLError, match="refused: 169.254.169.254 is a cloud metadata address"):
+        check_url("http://news.test:8080/", allow_private=True, resolver=resolver)
+    check_url(
+        "http://news.test:8080/", allow_private=False, resolver=lambda h, p: [ipaddress.ip_address("8.8.8.8")]
+    )
