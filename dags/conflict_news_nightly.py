@@ -250,14 +250,21 @@ def conflict_news_nightly() -> None:
 
         return extract_stage(_store(), cleaned_key)
 
-    @task(trigger_rule="all_done")
+    # One `validate` and one `land` at a time across all runs (max_active_tis_per_dag=1): runs of
+    # the same day overlap (max_active_runs=3, split urgent runs, a backfill, manual runs). Landing
+    # is safe under concurrency by itself (land.write_partition commits its manifest with S3
+    # conditional writes, retried on conflict); this is the second line: one writer of a day's
+    # quarantine (validate) and curated (land) partitions at a time, so commits rarely conflict.
+    # Airflow has no per-day limit short of a pool per day; both tasks are short, so serialising
+    # all days costs little.
+    @task(trigger_rule="all_done", max_active_tis_per_dag=1)
     def validate(source_ids: list[str]) -> dict[str, Any]:
         """Great Expectations gate: quarantine what breaks a critical expectation, write the report."""
         from conflict_ingest.pipeline import validate_stage
 
         return validate_stage(_store(), _run(), source_ids, dag_id=DAG_ID)
 
-    @task(outlets=[CURATED_ASSET])
+    @task(outlets=[CURATED_ASSET], max_active_tis_per_dag=1)  # see validate
     def land(summary: dict[str, Any]) -> dict[str, Any]:
         """Replace the day's curated partition (per completed source), manifest last."""
         from conflict_ingest.pipeline import land_stage

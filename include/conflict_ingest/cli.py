@@ -118,7 +118,9 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from conflict_ingest.land import IncompletePartition, read_partition
+    """Print the day's committed partitions. Exit 1 when one is damaged (its manifest names a part
+    that is missing or differs): that is said plainly, never as a traceback."""
+    from conflict_ingest.land import DamagedPartition, IncompletePartition, read_committed
     from conflict_ingest.storage import (
         MANIFEST_NAME,
         REPORTS_PREFIX,
@@ -131,17 +133,22 @@ def cmd_show(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     day = dt.date.fromisoformat(args.day)
     store = ObjectStore(s3_client_from_env(), args.bucket or settings.bucket)
+    status = 0
     for label, prefix in (("curated", curated_partition(day)), ("quarantine", quarantine_partition(day))):
         try:
-            rows = read_partition(store, prefix)
+            manifest, rows = read_committed(store, prefix)
+        except DamagedPartition as exc:
+            print(f"\n{label}: DAMAGED, not shown: {exc}")
+            status = 1
+            continue
         except IncompletePartition as exc:
             print(f"\n{label}: {exc}")
             continue
         print(
             f"\n{label}: {len(rows)} record(s) in s3://{store.bucket}/{prefix} (committed by {MANIFEST_NAME})"
         )
-        for key in sorted(store.list_keys(prefix)):
-            print(f"  s3://{store.bucket}/{key}")
+        for part in manifest["parts"]:
+            print(f"  s3://{store.bucket}/{part['key']}")
         if rows:
             print(format_table(rows))
     reports = sorted(store.list_keys(f"{REPORTS_PREFIX}/dt={day.isoformat()}/"))
@@ -149,7 +156,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         print("\nvalidation reports:")
         for key in reports:
             print(f"  s3://{store.bucket}/{key}")
-    return 0
+    return status
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -679,21 +679,21 @@ def _by_source(rows: Iterable[dict[str, Any]], sources: Iterable[str]) -> dict[s
 
 def read_trailing_history(store: ObjectStore, day: dt.date, days: int) -> Any:
     """The committed curated partitions of the ``days`` days before ``day``, summarised as a
-    :class:`~conflict_ingest.validate.TrailingHistory`; partitions without a manifest are skipped."""
-    from conflict_ingest.land import IncompletePartition, read_partition
-    from conflict_ingest.storage import MANIFEST_NAME
+    :class:`~conflict_ingest.validate.TrailingHistory`; partitions that are not committed (no
+    manifest) or damaged (a listed part missing or not matching its checksum) are skipped."""
+    from conflict_ingest.land import DamagedPartition, IncompletePartition, read_committed
     from conflict_ingest.validate import TrailingHistory
 
     history = TrailingHistory()
     for offset in range(days, 0, -1):
         past = day - dt.timedelta(days=offset)
-        prefix = curated_partition(past)
-        if not store.exists(prefix + MANIFEST_NAME):
-            continue
         try:
-            manifest = store.get_json(prefix + MANIFEST_NAME)
-            rows = read_partition(store, prefix)
-        except IncompletePartition:  # uncommitted between the check and the read
+            # the manifest and the rows of one committed snapshot
+            manifest, rows = read_committed(store, curated_partition(past))
+        except DamagedPartition as exc:
+            logger.warning("trailing history skips %s: %s", past, exc)
+            continue
+        except IncompletePartition:  # never landed, or not committed yet
             continue
         history.add_day(past, rows, manifest.get("sources_incomplete") or [])
     logger.info("trailing history for %s: %d committed day(s) of %d read", day, len(history.days), days)
@@ -793,6 +793,8 @@ def validate_stage(
 def write_quarantine(
     store: ObjectStore, run: RunContext, groups: dict[str, list[dict[str, Any]]]
 ) -> dict[str, Any]:
+    """Replace the day's quarantined parts of these groups; same commit protocol as curated
+    (:func:`conflict_ingest.land.write_partition`), so concurrent runs lose nothing here either."""
     from conflict_ingest.land import write_partition
 
     return write_partition(
@@ -807,7 +809,8 @@ def write_quarantine(
 
 # -- land ------------------------------------------------------------------------------------
 def land_stage(store: ObjectStore, run: RunContext) -> dict[str, Any]:
-    """Replace the day's curated parts of every source that completed, manifest last."""
+    """Replace the day's curated parts of every source that completed: new parts, then the
+    manifest committed with a conditional write (safe beside a concurrent landing of the day)."""
     from conflict_ingest.land import write_partition
 
     sources = store.get_json(f"{run.work}validated/sources.json")

@@ -8,7 +8,8 @@
   each source's figure and whether they agree.
 
 Both are small and rebuilt whole from every committed curated partition (partitions without a
-manifest are skipped), then written as single Parquet objects with a manifest written last.
+manifest, or whose manifest names a part that is missing or differs, are skipped), then written
+as single Parquet objects with a manifest written last.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ def load_curated(store: ObjectStore, days: Iterable[dt.date] | None = None) -> l
     for day in committed_days(store) if days is None else days:
         try:
             rows.extend(read_partition(store, f"{CURATED_PREFIX}/dt={day.isoformat()}/"))
-        except IncompletePartition:
-            logger.warning("skipping %s: partition not committed", day)
+        except IncompletePartition as exc:  # no manifest, or a part missing or not matching it
+            logger.warning("skipping %s: %s", day, exc)
     return rows
 
 

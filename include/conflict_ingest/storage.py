@@ -121,6 +121,20 @@ class Encryption:
         return args
 
 
+class ConcurrentUpdate(RuntimeError):
+    """A conditional write lost the race: the object changed, appeared or vanished since it was read.
+
+    Raised by :meth:`ObjectStore.put_json_if` when S3 answers ``412 PreconditionFailed``,
+    ``409 ConditionalRequestConflict`` (a concurrent conditional write to the same key) or
+    ``404 NoSuchKey`` (``If-Match`` on an object deleted since). Nothing was written: re-read and retry.
+    """
+
+
+#: error codes of a conditional PutObject whose precondition no longer holds
+_CONDITION_FAILED = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409", "NoSuchKey", "404"}
+_MISSING = {"404", "NoSuchKey", "NotFound"}
+
+
 class ObjectStore:
     """Bucket-scoped reads and writes. Keys are relative to the bucket.
 
@@ -155,6 +169,33 @@ class ObjectStore:
         data = json.dumps(obj, ensure_ascii=False, sort_keys=True, default=_json_default).encode("utf-8")
         return self.put_bytes(key, data, content_type="application/json")
 
+    def put_json_if(self, key: str, obj: Any, *, etag: str | None) -> str:
+        """Write ``obj`` only if the object is still the version read: ``etag`` is the ETag read
+        (``If-Match``), or None when there was no object (``If-None-Match: *``, create only).
+
+        Returns the new object's ETag; raises :class:`ConcurrentUpdate` when the condition fails.
+        """
+        from botocore.exceptions import ClientError
+
+        data = json.dumps(obj, ensure_ascii=False, sort_keys=True, default=_json_default).encode("utf-8")
+        condition = {"IfMatch": etag} if etag is not None else {"IfNoneMatch": "*"}
+        try:
+            response = self.client.put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=data,
+                ContentType="application/json",
+                **condition,
+                **self.encryption.put_args(),
+            )
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code in _CONDITION_FAILED:
+                expected = f"version {etag}" if etag is not None else "no object"
+                raise ConcurrentUpdate(f"s3://{self.bucket}/{key} is no longer {expected} ({code})") from exc
+            raise
+        return str(response["ETag"])
+
     def put_jsonl_gz(self, key: str, rows: list[dict[str, Any]]) -> str:
         lines = "".join(json.dumps(r, ensure_ascii=False, default=_json_default) + "\n" for r in rows)
         return self.put_bytes(
@@ -177,6 +218,32 @@ class ObjectStore:
     def get_json(self, key: str) -> Any:
         return json.loads(self.get_bytes(key))
 
+    def get_bytes_or_none(self, key: str) -> bytes | None:
+        """The object's bytes, or None when there is no such key."""
+        from botocore.exceptions import ClientError
+
+        try:
+            return self.get_bytes(key)
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code", "")) in _MISSING:
+                return None
+            raise
+
+    def get_json_with_etag(self, key: str) -> tuple[Any, str | None]:
+        """The object's JSON and its ETag (for :meth:`put_json_if`), or ``(None, None)`` when missing.
+
+        One GET: the body and the ETag belong to the same version. Raises ``ValueError`` when the
+        object is not JSON."""
+        from botocore.exceptions import ClientError
+
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code", "")) in _MISSING:
+                return None, None
+            raise
+        return json.loads(response["Body"].read()), str(response["ETag"])
+
     def get_json_or_none(self, key: str) -> Any:
         """The object's JSON, or None when there is no such key (one request, where exists + get are two)."""
         from botocore.exceptions import ClientError
@@ -184,7 +251,7 @@ class ObjectStore:
         try:
             return self.get_json(key)
         except ClientError as exc:
-            if str(exc.response.get("Error", {}).get("Code", "")) in {"404", "NoSuchKey", "NotFound"}:
+            if str(exc.response.get("Error", {}).get("Code", "")) in _MISSING:
                 return None
             raise
 
@@ -208,6 +275,13 @@ class ObjectStore:
         for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
             for obj in page.get("Contents", []):
                 yield obj["Key"]
+
+    def list_objects(self, prefix: str) -> Iterator[tuple[str, dt.datetime]]:
+        """``(key, last modified)`` of every object under ``prefix``."""
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            for obj in page.get("Contents", []):
+                yield obj["Key"], obj["LastModified"]
 
 
 def _json_default(value: Any) -> Any:

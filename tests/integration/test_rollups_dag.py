@@ -11,7 +11,7 @@ import pytest
 
 from conflict_ingest.land import write_partition
 from conflict_ingest.records import Extraction, PageMeta, Record
-from conflict_ingest.storage import curated_partition
+from conflict_ingest.storage import MANIFEST_NAME, curated_partition
 
 pytestmark = pytest.mark.integration
 
@@ -47,6 +47,10 @@ def test_rollups_dag_rebuilds_tables_from_committed_partitions(airflow_env, stor
     write_partition(store, curated_partition(day2), {"c": _rows("c", 125, day2)}, day=day2, run_id="r2")
     # an uncommitted partition (no manifest) must be ignored
     store.put_bytes(curated_partition(dt.date(2016, 12, 3)) + "part-x-00000.parquet", b"not parquet")
+    # and so must a damaged one (its manifest names a part that is gone), without failing the run
+    day4 = dt.date(2016, 12, 4)
+    write_partition(store, curated_partition(day4), {"d": _rows("d", 999, day4)}, day=day4, run_id="r4")
+    store.delete([p["key"] for p in store.get_json(curated_partition(day4) + MANIFEST_NAME)["parts"]])
 
     bag = DagBag(dag_folder=str(Path(__file__).parents[2] / "dags"))
     dag_run = bag.dags["conflict_news_rollups"].test()
