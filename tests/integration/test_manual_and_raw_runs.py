@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pendulum
@@ -73,3 +74,62 @@ def test_a_day_is_re_derived_from_the_raw_zone_without_the_network(
 
 def _summary_count(store, day: dt.date) -> int:
     return sum(1 for k in store.list_keys(f"reports/validation/dt={day}/") if k.endswith("summary.json"))
+
+
+def _everything_written(store) -> dict[str, str]:
+    return {key: store.get_bytes(key).decode("utf-8", "replace") for key in store.list_keys("")}
+
+
+def _task_log_files() -> dict[str, str]:
+    home = Path(os.environ["AIRFLOW_HOME"]) / "logs"
+    return {str(p): p.read_text("utf-8", "replace") for p in home.rglob("*") if p.is_file()}
+
+
+def test_a_password_typed_into_a_form_url_is_refused_at_plan_time_and_written_nowhere(
+    airflow_env,
+    store,
+    sample_site,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("CONFLICT_INGEST_ALLOW_PRIVATE_URLS", "true")  # the sample site is on loopback
+    day = dt.date(2016, 12, 7)
+    secret = "hunter2-form-secret"
+    host = sample_site.url.split("://", 1)[1]
+    url = f"http://alice:{secret}@{host}{SEED_PATH}"
+    before = set(_task_log_files())
+    dag_run = nightly_dag().test(
+        run_conf={"urls": [sample_site.url + SEED_PATH, url], "day": day.isoformat()}
+    )
+
+    states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
+    assert dag_run.state == "failed"
+    assert states["list_sources"] == "failed"  # refused before any source is planned
+    written = _everything_written(store)
+    assert not [k for k in written if f"dt={day}" in k and "/alert.json" not in k and "summary" not in k], (
+        "a refused run planned or fetched something"
+    )
+    logs = _task_log_files()
+    out = capfd.readouterr()
+    places = {"log": caplog.text, "stdout": out.out, "stderr": out.err, **written}
+    places.update({path: text for path, text in logs.items() if path not in before})
+    for where, text in places.items():
+        assert secret not in text, f"the form's password was written to {where}"
+    # the refusal is readable: which URL (without its credentials) and why
+    told = "\n".join([caplog.text, out.out, out.err, *logs.values()])
+    assert "URL with credentials refused" in told and f"http://***@{host}" in told
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_form_day_out_of_bounds_fails_the_first_task_naming_the_bound_and_writes_nothing(
+    airflow_env, store, day: str, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+) -> None:
+    dag_run = nightly_dag().test(run_conf={"day": day})
+    states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
+    assert dag_run.state == "failed"
+    assert states["list_sources"] == "failed"
+    assert not [k for k in store.list_keys("") if f"dt={day}" in k], "a run for an impossible day wrote to S3"
+    out = capfd.readouterr()
+    told = "\n".join([caplog.text, out.out, out.err, *_task_log_files().values()])
+    assert f"day {day} is " in told and ("1990-01-01" in told or "the latest day a run may cover" in told)
