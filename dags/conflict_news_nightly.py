@@ -173,7 +173,8 @@ def _fetcher() -> Any:
             type=["null", "string"],
             format="date",
             title="Day",
-            description="Day of news to read (YYYY-MM-DD); its partition is replaced. Empty: the run's data interval.",
+            description="Day of news to read (YYYY-MM-DD, from 1990-01-01 to tomorrow UTC); its partition is "
+            "replaced. Empty: the run's data interval.",
         ),
         "source_ids": Param(
             [],
@@ -187,11 +188,14 @@ def _fetcher() -> Any:
         "urls": Param(
             [],
             type="array",
-            items={"type": "string", "pattern": "^https?://"},
+            # http(s), a host without user:password@, no blanks, nothing after the end (JSON schema has no \Z);
+            # list_sources checks each URL again (conflict_ingest.inputs.check_page_url)
+            items={"type": "string", "pattern": r"^https?://[^\s/?#@\\]+(?:[/?#]\S*)?(?![\s\S])"},
             maxItems=200,
             title="Pages",
-            description="Fetch, parse and land exactly these pages (one per line). Untrusted: private, loopback, "
-            "link-local and metadata addresses are refused unless CONFLICT_INGEST_ALLOW_PRIVATE_URLS is set.",
+            description="Fetch, parse and land exactly these pages (one per line). Untrusted: URLs with credentials "
+            "(user:password@) are refused; private, loopback, link-local and metadata addresses are refused unless "
+            "CONFLICT_INGEST_ALLOW_PRIVATE_URLS is set.",
         ),
         "mode": Param(
             "auto",

@@ -101,6 +101,8 @@ def check_page_url(raw: object) -> str:
         raise InputError(f"not an http(s) URL: {_shown(url)}")
     if not parts.hostname:
         raise InputError(f"URL without a host: {_shown(url)}")
+    if "\\" in parts.netloc:  # browsers read "\" as "/": http://evil.example\@good.example is ambiguous
+        raise InputError(f"malformed URL (backslash in its host part): {_shown(url)}")
     if "@" in parts.netloc:
         raise InputError(f"URL with credentials refused: {_shown(url)}")
     return url

@@ -170,3 +170,53 @@ def test_the_source_ids_param_refuses_an_id_with_a_trailing_newline(dagbag, bad:
     assert param.resolve(["sample-rss"]) == ["sample-rss"]
     with pytest.raises(ParamValidationError):
         param.resolve(["sample-rss", bad])
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "https://alice:hunter2@news.example.org/a",
+        "https://alice@news.example.org/a",
+        "https://news.example.org/a\n",
+        "https://news.example.org/a b",
+        "ftp://news.example.org/a",
+    ],
+)
+def test_the_urls_param_refuses_credentials_blanks_and_other_schemes(dagbag, bad: str) -> None:
+    from airflow.sdk.definitions.param import ParamValidationError
+
+    param = dagbag.dags["conflict_news_nightly"].params.get_param("urls")
+    good = ["https://news.example.org/a?x=1&y=@z#f", "http://127.0.0.1:8080/p", "https://medium.com/@u/p"]
+    assert param.resolve(good) == good
+    with pytest.raises(ParamValidationError):
+        param.resolve([good[0], bad])
+
+
+def test_the_urls_param_and_the_library_agree(dagbag) -> None:
+    """What the form lets through, the first task's check accepts (and the other way round)."""
+    from airflow.sdk.definitions.param import ParamValidationError
+
+    from conflict_ingest.inputs import InputError, check_page_url
+
+    param = dagbag.dags["conflict_news_nightly"].params.get_param("urls")
+    samples = [
+        "https://news.example.org/a",
+        "https://news.example.org",
+        "http://[::1]:8080/a?b=@c",
+        "https://alice:pw@news.example.org/a",
+        "https://news.example.org\\@evil.example/",
+        "https://news.example.org/a\tb",
+        "https://news.example.org/a\n",
+        "javascript:alert(1)",
+    ]
+    for url in samples:
+        try:
+            param.resolve([url])
+            form = True
+        except ParamValidationError:
+            form = False
+        try:
+            library = check_page_url(url) == url
+        except InputError:
+            library = False
+        assert form == library, url

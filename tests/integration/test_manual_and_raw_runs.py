@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 from pathlib import Path
 
@@ -85,40 +86,49 @@ def _task_log_files() -> dict[str, str]:
     return {str(p): p.read_text("utf-8", "replace") for p in home.rglob("*") if p.is_file()}
 
 
-def test_a_password_typed_into_a_form_url_is_refused_at_plan_time_and_written_nowhere(
-    airflow_env,
-    store,
-    sample_site,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
-    capfd: pytest.CaptureFixture[str],
+def test_a_password_typed_into_a_form_url_is_refused_by_the_form_and_written_nowhere(
+    airflow_env, store, sample_site, caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("CONFLICT_INGEST_ALLOW_PRIVATE_URLS", "true")  # the sample site is on loopback
+    from airflow.sdk.exceptions import ParamValidationError
+
     day = dt.date(2016, 12, 7)
     secret = "hunter2-form-secret"
     host = sample_site.url.split("://", 1)[1]
-    url = f"http://alice:{secret}@{host}{SEED_PATH}"
     before = set(_task_log_files())
-    dag_run = nightly_dag().test(
-        run_conf={"urls": [sample_site.url + SEED_PATH, url], "day": day.isoformat()}
-    )
-
-    states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
-    assert dag_run.state == "failed"
-    assert states["list_sources"] == "failed"  # refused before any source is planned
+    with pytest.raises(ParamValidationError, match="urls"):  # the form refuses it: no run, no conf stored
+        nightly_dag().test(
+            run_conf={
+                "urls": [sample_site.url + SEED_PATH, f"http://alice:{secret}@{host}{SEED_PATH}"],
+                "day": str(day),
+            }
+        )
     written = _everything_written(store)
-    assert not [k for k in written if f"dt={day}" in k and "/alert.json" not in k and "summary" not in k], (
-        "a refused run planned or fetched something"
-    )
-    logs = _task_log_files()
+    assert not [k for k in written if f"dt={day}" in k], "a refused run planned or fetched something"
     out = capfd.readouterr()
     places = {"log": caplog.text, "stdout": out.out, "stderr": out.err, **written}
-    places.update({path: text for path, text in logs.items() if path not in before})
+    places.update({path: text for path, text in _task_log_files().items() if path not in before})
     for where, text in places.items():
         assert secret not in text, f"the form's password was written to {where}"
-    # the refusal is readable: which URL (without its credentials) and why
-    told = "\n".join([caplog.text, out.out, out.err, *logs.values()])
-    assert "URL with credentials refused" in told and f"http://***@{host}" in told
+
+
+def test_a_password_in_a_run_conf_url_is_refused_at_plan_time_and_written_nowhere(
+    store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Behind the form, the first task checks the URLs again (the urgent queue's check): a run whose
+    conf got past the form still plans nothing, and says which URL without its password."""
+    from conflict_ingest.pipeline import RunContext, plan_sources
+    from conflict_ingest.settings import DEFAULT_SOURCES_PATH
+    from conflict_ingest.sources import load_sources
+
+    caplog.set_level(logging.DEBUG)
+    secret = "hunter2-conf-secret"
+    run = RunContext(day=dt.date(2016, 12, 8), run_id="manual__2016-12-08T00:00:00+00:00")
+    urls = ["https://news.example.org/a", f"https://alice:{secret}@news.example.org/b"]
+    with pytest.raises(ValueError, match=r"urls\[1\]: URL with credentials refused") as raised:
+        plan_sources(store, run, load_sources(DEFAULT_SOURCES_PATH), urls=urls)
+    assert secret not in str(raised.value) and "https://***@news.example.org/b" in str(raised.value)
+    assert list(store.list_keys(run.work)) == []  # no sources.json, no batch
+    assert secret not in caplog.text
 
 
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
