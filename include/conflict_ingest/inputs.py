@@ -112,7 +112,11 @@ def check_day(day: dt.date, *, today: dt.date | None = None) -> dt.date:
     """``day`` if a run may cover it: from :data:`MIN_DAY` to ``today`` (UTC unless given) plus
     :data:`MAX_DAYS_AHEAD`; else :class:`InputError` naming the bound."""
     today = today or dt.datetime.now(dt.UTC).date()
-    latest = today + dt.timedelta(days=MAX_DAYS_AHEAD)
+    latest = (
+        today + dt.timedelta(days=MAX_DAYS_AHEAD)
+        if today < dt.date.max - dt.timedelta(MAX_DAYS_AHEAD)
+        else dt.date.max
+    )
     if day < MIN_DAY:
         raise InputError(
             f"day {day.isoformat()} is before {MIN_DAY.isoformat()}, the earliest day a run may cover"

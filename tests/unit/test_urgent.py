@@ -264,3 +264,10 @@ def test_a_rejected_url_never_repeats_its_password() -> None:
             parse_message_body(body, run_day=RUN_DAY)
         assert "hunter2" not in str(raised.value) and "alice" not in str(raised.value)
         assert "news.example.org" in str(raised.value)
+
+
+def test_a_day_check_at_the_end_of_the_calendar_never_overflows() -> None:
+    body = json.dumps({"urls": [A], "day": "9999-12-31"})
+    assert parse_message_body(body, run_day=dt.date.max).day == dt.date.max
+    with pytest.raises(MessageRejected, match="in the future"):
+        parse_message_body(body, run_day=RUN_DAY)
