@@ -45,6 +45,18 @@ from airflow.sdk import Asset, CronDataIntervalTimetable, Param, TaskGroup, dag,
 
 from conflict_ingest.families import fetch_families, fetch_pool
 from conflict_ingest.settings import sources_path_from_env
+from conflict_ingest.timeouts import (
+    ALERT_TIMEOUT,
+    CLEAN_TIMEOUT,
+    DEFAULT_TASK_TIMEOUT,
+    DISCOVER_TIMEOUT,
+    EXTRACT_TIMEOUT,
+    FETCH_TIMEOUT,
+    GATE_TIMEOUT,
+    LAND_TIMEOUT,
+    PLAN_TIMEOUT,
+    VALIDATE_TIMEOUT,
+)
 
 DAG_ID = "conflict_news_nightly"
 BUCKET = os.environ.get("CONFLICT_INGEST_BUCKET", "conflict-news")
@@ -60,6 +72,7 @@ default_args = {
     "retry_delay": dt.timedelta(seconds=RETRY_DELAY_S),
     "retry_exponential_backoff": True,
     "max_retry_delay": dt.timedelta(minutes=10),
+    "execution_timeout": DEFAULT_TASK_TIMEOUT,  # each task below sets its own (conflict_ingest.timeouts)
 }
 
 
@@ -160,12 +173,14 @@ def _fetcher() -> Any:
             type=["null", "string"],
             format="date",
             title="Day",
-            description="Day of news to read (YYYY-MM-DD); its partition is replaced. Empty: the run's data interval.",
+            description="Day of news to read (YYYY-MM-DD, from 1990-01-01 to tomorrow UTC); its partition is "
+            "replaced. Empty: the run's data interval.",
         ),
         "source_ids": Param(
             [],
             type="array",
-            items={"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$"},
+            # (?![\s\S]) ends the id: "$" would let a trailing newline through (JSON schema has no \Z)
+            items={"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*(?![\\s\\S])"},
             title="Sources",
             description="Only these configured sources (ids from include/sources.yaml). Empty: all of them, "
             "unless URLs are given.",
@@ -173,11 +188,14 @@ def _fetcher() -> Any:
         "urls": Param(
             [],
             type="array",
-            items={"type": "string", "pattern": "^https?://"},
+            # http(s), a host without user:password@, no blanks, nothing after the end (JSON schema has no \Z);
+            # list_sources checks each URL again (conflict_ingest.inputs.check_page_url)
+            items={"type": "string", "pattern": r"^https?://[^\s/?#@\\]+(?:[/?#]\S*)?(?![\s\S])"},
             maxItems=200,
             title="Pages",
-            description="Fetch, parse and land exactly these pages (one per line). Untrusted: private, loopback, "
-            "link-local and metadata addresses are refused unless CONFLICT_INGEST_ALLOW_PRIVATE_URLS is set.",
+            description="Fetch, parse and land exactly these pages (one per line). Untrusted: URLs with credentials "
+            "(user:password@) are refused; private, loopback, link-local and metadata addresses are refused unless "
+            "CONFLICT_INGEST_ALLOW_PRIVATE_URLS is set.",
         ),
         "mode": Param(
             "auto",
@@ -189,7 +207,7 @@ def _fetcher() -> Any:
     },
 )
 def conflict_news_nightly() -> None:
-    @task
+    @task(execution_timeout=PLAN_TIMEOUT)
     def list_sources() -> list[str]:
         """Plan the run's sources (all configured ones, the chosen ids, and/or the form's URLs)."""
         from conflict_ingest.pipeline import plan_sources
@@ -204,7 +222,7 @@ def conflict_news_nightly() -> None:
             urls=params.get("urls") or None,
         )
 
-    @task(max_active_tis_per_dagrun=4)
+    @task(max_active_tis_per_dagrun=4, execution_timeout=DISCOVER_TIMEOUT)
     def discover(source_id: str) -> int:
         """The source's article URLs for the day, written to S3 as bounded batches; returns their number."""
         from conflict_ingest.pipeline import discover_stage
@@ -220,14 +238,14 @@ def conflict_news_nightly() -> None:
         )
         return len(keys)
 
-    @task(trigger_rule="all_done")
+    @task(trigger_rule="all_done", execution_timeout=PLAN_TIMEOUT)
     def collect_batches(source_ids: list[str], family: str) -> list[str]:
         """The batch keys of the family's sources whose discovery completed (read from S3, not XCom)."""
         from conflict_ingest.pipeline import discovered_batches
 
         return discovered_batches(_store(), _run(), source_ids, FAMILIES)[family]
 
-    @task
+    @task(execution_timeout=FETCH_TIMEOUT)
     def fetch(batch_key: str) -> str:
         """Fetch a batch of pages into the raw zone; returns the key of its fetch manifest."""
         from conflict_ingest.pipeline import fetch_stage
@@ -236,14 +254,14 @@ def conflict_news_nightly() -> None:
         store = _store()
         return fetch_stage(store, batch_key, _fetcher(), _source(store, _run(), source_id))["key"]
 
-    @task
+    @task(execution_timeout=CLEAN_TIMEOUT)
     def clean(fetched_key: str) -> str:
         """Clean the batch's raw pages (main text, title, dates); returns the cleaned batch key."""
         from conflict_ingest.pipeline import clean_stage
 
         return clean_stage(_store(), fetched_key)["key"]
 
-    @task
+    @task(execution_timeout=EXTRACT_TIMEOUT)
     def extract(cleaned_key: str) -> dict[str, Any]:
         """Extract strike-count records from the cleaned batch."""
         from conflict_ingest.pipeline import extract_stage
@@ -257,28 +275,28 @@ def conflict_news_nightly() -> None:
     # quarantine (validate) and curated (land) partitions at a time, so commits rarely conflict.
     # Airflow has no per-day limit short of a pool per day; both tasks are short, so serialising
     # all days costs little.
-    @task(trigger_rule="all_done", max_active_tis_per_dag=1)
+    @task(trigger_rule="all_done", max_active_tis_per_dag=1, execution_timeout=VALIDATE_TIMEOUT)
     def validate(source_ids: list[str]) -> dict[str, Any]:
         """Great Expectations gate: quarantine what breaks a critical expectation, write the report."""
         from conflict_ingest.pipeline import validate_stage
 
         return validate_stage(_store(), _run(), source_ids, dag_id=DAG_ID)
 
-    @task(outlets=[CURATED_ASSET], max_active_tis_per_dag=1)  # see validate
+    @task(outlets=[CURATED_ASSET], max_active_tis_per_dag=1, execution_timeout=LAND_TIMEOUT)  # see validate
     def land(summary: dict[str, Any]) -> dict[str, Any]:
         """Replace the day's curated partition (per completed source), manifest last."""
         from conflict_ingest.pipeline import land_stage
 
         return land_stage(_store(), _run())
 
-    @task(retries=0)
+    @task(retries=0, execution_timeout=GATE_TIMEOUT)
     def gate(summary: dict[str, Any], landed: dict[str, Any]) -> dict[str, Any]:
         """Fail the run when records were held back or a source did not complete."""
         from conflict_ingest.pipeline import gate as check
 
         return check(summary)
 
-    @task(trigger_rule="all_done")
+    @task(trigger_rule="all_done", execution_timeout=ALERT_TIMEOUT)
     def alert() -> dict[str, Any]:
         """Send the alert when the run has something to say; fail loudly when it cannot be sent."""
         from conflict_ingest.alerts import alert_stage

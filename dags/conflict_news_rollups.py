@@ -18,6 +18,8 @@ from typing import Any
 import pendulum
 from airflow.sdk import Asset, dag, task
 
+from conflict_ingest.timeouts import DEFAULT_TASK_TIMEOUT, ROLLUPS_TIMEOUT
+
 BUCKET = os.environ.get("CONFLICT_INGEST_BUCKET", "conflict-news")
 CURATED_ASSET = Asset(name="curated_strike_counts", uri=f"s3://{BUCKET}/curated/strike_counts/")
 ROLLUPS_ASSET = Asset(name="strike_count_rollups", uri=f"s3://{BUCKET}/rollups/strike_counts/")
@@ -35,12 +37,13 @@ RETRY_DELAY_S = float(os.environ.get("CONFLICT_INGEST_RETRY_DELAY_S", "30"))
         "owner": "conflict-ingest",
         "retries": 2,
         "retry_delay": dt.timedelta(seconds=RETRY_DELAY_S),
+        "execution_timeout": DEFAULT_TASK_TIMEOUT,
     },
     tags=["conflict-ingest", "rollups", "asset-driven"],
     doc_md=__doc__,
 )
 def conflict_news_rollups() -> None:
-    @task(outlets=[ROLLUPS_ASSET])
+    @task(outlets=[ROLLUPS_ASSET], execution_timeout=ROLLUPS_TIMEOUT)
     def build() -> dict[str, Any]:
         """Rebuild the monthly totals and the cross-source table from the curated zone."""
         from airflow.providers.amazon.aws.hooks.s3 import S3Hook

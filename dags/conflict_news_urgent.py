@@ -44,6 +44,8 @@ import pendulum
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.sdk import Asset, AssetWatcher, dag, get_current_context, task
 
+from conflict_ingest.timeouts import DEFAULT_TASK_TIMEOUT, GATE_TIMEOUT, PLAN_TIMEOUT
+
 DAG_ID = "conflict_news_urgent"
 NIGHTLY_DAG_ID = "conflict_news_nightly"
 URGENT_ASSET_NAME = "urgent_pages_queue"
@@ -89,12 +91,13 @@ def _urgent_schedule() -> list[Asset] | None:
         "owner": "conflict-ingest",
         "retries": 2,
         "retry_delay": dt.timedelta(seconds=RETRY_DELAY_S),
+        "execution_timeout": DEFAULT_TASK_TIMEOUT,
     },
     tags=["conflict-ingest", "ingestion", "event-driven", "urgent"],
     doc_md=__doc__,
 )
 def conflict_news_urgent() -> None:
-    @task
+    @task(execution_timeout=PLAN_TIMEOUT)
     def read_messages() -> list[dict[str, Any]]:
         """Check the queue messages behind this run; returns the nightly runs to trigger.
 
@@ -116,7 +119,7 @@ def conflict_news_urgent() -> None:
         ctx["ti"].xcom_push(key="rejected", value=plan["rejected"])
         return plan["runs"]
 
-    @task(retries=0, trigger_rule="none_failed")
+    @task(retries=0, trigger_rule="none_failed", execution_timeout=GATE_TIMEOUT)
     def gate() -> int:
         """Fail the run when a message was rejected (after the valid ones were sent on), or there was none."""
         from airflow.sdk.exceptions import AirflowFailException
@@ -138,6 +141,7 @@ def conflict_news_urgent() -> None:
         logical_date=None,  # no logical date: several urgent runs of a day never collide
         skip_when_already_exists=True,  # a retry after the run was created does not start another
         wait_for_completion=False,
+        execution_timeout=PLAN_TIMEOUT,
     ).expand_kwargs(runs)
     runs >> triggered >> gate()
 

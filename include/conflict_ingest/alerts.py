@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from conflict_ingest.inputs import redact_userinfo
 from conflict_ingest.storage import MANIFEST_NAME, ObjectStore, curated_partition, report_prefix
 
 logger = logging.getLogger(__name__)
@@ -32,11 +33,14 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "AlertDeliveryError",
     "AlertMessage",
+    "WebhookError",
     "alert_stage",
     "build_alert",
     "deliver",
     "needs_alert",
     "send_webhook",
+    "slack_escape",
+    "webhook_label",
 ]
 
 WEBHOOK_TIMEOUT_S = 10.0
@@ -51,12 +55,27 @@ NOT_NEEDED = "not_needed"
 ALERT_FILE = "alert.json"
 SUMMARY_FILE = "summary.json"
 REPORT_FILE = "report.html"
+#: What replaces a webhook URL's path and query (its secret part) in anything written.
+REDACTED = "<redacted>"
+#: Loggers that write a request's URL (urllib3's debug lines); their records are redacted while a
+#: webhook is being sent.
+URL_LOGGERS = ("urllib3.connectionpool", "urllib3.connection", "urllib3.poolmanager", "urllib3.util.retry")
 
 Sender = Callable[["AlertMessage"], None]
 
 
 class AlertDeliveryError(RuntimeError):
     """An alert could not be delivered on at least one channel (the reason is in the message)."""
+
+
+class WebhookError(RuntimeError):
+    """The webhook did not take the alert; the message names the webhook without its secret."""
+
+
+def slack_escape(text: str) -> str:
+    """``text`` safe in Slack message text: ``&``, ``<`` and ``>`` as ``&amp;``, ``&lt;``, ``&gt;``
+    (Slack's own escaping), so ``<!channel>`` and ``<https://evil.example|label>`` stay literal."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 @dataclass(frozen=True)
@@ -79,8 +98,13 @@ class AlertMessage:
         )
 
     def webhook_payload(self) -> dict[str, Any]:
-        """Slack-compatible incoming-webhook JSON."""
-        return {"text": self.text}
+        """Slack-compatible incoming-webhook JSON.
+
+        The whole text is escaped (:func:`slack_escape`): every scraped or variable string in it
+        (evidence, URLs, ids, reasons) shows literally. The alert makes no Slack markup of its own;
+        its plain http(s) URLs stay links (Slack links them; ``&`` in a query as ``&amp;`` is how
+        Slack wants it)."""
+        return {"text": slack_escape(self.text)}
 
 
 # -- deciding and writing ---------------------------------------------------------------------
@@ -233,12 +257,96 @@ def _expectation_lines(counts: Mapping[str, int], examples: Mapping[str, list[di
 # -- sending ----------------------------------------------------------------------------------
 
 
-def send_webhook(url: str, message: AlertMessage, *, timeout: float = WEBHOOK_TIMEOUT_S) -> None:
-    """POST the Slack-compatible payload; raises on a network error or a non-2xx answer."""
+def webhook_label(url: str) -> str:
+    """How a webhook is named in logs, errors and S3: ``scheme://host:port/<redacted>``."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return f"<webhook {REDACTED}>"
+    if not parts.scheme or not host:
+        return f"<webhook {REDACTED}>"
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc += f":{port}"
+    return f"{parts.scheme}://{netloc}/{REDACTED}"
+
+
+def _secret_forms(url: str) -> list[tuple[str, str]]:
+    """(text, replacement) pairs that hide ``url`` in a message, longest first: the URL as given and
+    as requests prepares it, their path and query, query alone and any userinfo."""
+    from urllib.parse import urlsplit
+
     import requests
 
-    response = requests.post(url, json=message.webhook_payload(), timeout=timeout)
-    response.raise_for_status()
+    label = webhook_label(url)
+    full = {url}
+    try:
+        full.add(requests.Request("POST", url).prepare().url or url)
+    except (requests.RequestException, ValueError):
+        logger.debug("webhook URL cannot be prepared; send_webhook will fail with a redacted reason")
+    pairs = {form: label for form in full}
+    for form in full:
+        try:
+            parts = urlsplit(form)
+        except ValueError:
+            continue
+        path_query = parts.path + (f"?{parts.query}" if parts.query else "")
+        if len(path_query) > 1:
+            pairs.setdefault(path_query, f"/{REDACTED}")
+        if parts.query:
+            pairs.setdefault(parts.query, REDACTED)
+        if "@" in parts.netloc:
+            pairs.setdefault(parts.netloc.rsplit("@", 1)[0], "***")
+    return sorted(pairs.items(), key=lambda pair: len(pair[0]), reverse=True)
+
+
+def redact_webhook(text: str, url: str) -> str:
+    """``text`` with the webhook ``url`` (and its path, query and userinfo) replaced by its label."""
+    for secret, replacement in _secret_forms(url):
+        text = text.replace(secret, replacement)
+    return redact_userinfo(text)
+
+
+class _RedactWebhook(logging.Filter):
+    """Rewrites log records that would write the webhook's URL."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = redact_webhook(message, self.url)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def send_webhook(url: str, message: AlertMessage, *, timeout: float = WEBHOOK_TIMEOUT_S) -> None:
+    """POST the Slack-compatible payload; raises :class:`WebhookError` on a network error or a
+    non-2xx answer. Neither the error nor a log line names the URL's path, query or userinfo."""
+    import requests
+
+    guard = _RedactWebhook(url)
+    loggers = [logging.getLogger(name) for name in URL_LOGGERS]
+    for url_logger in loggers:
+        url_logger.addFilter(guard)
+    reason = None
+    try:
+        response = requests.post(url, json=message.webhook_payload(), timeout=timeout)
+        response.raise_for_status()
+    except requests.RequestException as exc:
+        # requests writes the URL into its messages: keep only a redacted reason, and raise outside
+        # this block so that no traceback chains the original exception.
+        reason = redact_webhook(f"{type(exc).__name__}: {exc}", url)
+    finally:
+        for url_logger in loggers:
+            url_logger.removeFilter(guard)
+    if reason is not None:
+        raise WebhookError(f"webhook {webhook_label(url)}: {reason}")
 
 
 def _now() -> str:
@@ -259,7 +367,7 @@ def deliver(
         try:
             send(message)
         except Exception as exc:  # any transport error is a failed delivery, recorded below
-            reason = f"{type(exc).__name__}: {exc}"
+            reason = redact_userinfo(f"{type(exc).__name__}: {exc}")
             logger.error("alert channel %s failed: %s", name, reason)
             results[name] = {"status": FAILED, "reason": reason, "at": _now()}
         else:

@@ -159,6 +159,16 @@ def cmd_show(args: argparse.Namespace) -> int:
     return status
 
 
+def _day_arg(value: str) -> str:
+    """``--day``: a calendar date within the pipeline's bounds (:func:`conflict_ingest.inputs.parse_day`)."""
+    from conflict_ingest.inputs import InputError, parse_day
+
+    try:
+        return parse_day(value).isoformat()
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="conflict-ingest", description=__doc__.split("\n\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level to stderr")
@@ -184,7 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_fetch)
 
     p = sub.add_parser("show", help="print a day's curated and quarantined records from S3")
-    p.add_argument("--day", required=True, help="YYYY-MM-DD")
+    p.add_argument(
+        "--day", required=True, type=_day_arg, help="YYYY-MM-DD, from 1990-01-01 to tomorrow (UTC)"
+    )
     p.add_argument("--bucket", default=None)
     p.set_defaults(func=cmd_show)
     return parser

@@ -15,7 +15,7 @@ import yaml
 
 logger = logging.getLogger(__name__)
 
-FAMILY_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+FAMILY_RE = re.compile(r"\A[a-z0-9][a-z0-9_]*\Z")  # \Z: "$" would accept a trailing newline
 #: The family of sources that name none, and of pages asked for by hand (any host).
 DEFAULT_FAMILY = "default"
 MANUAL_FAMILY = "manual"

@@ -76,13 +76,16 @@ def resolve_day(
 ) -> dt.date:
     """The day of news a run covers.
 
-    A ``day`` parameter wins (manual runs). Otherwise the data interval's start day (the
+    A ``day`` parameter wins (manual runs); it must lie between 1990-01-01 and tomorrow, UTC
+    (:func:`conflict_ingest.inputs.parse_day`; else ``InputError`` naming the bound). Otherwise the data interval's start day (the
     nightly timetable has one-day intervals, so the run after midnight reads the day that just
     ended; backfills get each day of their range). A run with no interval (an API trigger with
     no logical date) reads the day before it was triggered: the last complete day.
     """
     if requested:
-        return dt.date.fromisoformat(str(requested)[:10])
+        from conflict_ingest.inputs import parse_day
+
+        return parse_day(str(requested)[:10])
     if (
         data_interval_start is not None
         and data_interval_end is not None
@@ -104,24 +107,24 @@ MODES = ("auto", "raw", "refetch")
 
 
 def validate_manual_urls(urls: Iterable[str]) -> list[str]:
-    """The URLs of a manual run, checked: http(s) with a host, at most MAX_MANUAL_URLS, deduplicated.
+    """The URLs of a manual run, checked: each by :func:`conflict_ingest.inputs.check_page_url`
+    (http(s) with a host, no credentials, no whitespace, bounded; the urgent queue's check too),
+    at most MAX_MANUAL_URLS, deduplicated. A refused URL is named without its credentials.
 
     Where they point is checked later, by the fetcher, after DNS resolution and on every redirect
     (private, loopback, link-local and metadata addresses are refused unless a setting allows them).
     """
-    from urllib.parse import urlsplit
+    from conflict_ingest.inputs import InputError, check_page_url
 
-    out: list[str] = []
-    for raw in urls:
-        url = str(raw).strip()
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"not an http(s) URL: {url!r}")
-        if url not in out:
-            out.append(url)
+    out: dict[str, None] = {}
+    for index, raw in enumerate(urls):
+        try:
+            out.setdefault(check_page_url(raw), None)
+        except InputError as exc:
+            raise ValueError(f"urls[{index}]: {exc}") from None
     if len(out) > MAX_MANUAL_URLS:
         raise ValueError(f"{len(out)} URLs given; at most {MAX_MANUAL_URLS} per run")
-    return out
+    return list(out)
 
 
 def manual_source(urls: list[str]) -> Any:

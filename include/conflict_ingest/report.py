@@ -1,7 +1,8 @@
 """A human-readable HTML page for one validation outcome.
 
 Every value that came from a scraped page (evidence, titles, URLs, actors...) is untrusted: it is
-html-escaped, and URLs become links only when they are plain http(s).
+html-escaped, and URLs become links only when they are plain http(s). No URL is shown with its
+``user:password@`` part, and alert-delivery reasons have it removed from any URL they quote.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+from conflict_ingest.inputs import redact_userinfo, without_userinfo
 
 if TYPE_CHECKING:
     from conflict_ingest.validate import ValidationOutcome
@@ -62,7 +65,12 @@ def _e(value: Any) -> str:
 def _link(url: Any) -> str:
     if not isinstance(url, str) or not url:
         return _e(url)
-    if urlsplit(url).scheme.lower() in LINK_SCHEMES:
+    url = without_userinfo(url)
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return _e(url)
+    if scheme in LINK_SCHEMES:
         return f'<a href="{_e(url)}" rel="noopener noreferrer">{_e(url)}</a>'
     return _e(url)
 
@@ -164,12 +172,17 @@ def _source_warnings_html(warnings: Sequence[dict[str, Any]]) -> str:
     return f"<table><thead><tr><th>source</th><th>warning</th><th>what</th></tr></thead><tbody>{body}</tbody></table>"
 
 
+def _reason(value: Any) -> str:
+    """A delivery reason, escaped, with any URL's ``user:password@`` removed."""
+    return _e(redact_userinfo(str(value))) if value is not None else ""
+
+
 def alert_delivery_html(delivery: dict[str, Any]) -> str:
     """A section saying whether the run's alert went out, per channel, and why not when it did not."""
     status = str(delivery.get("status"))
     css = "ok" if status in {"sent", "not_needed"} else "bad"
     rows = "".join(
-        f"<tr><td>{_e(name)}</td><td>{_e(result.get('status'))}</td><td>{_e(result.get('reason'))}</td></tr>"
+        f"<tr><td>{_e(name)}</td><td>{_e(result.get('status'))}</td><td>{_reason(result.get('reason'))}</td></tr>"
         for name, result in sorted((delivery.get("channels") or {}).items())
     )
     table = (
@@ -181,7 +194,7 @@ def alert_delivery_html(delivery: dict[str, Any]) -> str:
     return (
         f"{ALERT_SECTION_START}<h2>Alert delivery</h2>"
         f'<p>alert_delivery: <span class="{css}">{_e(status)}</span>'
-        f"{' (' + _e(reason) + ')' if reason else ''}; at {_e(delivery.get('attempted_at'))}</p>"
+        f"{' (' + _reason(reason) + ')' if reason else ''}; at {_e(delivery.get('attempted_at'))}</p>"
         f"{table}{ALERT_SECTION_END}"
     )
 

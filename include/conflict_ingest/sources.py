@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 KINDS = ("rss", "atom", "sitemap", "urls")
 FEED_KINDS = ("rss", "atom", "sitemap")
-SOURCE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SOURCE_ID_RE = re.compile(r"\A[a-z0-9][a-z0-9-]*\Z")  # \Z: "$" would accept a trailing newline
 ENV_REF_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 DEFAULTS: dict[str, Any] = {"rate_limit_per_s": 1.0, "timeout_s": 20.0, "max_bytes": 5_000_000}
@@ -221,7 +221,7 @@ def parse_sources(data: Any, *, environ: Mapping[str, str] | None = None) -> lis
         if not isinstance(raw, dict):
             raise ValueError(f"{label} must be a mapping, got {type(raw).__name__}")
         sid = raw.get("id")
-        if not isinstance(sid, str) or not SOURCE_ID_RE.match(sid):
+        if not isinstance(sid, str) or not SOURCE_ID_RE.fullmatch(sid):
             raise ValueError(f"{label}.id must match [a-z0-9][a-z0-9-]*, got {sid!r}")
         label = f"source {sid!r}"
         if sid in seen:
@@ -254,7 +254,7 @@ def _build_source(sid: str, raw: dict[str, Any], label: str) -> Source:
     if description is not None and not isinstance(description, str):
         raise ValueError(f"{label}: description must be text")
     family = raw.get("family", DEFAULT_FAMILY)
-    if not isinstance(family, str) or not FAMILY_RE.match(family):
+    if not isinstance(family, str) or not FAMILY_RE.fullmatch(family):
         raise ValueError(f"{label}: family must match [a-z0-9][a-z0-9_]*, got {family!r}")
     return Source(
         id=sid,

@@ -33,11 +33,25 @@ WORK_PREFIX = "work/strike_counts"
 MANIFEST_NAME = "_manifest.json"
 
 _UNSAFE_KEY_CHARS = re.compile(r"[^A-Za-z0-9._=-]+")
+#: Hex digits of the hash a lossy key part ends with (48 bits: no accidental collision).
+KEY_HASH_CHARS = 12
+_HASH_SUFFIX = re.compile(rf"-[0-9a-f]{{{KEY_HASH_CHARS}}}\Z")
 
 
 def safe_key_part(value: str) -> str:
-    """A run id such as ``scheduled__2016-12-01T00:00:00+00:00`` made safe for an S3 key segment."""
-    return _UNSAFE_KEY_CHARS.sub("_", value).strip("_") or "run"
+    """A run id made safe for an S3 key segment, distinct for distinct run ids.
+
+    Ids made only of ``A-Za-z0-9._=-`` stay as they are (``manual__x``); any other id keeps a
+    readable form with a hash of the whole id appended, ``scheduled__2016-12-01T00:00:00+00:00``
+    -> ``scheduled__2016-12-01T00_00_00_00_00-<12 hex>``, so ``a:b``, ``a+b`` and ``a_b`` never
+    share a prefix. An id that already looks like such a form (ends with ``-<12 hex>``), or is
+    ``.``/``..``, gets the suffix too, so no id can take another's key.
+    """
+    readable = _UNSAFE_KEY_CHARS.sub("_", value).strip("_") or "run"
+    if readable == value and value not in {".", ".."} and not _HASH_SUFFIX.search(value):
+        return value
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:KEY_HASH_CHARS]
+    return f"{readable}-{digest}"
 
 
 def raw_page_key(source_id: str, day: dt.date, sha256: str) -> str:

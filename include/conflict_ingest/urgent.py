@@ -25,33 +25,26 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
-from urllib.parse import urlsplit
+
+from conflict_ingest.inputs import MAX_URL_CHARS as MAX_URL_CHARS  # re-exported: the limit a message sees
+from conflict_ingest.inputs import InputError, check_page_url, parse_day
 
 log = logging.getLogger(__name__)
 
-#: URL schemes a queue message may ask for.
-ALLOWED_SCHEMES = frozenset({"http", "https"})
 #: At most this many URLs in one message (SQS bodies go up to 256 KiB; a request is a handful).
 MAX_URLS_PER_MESSAGE = 200
 #: At most this many URLs in one triggered nightly run (the nightly DAG's ``urls`` Param allows 200).
 MAX_URLS_PER_RUN = 200
-#: Longest URL accepted.
-MAX_URL_CHARS = 2048
 #: Longest message body read (characters); longer ones are rejected unread.
 MAX_BODY_CHARS = 256 * 1024
 #: Keys a JSON message may carry.
 JSON_KEYS = frozenset({"urls", "day"})
-#: A ``day`` may be at most this far after the run's own day (producers in other time zones).
-MAX_DAYS_AHEAD = 1
 #: Keys Airflow itself adds to an asset event's extra (trigger events, REST API / UI events).
 AIRFLOW_EXTRA_KEYS = frozenset({"from_trigger", "from_rest_api"})
 #: Lines of a plain-text message that are skipped.
 COMMENT_PREFIX = "#"
-#: Characters that never belong in a URL we fetch (whitespace and control characters).
-BAD_URL_CHARS = re.compile(r"[\s\x00-\x1f\x7f]")
 #: Run ids of triggered runs: ``urgent__<day>__<digest>``.
 RUN_ID_PREFIX = "urgent"
 
@@ -94,28 +87,12 @@ class UrgentPlan:
 
 
 def check_url(raw: object) -> str:
-    """One URL from a message: a string, http(s), with a host, no credentials, no whitespace, bounded."""
-    if not isinstance(raw, str):
-        raise MessageRejected(f"a URL must be a string, got {type(raw).__name__}")
-    url = raw.strip()
-    if not url:
-        raise MessageRejected("empty URL")
-    if len(url) > MAX_URL_CHARS:
-        raise MessageRejected(f"URL longer than {MAX_URL_CHARS} characters: {url[:80]!r}...")
-    if BAD_URL_CHARS.search(url):
-        raise MessageRejected(f"URL contains whitespace or control characters: {url[:200]!r}")
+    """One URL from a message: :func:`conflict_ingest.inputs.check_page_url` (http(s), with a host,
+    no credentials, no whitespace, bounded), the same check as the nightly DAG's form."""
     try:
-        parts = urlsplit(url)
-        _ = parts.port  # raises on a malformed port
-    except ValueError as exc:
-        raise MessageRejected(f"malformed URL {url[:200]!r}: {exc}") from exc
-    if parts.scheme.lower() not in ALLOWED_SCHEMES:
-        raise MessageRejected(f"not an http(s) URL: {url[:200]!r}")
-    if not parts.hostname:
-        raise MessageRejected(f"URL without a host: {url[:200]!r}")
-    if parts.username is not None or parts.password is not None:
-        raise MessageRejected(f"URL with credentials refused: {parts.scheme}://***@{parts.hostname}")
-    return url
+        return check_page_url(raw)
+    except InputError as exc:
+        raise MessageRejected(str(exc)) from None
 
 
 def check_urls(raw_urls: Iterable[object]) -> tuple[str, ...]:
@@ -131,17 +108,15 @@ def check_urls(raw_urls: Iterable[object]) -> tuple[str, ...]:
 
 
 def _check_day(raw: object, *, run_day: dt.date | None) -> dt.date | None:
+    """A message's ``day``: :func:`conflict_ingest.inputs.parse_day`, bounded by the run's day."""
     if raw is None:
         return None
-    if not isinstance(raw, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw.strip()):
+    if not isinstance(raw, str):
         raise MessageRejected(f"day must be a date YYYY-MM-DD, got {raw!r}")
     try:
-        day = dt.date.fromisoformat(raw.strip())
-    except ValueError as exc:
-        raise MessageRejected(f"day is not a calendar date: {raw!r}") from exc
-    if run_day is not None and day > run_day + dt.timedelta(days=MAX_DAYS_AHEAD):
-        raise MessageRejected(f"day {day} is in the future (run day {run_day})")
-    return day
+        return parse_day(raw, today=run_day)
+    except InputError as exc:
+        raise MessageRejected(str(exc)) from None
 
 
 def request_from_fields(fields: Mapping[str, Any], *, run_day: dt.date | None = None) -> UrgentRequest:

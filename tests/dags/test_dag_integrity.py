@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import json
 import socket
 from pathlib import Path
@@ -14,8 +15,9 @@ DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
 VERDICT_TASKS = {"gate"}
 #: Modules a DAG file may import at parse time (heavy or I/O-bound ones belong inside task bodies).
 HEAVY_MODULES = ("great_expectations", "pandas", "pyarrow", "bs4", "trafilatura", "boto3", "requests")
-#: The library's modules a DAG file may import at parse time: settings and the fetch families (a YAML read).
-PARSE_TIME_MODULES = ("conflict_ingest.settings", "conflict_ingest.families")
+#: The library's modules a DAG file may import at parse time: settings, the fetch families (a YAML read)
+#: and the task time limits (constants).
+PARSE_TIME_MODULES = ("conflict_ingest.settings", "conflict_ingest.families", "conflict_ingest.timeouts")
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -131,3 +133,90 @@ def test_a_bad_setting_fails_tasks_not_the_dag_parse(monkeypatch: pytest.MonkeyP
     bag = DagBag(dag_folder=str(DAGS_DIR / "conflict_news_nightly.py"))
     assert bag.import_errors == {}
     assert "sample.fetch" in bag.dags["conflict_news_nightly"].task_dict
+
+
+def test_every_task_of_every_dag_has_an_execution_timeout(dagbag) -> None:
+    from conflict_ingest import timeouts
+
+    limits = {v for k, v in vars(timeouts).items() if k.endswith("_TIMEOUT")}
+    assert {"conflict_news_nightly", "conflict_news_rollups", "conflict_news_urgent"} <= set(dagbag.dags)
+    for dag_id, dag in dagbag.dags.items():
+        for t in dag.tasks:
+            timeout = t.execution_timeout
+            assert timeout is not None, f"{dag_id}.{t.task_id} has no execution_timeout"
+            assert timeout in limits, (
+                f"{dag_id}.{t.task_id}: {timeout} is not one of conflict_ingest.timeouts"
+            )
+            assert dt.timedelta(minutes=5) <= timeout <= dt.timedelta(hours=6), (
+                f"{dag_id}.{t.task_id}: {timeout}"
+            )
+
+
+def test_fetching_a_batch_at_polite_rates_gets_more_time_than_cleaning_it(dagbag) -> None:
+    from conflict_ingest.settings import Settings
+
+    dag = dagbag.dags["conflict_news_nightly"]
+    fetch, clean = dag.get_task("sample.fetch"), dag.get_task("sample.clean")
+    assert fetch.execution_timeout > clean.execution_timeout
+    # a batch of the default size at one request a second (the fetcher's default rate per host)
+    assert fetch.execution_timeout >= dt.timedelta(seconds=4 * Settings().batch_size)
+
+
+@pytest.mark.parametrize("bad", ["sample-rss\n", "sample-rss\r\n", "Sample", "sample rss", "-x"])
+def test_the_source_ids_param_refuses_an_id_with_a_trailing_newline(dagbag, bad: str) -> None:
+    from airflow.sdk.definitions.param import ParamValidationError
+
+    param = dagbag.dags["conflict_news_nightly"].params.get_param("source_ids")
+    assert param.resolve(["sample-rss"]) == ["sample-rss"]
+    with pytest.raises(ParamValidationError):
+        param.resolve(["sample-rss", bad])
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "https://alice:hunter2@news.example.org/a",
+        "https://alice@news.example.org/a",
+        "https://news.example.org/a\n",
+        "https://news.example.org/a b",
+        "ftp://news.example.org/a",
+    ],
+)
+def test_the_urls_param_refuses_credentials_blanks_and_other_schemes(dagbag, bad: str) -> None:
+    from airflow.sdk.definitions.param import ParamValidationError
+
+    param = dagbag.dags["conflict_news_nightly"].params.get_param("urls")
+    good = ["https://news.example.org/a?x=1&y=@z#f", "http://127.0.0.1:8080/p", "https://medium.com/@u/p"]
+    assert param.resolve(good) == good
+    with pytest.raises(ParamValidationError):
+        param.resolve([good[0], bad])
+
+
+def test_the_urls_param_and_the_library_agree(dagbag) -> None:
+    """What the form lets through, the first task's check accepts (and the other way round)."""
+    from airflow.sdk.definitions.param import ParamValidationError
+
+    from conflict_ingest.inputs import InputError, check_page_url
+
+    param = dagbag.dags["conflict_news_nightly"].params.get_param("urls")
+    samples = [
+        "https://news.example.org/a",
+        "https://news.example.org",
+        "http://[::1]:8080/a?b=@c",
+        "https://alice:pw@news.example.org/a",
+        "https://news.example.org\\@evil.example/",
+        "https://news.example.org/a\tb",
+        "https://news.example.org/a\n",
+        "javascript:alert(1)",
+    ]
+    for url in samples:
+        try:
+            param.resolve([url])
+            form = True
+        except ParamValidationError:
+            form = False
+        try:
+            library = check_page_url(url) == url
+        except InputError:
+            library = False
+        assert form == library, url

@@ -13,6 +13,7 @@ import datetime as dt
 import html
 import http.server
 import json
+import os
 import re
 import threading
 from collections.abc import Iterator
@@ -298,3 +299,70 @@ def test_unreachable_smtp_fails_the_alert_task_and_records_the_failure(
     assert alert["delivery"]["status"] == "failed" and "no_conflicting_counts" in alert["body"]
     page = store.get_bytes(prefix + "report.html").decode()
     assert "alert_delivery: " in page and "failed" in page and "ConnectionRefusedError" in page
+
+
+# -- a failing webhook: the failure is visible, its URL (a bearer secret) is not ----------------
+
+
+class Answer500:
+    """A webhook on 127.0.0.1 that answers every POST with 500."""
+
+    def __init__(self) -> None:
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - stdlib name
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(500)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Answer500:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_failing_webhook_fails_the_alert_task_without_writing_its_url_anywhere(
+    alert_env,
+    store: ObjectStore,
+    mail_server,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    secrets = ("T0DAG/B0DAG/dagWebhookSecret", "dag-query-token", "hookuser", "hookpass")
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_connection(mail_server.port))
+    with Answer500() as hook:
+        port = hook.server.server_address[1]
+        url = f"http://{secrets[2]}:{secrets[3]}@127.0.0.1:{port}/services/{secrets[0]}?token={secrets[1]}"
+        monkeypatch.setenv("CONFLICT_INGEST_ALERT_WEBHOOK_URL", url)
+        dag_run = run_nightly(SEED_DAY)
+    states = task_states(dag_run)
+    assert states["alert"] == {"failed"} and states["land"] == {"success"}
+    assert len(mail_server.messages) == 1  # the other channel still delivered
+
+    prefix = report_prefix(SEED_DAY, dag_run.run_id)
+    written = {key: store.get_bytes(key).decode("utf-8", "replace") for key in store.list_keys("")}
+    assert {prefix + name for name in ("alert.json", "summary.json", "report.html")} <= set(written)
+    out = capfd.readouterr()
+    logs_dir = Path(os.environ["AIRFLOW_HOME"]) / "logs"
+    logs = {str(p): p.read_text("utf-8", "replace") for p in logs_dir.rglob("*") if p.is_file()}
+    places = {"log": caplog.text, "stdout": out.out, "stderr": out.err, **logs, **written}
+    for where, text in places.items():
+        for secret in secrets:
+            assert secret not in text, f"{secret!r} written to {where}"
+    delivery = store.get_json(prefix + "summary.json")["alert_delivery"]
+    assert delivery["status"] == "partial"
+    assert delivery["channels"]["email"]["status"] == "sent"
+    reason = delivery["channels"]["webhook"]["reason"]
+    assert f"http://127.0.0.1:{port}/<redacted>" in reason and "500 Server Error" in reason
+    told = "\n".join([caplog.text, out.out, out.err, *logs.values()])
+    assert "500 Server Error" in told  # the task log says why it failed

@@ -166,7 +166,39 @@ def test_html_body_escapes_scraped_text_and_webhook_payload_is_slack_json():
     page = message.html_body()
     assert "<script>" not in page and "&lt;script&gt;" in page and "&amp; more" in page
     payload = json.loads(json.dumps(message.webhook_payload()))
-    assert payload == {"text": 's <b>\n\nevidence: "<script>alert(1)</script>" & more'}
+    assert payload == {"text": 's &lt;b&gt;\n\nevidence: "&lt;script&gt;alert(1)&lt;/script&gt;" &amp; more'}
+
+
+def test_webhook_text_cannot_ping_a_channel_or_disguise_a_link_from_scraped_evidence():
+    hostile = "<!channel> see <https://evil.example/login|Open the validation report> & <@U024BE7LH>"
+    bad = summary(
+        success=False,
+        passed=0,
+        failed=1,
+        failed_expectations={"no_conflicting_counts": 1},
+        examples={
+            "no_conflicting_counts": [
+                {
+                    "source_id": "wire-a",
+                    "metric": "strikes",
+                    "count": 3,
+                    "url": "https://news.example/a.html?id=1&lang=en",
+                    "evidence": hostile,
+                    "why": "<!here> the same page gives 4",
+                }
+            ]
+        },
+    )
+    text = _build(bad).webhook_payload()["text"]
+    # Slack reads <...> as markup (a ping, a link with any label); none may survive from a page
+    assert "<" not in text and ">" not in text
+    assert "&lt;!channel&gt;" in text and "&lt;!here&gt;" in text
+    assert "&lt;https://evil.example/login|Open the validation report&gt;" in text
+    # a bare & is escaped too; the page's own URL stays a plain URL Slack links (Slack's &amp; form)
+    assert " &amp; &lt;@U024BE7LH&gt;" in text
+    assert "(https://news.example/a.html?id=1&amp;lang=en)" in text
+    # the mail keeps the readable text: escaping is the webhook's, not the message's
+    assert hostile in _build(bad).body
 
 
 def test_a_failing_channel_is_recorded_and_never_stops_the_others():

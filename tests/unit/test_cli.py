@@ -6,6 +6,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import pytest
+
 from conflict_ingest.cli import format_table, main
 
 SEED = Path(__file__).resolve().parents[2] / "include" / "sample_site" / "articles"
@@ -43,3 +45,22 @@ def test_clean_and_extract_commands_print_json(capsys) -> None:
     assert main(["extract", "--url", "https://news.example/x", str(page)]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert records and all(r["evidence"] in cleaned["text"] for r in records)
+
+
+@pytest.mark.parametrize(
+    ("day", "bound"), [("9999-12-31", "latest day"), ("0001-01-01", "before 1990-01-01")]
+)
+def test_show_refuses_a_day_out_of_bounds_before_reading_anything(
+    day: str, bound: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # an S3 endpoint where nothing listens: a day that got past the check would fail differently
+    from conflict_ingest.devstack import free_port
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    with pytest.raises(SystemExit) as raised:
+        main(["show", "--day", day])
+    assert raised.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --day" in err and bound in err

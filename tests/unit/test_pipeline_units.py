@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
-from conflict_ingest.pipeline import ValidationGateError, gate, resolve_day
+from conflict_ingest.inputs import InputError
+from conflict_ingest.pipeline import ValidationGateError, gate, resolve_day, validate_manual_urls
 from conflict_ingest.records import Extraction, make_record_id
-from conflict_ingest.storage import raw_page_key, safe_key_part, work_prefix
+from conflict_ingest.storage import raw_page_key, report_prefix, safe_key_part, work_prefix
+from conflict_ingest.urgent import MessageRejected, check_url
 
 UTC = dt.UTC
 
@@ -51,12 +54,109 @@ def test_run_without_interval_reads_the_day_before_it_was_triggered() -> None:
 
 
 def test_run_ids_become_safe_key_segments() -> None:
-    assert safe_key_part("scheduled__2016-12-01T00:00:00+00:00") == "scheduled__2016-12-01T00_00_00_00_00"
+    key = safe_key_part("scheduled__2016-12-01T00:00:00+00:00")
+    assert re.fullmatch(r"scheduled__2016-12-01T00_00_00_00_00-[0-9a-f]{12}", key), key
+    assert safe_key_part("manual__2016-12-05_x") == "manual__2016-12-05_x"  # already safe: unchanged
     assert "/" not in work_prefix(dt.date(2016, 12, 1), "manual__a/b").split("run=")[1].rstrip("/")
     assert (
         raw_page_key("src", dt.date(2016, 12, 1), "ab" * 32)
         == f"raw/source=src/dt=2016-12-01/{'ab' * 32}.html.gz"
     )
+
+
+def test_run_ids_that_differ_only_in_unsafe_characters_never_share_a_prefix() -> None:
+    day = dt.date(2016, 12, 1)
+    ids = ["a:b", "a+b", "a_b", "a b", "a/b", "a__b", ":a_b", "a_b:", "", "run", ".", "..", "a\nb"]
+    for prefix in (work_prefix, report_prefix):
+        keys = [prefix(day, run_id) for run_id in ids]
+        assert len(set(keys)) == len(ids), keys
+    for run_id in ids:
+        part = safe_key_part(run_id)
+        assert re.fullmatch(r"[A-Za-z0-9._=-]+", part) and part not in {".", ".."}, part
+    # no run id can take another's key by naming itself after it
+    taken = safe_key_part("a:b")
+    assert safe_key_part(taken) != taken
+    assert len({safe_key_part(taken), safe_key_part("a:b"), safe_key_part("a_b")}) == 3
+
+
+@pytest.mark.parametrize(
+    ("requested", "bound"),
+    [
+        ("9999-12-31", "the latest day a run may cover"),
+        ("0001-01-01", "before 1990-01-01"),
+        ("1989-12-31", "before 1990-01-01"),
+        ("2016-02-30", "not a calendar date"),
+        ("yesterday", "YYYY-MM-DD"),
+    ],
+)
+def test_day_parameter_out_of_bounds_is_refused_naming_the_bound(requested: str, bound: str) -> None:
+    with pytest.raises(InputError, match=bound):
+        resolve_day(requested=requested, data_interval_start=None, data_interval_end=None, run_after=None)
+
+
+def test_day_parameter_bounds_are_1990_to_tomorrow_utc() -> None:
+    today = dt.datetime.now(UTC).date()
+    tomorrow, later = today + dt.timedelta(days=1), today + dt.timedelta(days=2)
+
+    def day(requested: str) -> dt.date:
+        return resolve_day(
+            requested=requested, data_interval_start=None, data_interval_end=None, run_after=None
+        )
+
+    assert day("1990-01-01") == dt.date(1990, 1, 1)
+    assert day(tomorrow.isoformat()) == tomorrow
+    with pytest.raises(InputError, match=re.escape(f"latest day a run may cover is {tomorrow}")):
+        day(later.isoformat())
+
+
+HIDDEN = ("alice", "hunter2")
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("https://alice:hunter2@news.example.org/a", "credentials"),
+        ("https://alice@news.example.org/a", "credentials"),
+        ("https://alice:hunter2@news.example.org/a b", "whitespace"),
+        ("https://news.example.org/a\tb", "whitespace"),
+        ("https://news.example.org/a\x00", "control"),
+        ("https://news.example.org/" + "a" * 2100, "longer than 2048"),
+        ("ftp://alice:hunter2@news.example.org/a", "not an http(s) URL"),
+        ("https://alice:hunter2@news.example.org:99999/a", "malformed URL"),
+    ],
+)
+def test_manual_urls_with_credentials_or_blanks_are_refused_without_repeating_the_password(
+    url: str, reason: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(reason)) as raised:
+        validate_manual_urls(["https://news.example.org/ok", url])
+    message = str(raised.value)
+    assert "urls[1]" in message
+    assert not any(secret in message for secret in HIDDEN), message
+    assert "news.example.org" in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://news.example.org/a",
+        " https://news.example.org/a ",
+        "https://alice:hunter2@news.example.org/a",
+        "https://news.example.org/a b",
+        "https://news.example.org/" + "a" * 2100,
+        "javascript:alert(1)",
+        "https:///no-host",
+        "https://news.example.org:99999/",
+    ],
+)
+def test_the_form_and_the_urgent_queue_accept_and_refuse_the_same_urls(url: str) -> None:
+    def verdict(check) -> object:
+        try:
+            return check(url)
+        except (ValueError, MessageRejected):
+            return "refused"
+
+    assert verdict(lambda u: validate_manual_urls([u])[0]) == verdict(check_url)
 
 
 def _ex(**kw) -> Extraction:

@@ -599,3 +599,25 @@ def test_a_bad_family_name_is_refused_with_the_source_named(tmp_path: Path) -> N
     )
     with pytest.raises(ValueError, match=r"source 'a': family must match"):
         load_sources(path)
+
+
+# --- ids are whole-string matches ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sid", ["wire-a\n", "wire-a\r\n", "\nwire-a", "wire a"])
+def test_a_source_id_with_a_trailing_newline_or_blank_is_refused(tmp_path: Path, sid: str) -> None:
+    entry = {"id": sid, "kind": "rss", "url": "https://a.example/feed"}
+    with pytest.raises(ValueError, match=r"id must match"):
+        parse_sources({"sources": [entry]})
+
+
+def test_a_family_with_a_trailing_newline_is_refused_and_gets_no_fetch_lane(tmp_path: Path) -> None:
+    from conflict_ingest.families import fetch_families
+
+    path = write(
+        tmp_path,
+        'sources:\n  - {id: a, kind: rss, url: "https://a.example/f", family: "wires\\n"}\n',
+    )
+    with pytest.raises(ValueError, match=r"source 'a': family must match"):
+        load_sources(path)
+    assert fetch_families(path) == ["default", "manual"]

@@ -240,3 +240,34 @@ def test_dag_without_a_queue_has_no_schedule(monkeypatch: pytest.MonkeyPatch) ->
     bag = DagBag(dag_folder=str(dags_dir / "conflict_news_urgent.py"))
     assert bag.import_errors == {}
     assert bag.dags["conflict_news_urgent"].timetable.__class__.__name__ == "NullTimetable"
+
+
+@pytest.mark.parametrize(
+    ("day", "bound"), [("1989-12-31", "before 1990-01-01"), ("0001-01-01", "before 1990-01-01")]
+)
+def test_a_message_day_before_1990_is_rejected_naming_the_bound(day: str, bound: str) -> None:
+    with pytest.raises(MessageRejected, match=bound):
+        parse_message_body(json.dumps({"urls": [A], "day": day}), run_day=RUN_DAY)
+    assert parse_message_body(json.dumps({"urls": [A], "day": "1990-01-01"}), run_day=RUN_DAY).day == dt.date(
+        1990, 1, 1
+    )
+
+
+def test_a_rejected_url_never_repeats_its_password() -> None:
+    for body in (
+        "https://alice:hunter2@news.example.org/a b",  # refused for the space, credentials still hidden
+        "ftp://alice:hunter2@news.example.org/a",
+        "https://alice:hunter2@news.example.org/a",
+        "https://alice:hunter2@news.example.org:99999/a",
+    ):
+        with pytest.raises(MessageRejected) as raised:
+            parse_message_body(body, run_day=RUN_DAY)
+        assert "hunter2" not in str(raised.value) and "alice" not in str(raised.value)
+        assert "news.example.org" in str(raised.value)
+
+
+def test_a_day_check_at_the_end_of_the_calendar_never_overflows() -> None:
+    body = json.dumps({"urls": [A], "day": "9999-12-31"})
+    assert parse_message_body(body, run_day=dt.date.max).day == dt.date.max
+    with pytest.raises(MessageRejected, match="in the future"):
+        parse_message_body(body, run_day=RUN_DAY)

@@ -1,0 +1,121 @@
+"""A failing alert webhook never writes its URL (a bearer secret) anywhere: the alert stage against
+moto's S3 server and a real webhook on 127.0.0.1 that answers 500, or a port where nothing listens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import http.server
+import logging
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from conflict_ingest.alerts import AlertDeliveryError, alert_stage, send_webhook
+from conflict_ingest.devstack import free_port
+from conflict_ingest.storage import ObjectStore, report_prefix
+
+pytestmark = pytest.mark.integration
+
+DAY = dt.date(2016, 12, 1)
+RUN_ID = "scheduled__2016-12-02T00:00:00+00:00"
+# The secret parts of a Slack-style webhook URL: the path, a token in the query, userinfo.
+SECRETS = ("T0SECRET/B0SECRET/XyZsEcReTtOkEn", "qtoken-SECRET", "hookuser", "hookpass")
+WEBHOOK_PATH = f"/services/{SECRETS[0]}?token={SECRETS[1]}"
+
+SUMMARY: dict[str, Any] = {
+    "success": False,
+    "total": 2,
+    "passed": 1,
+    "failed": 1,
+    "flagged": 0,
+    "failed_expectations": {"no_conflicting_counts": 1},
+    "flags": {},
+    "source_warnings": [],
+    "records_by_source": {"wire-a": {"total": 2, "passed": 1, "failed": 1, "flagged": 0}},
+    "sources_incomplete": [],
+}
+
+
+class Answer500:
+    """A webhook on 127.0.0.1 that answers every POST with 500."""
+
+    def __init__(self) -> None:
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - stdlib name
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                self.send_response(500)
+                self.send_header("Content-Length", "5")
+                self.end_headers()
+                self.wfile.write(b"oops!")
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    def __enter__(self) -> Answer500:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def failing_500() -> Iterator[Answer500]:
+    with Answer500() as server:
+        yield server
+
+
+def _everything_written(store: ObjectStore) -> dict[str, str]:
+    return {key: store.get_bytes(key).decode("utf-8", "replace") for key in store.list_keys("")}
+
+
+def _run_alert(store: ObjectStore, url: str) -> str:
+    prefix = report_prefix(DAY, RUN_ID)
+    store.put_json(prefix + "summary.json", SUMMARY)
+    store.put_bytes(prefix + "report.html", b"<!DOCTYPE html><html><body><h1>r</h1></body></html>")
+    with pytest.raises(AlertDeliveryError) as raised:
+        alert_stage(
+            store,
+            day=DAY,
+            run_id=RUN_ID,
+            dag_id="conflict_news_nightly",
+            bucket=store.bucket,
+            senders={"webhook": functools.partial(send_webhook, url, timeout=5)},
+        )
+    return str(raised.value)
+
+
+@pytest.mark.parametrize("answer", ["http-500", "closed-port"])
+def test_a_failing_webhook_never_writes_its_url_to_the_log_alert_summary_or_report(
+    answer: str, store: ObjectStore, failing_500: Answer500, caplog: pytest.LogCaptureFixture
+) -> None:
+    port = failing_500.port if answer == "http-500" else free_port()
+    url = f"http://{SECRETS[2]}:{SECRETS[3]}@127.0.0.1:{port}{WEBHOOK_PATH}"
+    caplog.set_level(logging.DEBUG)  # urllib3 writes request lines at DEBUG
+    error = _run_alert(store, url)
+
+    prefix = report_prefix(DAY, RUN_ID)
+    written = _everything_written(store)
+    assert {prefix + name for name in ("alert.json", "summary.json", "report.html")} <= set(written)
+    places = {"task error": error, "log": caplog.text, **written}
+    for where, text in places.items():
+        for secret in SECRETS:
+            assert secret not in text, f"{secret!r} written to {where}"
+    # still useful: which webhook failed, and how
+    delivery = store.get_json(prefix + "summary.json")["alert_delivery"]
+    reason = delivery["channels"]["webhook"]["reason"]
+    assert f"http://127.0.0.1:{port}/<redacted>" in reason
+    assert ("500 Server Error" if answer == "http-500" else "Connection refused") in reason
+    assert delivery["status"] == "failed" and reason in error
+    assert f"http://127.0.0.1:{port}/&lt;redacted&gt;" in written[prefix + "report.html"]
