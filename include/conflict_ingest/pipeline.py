@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from conflict_ingest.http_safety import redact_url
 from conflict_ingest.records import PageMeta, Record
 from conflict_ingest.storage import (
     RAW_PREFIX,
@@ -351,7 +352,7 @@ def read_raw_index(store: ObjectStore, source_id: str, url: str) -> dict[str, An
     if entry is None:
         return None
     if not entry.get("raw_key") or not store.exists(entry["raw_key"]):
-        logger.info("index of %s points at a missing raw page; fetching it whole", url)
+        logger.info("index of %s points at a missing raw page; fetching it whole", redact_url(url))
         return None
     return entry
 
@@ -377,7 +378,7 @@ def write_raw_index(
 
 def _fetch_error(url: str, result: Any, reason: str) -> dict[str, Any]:
     return {
-        "url": result.to_json()["url"] if url == result.url else url,
+        "url": result.to_json()["url"] if url == result.url else redact_url(url),
         "status": result.status,
         "error": reason,
         "attempts": result.attempts,
@@ -450,16 +451,16 @@ def fetch_stage(store: ObjectStore, batch_key: str, fetcher: Any, source: Any) -
                     errors.append(
                         _fetch_error(url, result, "HTTP 304 for a request that was not conditional")
                     )
-                    logger.warning("fetch failed for %s: 304 without a stored copy", url)
+                    logger.warning("fetch failed for %s: 304 without a stored copy", redact_url(url))
                     continue
                 raw_key, sha, content_type = known["raw_key"], known["sha256"], known.get("content_type")
                 final_url = known.get("final_url") or url
                 reused += 1
-                logger.info("%s not modified: reusing %s", url, raw_key)
+                logger.info("%s not modified: reusing %s", redact_url(url), raw_key)
             elif not result.ok() or not result.body:
                 reason = result.error or (f"empty body (HTTP {result.status})" if result.ok() else "failed")
                 errors.append(_fetch_error(url, result, reason))
-                logger.warning("fetch failed for %s: %s", url, reason)
+                logger.warning("fetch failed for %s: %s", redact_url(url), reason)
                 continue
             else:
                 sha = hashlib.sha256(result.body).hexdigest()

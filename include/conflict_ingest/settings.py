@@ -66,7 +66,7 @@ class Settings:
     aws_conn_id: str = "aws_default"
     smtp_conn_id: str = "smtp_default"
     alert_to: tuple[str, ...] = field(default_factory=tuple)
-    alert_webhook_url: str | None = None
+    alert_webhook_url: str | None = field(default=None, repr=False)  # a bearer secret: never printed
     batch_size: int = 250  # pages per mapped batch: 100,000 pages a night are 400 batches per stage
     allow_private_urls: bool = False
     user_agent: str = "conflict-ingest/0.1 (+https://github.com/example/conflict-ingest)"

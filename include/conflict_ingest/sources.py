@@ -185,11 +185,12 @@ def _bool(value: Any, where: str) -> bool:
 def _http_url(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{where} must be a URL string, got {value!r}")
-    value = value.strip()
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"{where} must be an http(s) URL, got {value!r}")
-    return value
+    from conflict_ingest.inputs import InputError, check_page_url
+
+    try:  # one URL rule for configured sources, the form and the queue (no credentials, no blanks)
+        return check_page_url(value)
+    except InputError as exc:
+        raise ValueError(f"{where}: {exc}") from None
 
 
 def _check_keys(mapping: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
