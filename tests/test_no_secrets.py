@@ -24,7 +24,11 @@ MAX_SCAN_BYTES = 2_000_000  # larger files (data, lock files) are not hand-writt
 ALLOWED_VALUES = frozenset(
     {"", "testing", "test", "dummy", "changeme", "example", "password", "secret", "none", "null", "***"}
 )
-PLACEHOLDER_RE = re.compile(r"^(\$\{?[A-Za-z_]\w*\}?|<[^>]*>|\{\{.*\}\}|\.\.\.|x+|\*+|%\(?\w*\)?s)$")
+# ``fake-...`` marks a made-up secret a test plants to prove it is never written anywhere; ``{name}`` is
+# an f-string interpolation (a value built at run time, not a literal).
+PLACEHOLDER_RE = re.compile(
+    r"^(\$\{?[A-Za-z_]\w*\}?|<[^>]*>|\{\{.*\}\}|\{[A-Za-z_][\w.\[\]]*\}|fake-[\w-]+|\.\.\.|x+|\*+|%\(?\w*\)?s)$"
+)
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,8 @@ def test_scanner_finds_planted_credentials(rule: str, text: str) -> None:
         'login: "testing", password: "testing"',
         "token = ${AIRFLOW_TOKEN}",
         "http://***@example.com/",
+        "https://alice:fake-hunter2@news.example.org/",  # a test's planted, marked-fake secret
+        'f"http://{user}:{password}@127.0.0.1"',
     ],
 )
 def test_scanner_allows_dummies_and_references(text: str) -> None:

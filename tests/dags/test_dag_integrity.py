@@ -175,7 +175,7 @@ def test_the_source_ids_param_refuses_an_id_with_a_trailing_newline(dagbag, bad:
 @pytest.mark.parametrize(
     "bad",
     [
-        "https://alice:hunter2@news.example.org/a",
+        "https://alice:fake-hunter2@news.example.org/a",
         "https://alice@news.example.org/a",
         "https://news.example.org/a\n",
         "https://news.example.org/a b",
@@ -203,7 +203,7 @@ def test_the_urls_param_and_the_library_agree(dagbag) -> None:
         "https://news.example.org/a",
         "https://news.example.org",
         "http://[::1]:8080/a?b=@c",
-        "https://alice:pw@news.example.org/a",
+        "https://alice:fake-pw@news.example.org/a",
         "https://news.example.org\\@evil.example/",
         "https://news.example.org/a\tb",
         "https://news.example.org/a\n",

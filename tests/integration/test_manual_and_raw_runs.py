@@ -92,7 +92,7 @@ def test_a_password_typed_into_a_form_url_is_refused_by_the_form_and_written_now
     from airflow.sdk.exceptions import ParamValidationError
 
     day = dt.date(2016, 12, 7)
-    secret = "hunter2-form-secret"
+    secret = "fake-hunter2-form-secret"
     host = sample_site.url.split("://", 1)[1]
     before = set(_task_log_files())
     with pytest.raises(ParamValidationError, match="urls"):  # the form refuses it: no run, no conf stored
@@ -121,7 +121,7 @@ def test_a_password_in_a_run_conf_url_is_refused_at_plan_time_and_written_nowher
     from conflict_ingest.sources import load_sources
 
     caplog.set_level(logging.DEBUG)
-    secret = "hunter2-conf-secret"
+    secret = "fake-hunter2-conf-secret"
     run = RunContext(day=dt.date(2016, 12, 8), run_id="manual__2016-12-08T00:00:00+00:00")
     urls = ["https://news.example.org/a", f"https://alice:{secret}@news.example.org/b"]
     with pytest.raises(ValueError, match=r"urls\[1\]: URL with credentials refused") as raised:

@@ -109,20 +109,20 @@ def test_day_parameter_bounds_are_1990_to_tomorrow_utc() -> None:
         day(later.isoformat())
 
 
-HIDDEN = ("alice", "hunter2")
+HIDDEN = ("alice", "fake-hunter2")
 
 
 @pytest.mark.parametrize(
     ("url", "reason"),
     [
-        ("https://alice:hunter2@news.example.org/a", "credentials"),
+        ("https://alice:fake-hunter2@news.example.org/a", "credentials"),
         ("https://alice@news.example.org/a", "credentials"),
-        ("https://alice:hunter2@news.example.org/a b", "whitespace"),
+        ("https://alice:fake-hunter2@news.example.org/a b", "whitespace"),
         ("https://news.example.org/a\tb", "whitespace"),
         ("https://news.example.org/a\x00", "control"),
         ("https://news.example.org/" + "a" * 2100, "longer than 2048"),
-        ("ftp://alice:hunter2@news.example.org/a", "not an http(s) URL"),
-        ("https://alice:hunter2@news.example.org:99999/a", "malformed URL"),
+        ("ftp://alice:fake-hunter2@news.example.org/a", "not an http(s) URL"),
+        ("https://alice:fake-hunter2@news.example.org:99999/a", "malformed URL"),
     ],
 )
 def test_manual_urls_with_credentials_or_blanks_are_refused_without_repeating_the_password(
@@ -141,7 +141,7 @@ def test_manual_urls_with_credentials_or_blanks_are_refused_without_repeating_th
     [
         "https://news.example.org/a",
         " https://news.example.org/a ",
-        "https://alice:hunter2@news.example.org/a",
+        "https://alice:fake-hunter2@news.example.org/a",
         "https://news.example.org/a b",
         "https://news.example.org/" + "a" * 2100,
         "javascript:alert(1)",

@@ -126,7 +126,10 @@ def test_unset_env_reference_without_default_is_an_error(tmp_path: Path) -> None
         ("{id: s, kind: html, url: 'http://x.example/f'}", r"source 's': kind must be one of"),
         ("{id: s, kind: rss}", r"source 's': url must be a URL"),
         ("{id: s, kind: rss, url: 'ftp://x.example/f'}", r"source 's': url: not an http\(s\) URL"),
-        ("{id: s, kind: rss, url: 'https://u:pw@x.example/f'}", r"source 's': url: URL with credentials refused"),
+        (
+            "{id: s, kind: rss, url: 'https://u:fake-pw@x.example/f'}",
+            r"source 's': url: URL with credentials refused",
+        ),
         ("{id: s, kind: urls, urls: []}", r"source 's': urls must be a non-empty list"),
         ("{id: s, kind: urls, urls: ['http://x.example/a', 'javascript:x']}", r"source 's': urls\[1\]"),
         (
