@@ -15,6 +15,7 @@ as single Parquet objects with a manifest written last.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import logging
 import re
@@ -22,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from conflict_ingest.land import IncompletePartition, read_partition
+from conflict_ingest.land import IncompletePartition, attempt_token, read_partition
 from conflict_ingest.storage import CURATED_PREFIX, MANIFEST_NAME, ObjectStore
 
 logger = logging.getLogger(__name__)
@@ -155,6 +156,50 @@ CROSS_COLUMNS = [
 ]
 
 
+def _replace_table(
+    store: ObjectStore, prefix: str, data: bytes, rows: int, token: str, days: list[dt.date]
+) -> dict[str, Any]:
+    """Write a rollup table under a new key, then point its manifest at it, then drop the old part.
+
+    The manifest is never deleted: a reader always finds the previous table or the new one, whole."""
+    previous = store.get_json_or_none(prefix + MANIFEST_NAME) or {}
+    key = f"{prefix}part-{token}.parquet"
+    store.put_bytes(key, data, content_type="application/vnd.apache.parquet")
+    store.put_json(
+        prefix + MANIFEST_NAME,
+        {
+            "parts": [{"key": key, "rows": rows, "sha256": hashlib.sha256(data).hexdigest()}],
+            "rows": rows,
+            "built_from_days": [d.isoformat() for d in days],
+        },
+    )
+    store.delete([p["key"] for p in previous.get("parts", []) if p.get("key") != key])
+    return {"key": key, "rows": rows}
+
+
+ROLLUP_TABLES = ("monthly_totals", "cross_source")
+
+
+def read_rollup(store: ObjectStore, name: str) -> list[dict[str, Any]]:
+    """The rows of a rollup table (``monthly_totals`` or ``cross_source``) as its manifest names them;
+    an empty list when it was never built. Raises IncompletePartition when the part is missing or
+    differs from the manifest."""
+    import pyarrow.parquet as pq
+
+    manifest = store.get_json_or_none(f"{ROLLUPS_PREFIX}/{name}/{MANIFEST_NAME}")
+    if manifest is None:
+        return []
+    rows: list[dict[str, Any]] = []
+    for part in manifest["parts"]:
+        data = store.get_bytes_or_none(part["key"])
+        if data is None or ("sha256" in part and hashlib.sha256(data).hexdigest() != part["sha256"]):
+            raise IncompletePartition(
+                f"rollup {name}: part {part['key']} is missing or differs from its manifest"
+            )
+        rows.extend(pq.read_table(io.BytesIO(data)).to_pylist())
+    return rows
+
+
 def build_rollups(store: ObjectStore) -> dict[str, Any]:
     """Rebuild both rollups from every committed curated partition; returns their keys and sizes."""
     days = committed_days(store)
@@ -164,20 +209,10 @@ def build_rollups(store: ObjectStore) -> dict[str, Any]:
         "cross_source": (cross_source(rows), CROSS_COLUMNS),
     }
     summary: dict[str, Any] = {"curated_days": len(days), "curated_records": len(rows)}
+    token = attempt_token("rollups")
     for name, (table, columns) in tables.items():
         prefix = f"{ROLLUPS_PREFIX}/{name}/"
-        store.delete([prefix + MANIFEST_NAME])
-        key = prefix + "part-00000.parquet"
-        store.put_bytes(key, _parquet(table, columns), content_type="application/vnd.apache.parquet")
-        store.put_json(
-            prefix + MANIFEST_NAME,
-            {
-                "parts": [{"key": key, "rows": len(table)}],
-                "rows": len(table),
-                "built_from_days": [d.isoformat() for d in days],
-            },
-        )
-        summary[name] = {"key": key, "rows": len(table)}
+        summary[name] = _replace_table(store, prefix, _parquet(table, columns), len(table), token, days)
     disagreements = sum(1 for r in tables["cross_source"][0] if not r["agree"])
     summary["cross_source_disagreements"] = disagreements
     logger.info("rollups rebuilt from %d records over %d days", len(rows), len(days))

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 
 from conflict_ingest.land import write_partition
 from conflict_ingest.records import Extraction, PageMeta, Record
+from conflict_ingest.rollups import ROLLUPS_PREFIX, build_rollups, read_rollup
 from conflict_ingest.storage import MANIFEST_NAME, curated_partition
 
 pytestmark = pytest.mark.integration
@@ -56,11 +55,32 @@ def test_rollups_dag_rebuilds_tables_from_committed_partitions(airflow_env, stor
     dag_run = bag.dags["conflict_news_rollups"].test()
     assert dag_run.state == "success"
 
-    table = pq.read_table(
-        io.BytesIO(store.get_bytes("rollups/strike_counts/cross_source/part-00000.parquet"))
-    ).to_pylist()
+    table = read_rollup(store, "cross_source")
     assert len(table) == 1 and table[0]["agree"] is False and table[0]["sources"] == ["a", "c"]
-    monthly = pq.read_table(
-        io.BytesIO(store.get_bytes("rollups/strike_counts/monthly_totals/part-00000.parquet"))
-    ).to_pylist()
+    monthly = read_rollup(store, "monthly_totals")
     assert [(r["month"], r["stated_month_total"], r["sources"]) for r in monthly] == [("2016-11", 125, 2)]
+
+
+def test_rebuilding_rollups_replaces_each_table_without_an_uncommitted_moment(store) -> None:
+    """Each rebuild writes a new part, then the manifest, then drops the old part: a reader between
+    two steps finds the old table or the new one, whole, and no part is left behind."""
+    day = dt.date(2016, 12, 1)
+    write_partition(store, curated_partition(day), {"a": _rows("a", 120, day)}, day=day, run_id="r1")
+    build_rollups(store)
+    first = store.get_json(f"{ROLLUPS_PREFIX}/monthly_totals/{MANIFEST_NAME}")
+    write_partition(store, curated_partition(day), {"a": _rows("a", 130, day)}, day=day, run_id="r2")
+
+    class Watching(type(store)):  # reads the table after every write of the rebuild
+        seen: list[list[int]] = []
+
+        def put_bytes(self, key, data, **kw):
+            out = super().put_bytes(key, data, **kw)
+            Watching.seen.append([r["max_count"] for r in read_rollup(self, "monthly_totals")])
+            return out
+
+    build_rollups(Watching(store.client, store.bucket))
+    assert Watching.seen and all(s in ([120], [130]) for s in Watching.seen)
+    assert [r["max_count"] for r in read_rollup(store, "monthly_totals")] == [130]
+    parts = [k for k in store.list_keys(f"{ROLLUPS_PREFIX}/monthly_totals/") if k.endswith(".parquet")]
+    second = store.get_json(f"{ROLLUPS_PREFIX}/monthly_totals/{MANIFEST_NAME}")
+    assert parts == [second["parts"][0]["key"]] and first["parts"][0]["key"] not in parts
