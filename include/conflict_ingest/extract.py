@@ -234,6 +234,20 @@ class _Table:
     columns: list[str | None] = field(default_factory=list)
     spans: list[tuple[dt.date, dt.date]] = field(default_factory=list)
 
+    @functools.cached_property
+    def caption_year(self) -> int | None:
+        """The one year the caption names (read once per table, not once per row)."""
+        years = [int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", self.caption)]
+        return years[-1] if len(set(years)) == 1 else None
+
+    first_day: dt.date | None = None  # of the spans, kept as rows come (not recomputed for each row)
+    last_day: dt.date | None = None
+
+    def add_span(self, span: tuple[dt.date, dt.date]) -> None:
+        self.spans.append(span)
+        self.first_day = span[0] if self.first_day is None else min(self.first_day, span[0])
+        self.last_day = span[1] if self.last_day is None else max(self.last_day, span[1])
+
 
 @dataclass
 class _State:
@@ -247,6 +261,9 @@ class _State:
     event_period: tuple[dt.date, dt.date] | None = None
     records: list[Extraction] = field(default_factory=list)
     spans: list[tuple[dt.date, dt.date]] = field(default_factory=list)
+    span_by_days: dict[int, tuple[dt.date, dt.date]] = field(
+        default_factory=dict
+    )  # the last span of each length
 
 
 def split_sentences(text: str) -> list[str]:
@@ -835,10 +852,8 @@ class _Cues:
 
 
 def _lookback(state: _State, days: int) -> tuple[dt.date, dt.date] | None:
-    for a, b in reversed(state.spans):
-        if (b - a).days + 1 == days:
-            return a, b
-    return None
+    """The last span of ``days`` days the page has stated ("those three days")."""
+    return state.span_by_days.get(days)
 
 
 def _sum_period(state: _State, c: _Count) -> tuple[dt.date, dt.date] | None:
@@ -947,20 +962,17 @@ class _PageExtractor:
         if len(cells) < 2 or len(cells[0]) > 40:
             return
         self._catch_up()
-        year = None
-        if table.caption:
-            years = [int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", table.caption)]
-            year = years[-1] if len(set(years)) == 1 else None
+        year = table.caption_year if table.caption else None
         ctx = PeriodContext(ref=None, year=year) if year else self.ctx
         exprs, _cut = find_time_expressions(cells[0], ctx)
         if exprs and exprs[0].period_start is not None:
             period: tuple[dt.date | None, dt.date | None] = (exprs[0].period_start, exprs[0].period_end)
         elif re.match(r"(?i)(?:total|all|overall)\b", cells[0]) and table.spans:
-            period = (min(a for a, _b in table.spans), max(b for _a, b in table.spans))
+            period = (table.first_day, table.last_day)
         else:
             return
         if exprs and exprs[0].period_start and exprs[0].period_end:
-            table.spans.append((exprs[0].period_start, exprs[0].period_end))
+            table.add_span((exprs[0].period_start, exprs[0].period_end))
         place = location_for(table.caption, 0, len(table.caption)) if table.caption else None
         for col, cell in enumerate(cells[1:], start=1):
             metric = table.columns[col] if col < len(table.columns) and table.columns[col] else None
@@ -1118,6 +1130,7 @@ class _PageExtractor:
             self.state.last_victim = c.victim
         if start and end:
             self.state.spans.append((start, end))
+            self.state.span_by_days[(end - start).days + 1] = (start, end)
             if not cumulative:
                 self.state.event_period = (start, end)
 
