@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import bisect
+import functools
 import logging
 import re
 from collections import Counter
+from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
 
@@ -263,8 +266,11 @@ def places_in(sentence: str) -> list[tuple[int, str]]:
     return out
 
 
+_NEXT_WORD_RE = re.compile(r"\s*([A-Za-z]+)")
+
+
 def _next_word(text: str, pos: int) -> str:
-    m = re.match(r"\s*([A-Za-z]+)", text[pos:])
+    m = _NEXT_WORD_RE.match(text, pos)
     return m.group(1).lower() if m else ""
 
 
@@ -284,19 +290,45 @@ def location_for(
     """The place a count at ``pos`` refers to: the first named after it in its clause (before the next
     count), else the nearest before it ("near X" first), else the first in the sentence; "there" and
     "the city" take ``previous``, the place the page named last; "the country" takes ``previous_country``."""
-    found = places_in(sentence)
-    clause_end = min([i for i in (sentence.find(";", pos), sentence.find(":", pos)) if i >= 0] + [next_pos])
-    after = [p for s, p in found if pos <= s < clause_end]
-    if after:
-        return after[0]
-    before = [(s, p) for s, p in found if s < pos]
-    if before:
-        near = [p for s, p in before if sentence[s : s + 4].lower() == "near"]
-        return near[-1] if near else before[-1][1]
-    if found:
-        return found[0][1]
-    if ANAPHORIC_COUNTRY_RE.search(sentence):
+    # The sentence's places are read once (a page's sentence can hold thousands of counts), and each count
+    # finds its own by bisection on their positions.
+    found = _sentence_places(sentence)
+    semi = sentence.find(";", pos, next_pos)
+    colon = sentence.find(":", pos, next_pos)
+    clause_end = min([i for i in (semi, colon) if i >= 0] + [next_pos])
+    i = bisect.bisect_left(found.starts, pos)
+    if i < len(found.starts) and found.starts[i] < clause_end:
+        return found.places[i][1]
+    if i > 0:  # places before the count: the last "near X", else the last named
+        k = bisect.bisect_left(found.near, i) - 1
+        return found.places[found.near[k]][1] if k >= 0 else found.places[i - 1][1]
+    if found.places:
+        return found.places[0][1]
+    if found.anaphoric_country:
         return previous_country or previous
-    if previous and ANAPHORIC_PLACE_RE.search(sentence):
+    if previous and found.anaphoric_place:
         return previous
     return None
+
+
+@dataclass(frozen=True)
+class _Places:
+    """What ``location_for`` reads of a sentence, computed once per sentence."""
+
+    places: list[tuple[int, str]]
+    starts: list[int]
+    near: list[int]  # indexes (into places) of the places named after "near"
+    anaphoric_country: bool
+    anaphoric_place: bool
+
+
+@functools.lru_cache(maxsize=16)
+def _sentence_places(sentence: str) -> _Places:
+    found = places_in(sentence)
+    return _Places(
+        places=found,
+        starts=[s for s, _p in found],
+        near=[k for k, (s, _p) in enumerate(found) if sentence[s : s + 4].lower() == "near"],
+        anaphoric_country=bool(ANAPHORIC_COUNTRY_RE.search(sentence)),
+        anaphoric_place=bool(ANAPHORIC_PLACE_RE.search(sentence)),
+    )

@@ -11,11 +11,13 @@ belongs to (see :mod:`conflict_ingest.periods`), and the page's actor, target an
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import itertools
 import logging
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -109,6 +111,79 @@ QUOTE_CHARS = frozenset('“”"')
 MAX_NP_TOKENS = 5
 AFTER_VERB_WINDOW = 5
 SUM_LOOKBACK = 12
+#: CPU seconds (of the extracting thread) one page may take; a page over it is abandoned with
+#: :class:`PageBudgetExceeded`. Normal pages take milliseconds; the limit is for hostile ones.
+PAGE_CPU_BUDGET_S = 10.0
+# How far back from a number the patterns that end at it ("Resolution 2254", "including six", "the
+# number of strikes was 12") read: more than any of their matches on a page's text (whose whitespace the
+# cleaner collapses), so reading only that far gives the answer reading the whole sentence before it would,
+# in time that does not grow with the sentence.
+SHORT_LOOKBACK_CHARS = 80
+LONG_LOOKBACK_CHARS = 240
+# A clause opener is read from a bounded tail too (see ``_continues_previous``).
+OPENER_LOOKBACK_CHARS = 300
+
+
+class PageBudgetExceeded(Exception):
+    """A page took more CPU time than its budget: extraction gave up on it (the reason is the message)."""
+
+    def __init__(self, url: str | None, spent_s: float, budget_s: float) -> None:
+        super().__init__(f"extraction abandoned after {spent_s:.1f} s of CPU (budget {budget_s:g} s)")
+        self.url = url
+        self.spent_s = spent_s
+        self.budget_s = budget_s
+
+
+class _Budget:
+    """A cooperative CPU deadline: ``check()`` raises once the thread has spent more than the budget.
+
+    It reads the calling thread's own CPU clock (tasks may share a process), and needs no signal."""
+
+    EVERY = 32  # calls of ``check`` per reading of the clock (a system call; each call is little work)
+
+    def __init__(self, budget_s: float | None, url: str | None) -> None:
+        self.budget_s = budget_s
+        self.url = url
+        self.start = time.thread_time()
+        self._calls = 0
+
+    def check(self) -> None:
+        if self.budget_s is None:
+            return
+        self._calls += 1
+        if self._calls % self.EVERY:
+            return
+        spent = time.thread_time() - self.start
+        if spent > self.budget_s:
+            raise PageBudgetExceeded(self.url, spent, self.budget_s)
+
+
+def _at_pos(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` (anchored with ``^``) for ``.match(text, pos)``: ``^`` does not match at ``pos``, so it goes.
+    Matching at ``pos`` then equals matching the slice ``text[pos:]`` without copying it."""
+    return re.compile(re.sub(r"(?<![\[\\])\^", "", pattern.pattern), pattern.flags)
+
+
+_MONTH_AFTER_AT = _at_pos(lx.MONTH_AFTER_RE)
+_TIME_AFTER_AT = _at_pos(lx.TIME_AFTER_RE)
+_COMPARATIVE_AT = _at_pos(lx.COMPARATIVE_RE)
+_VAGUE_AFTER_AT = _at_pos(lx.VAGUE_AFTER_RE)
+_PARTITIVE_AT = _at_pos(lx.PARTITIVE_RE)
+_PREDICATE_VICTIM_AT = _at_pos(lx.PREDICATE_VICTIM_RE)
+_TOLL_PASSIVE_AT = _at_pos(lx.TOLL_PASSIVE_RE)
+_LETTER_AT = re.compile(r"[A-Za-z]")
+_NO_ANY_BEFORE_RE = re.compile(r"\b(?:no|any|every|each)\s*$", re.I)
+_OUT_OF_BEFORE_RE = re.compile(r"\bout\s+of\s*$")
+_SIGN_BEFORE_RE = re.compile(r"[#/]\s*$")
+_TOLL_WORD_RE = re.compile(r"\btoll\b", re.I)
+_OPENER_WORD_RE = re.compile(r"(?:^|[,;:]\s*)(?:and|but|another|the remaining|the other|with|of them)$")
+_OPENER_WORD_TAIL_RE = re.compile(r"[,;:]\s*(?:and|but|another|the remaining|the other|with|of them)$")
+_WORD_DOT_RE = re.compile(r"[\w.]")
+
+
+def _ends_before(pattern: re.Pattern[str], text: str, end: int, window: int) -> re.Match[str] | None:
+    """``pattern`` (ending in ``$``) searched in ``text[:end]``, reading only its last ``window`` characters."""
+    return pattern.search(text, max(0, end - window), end)
 
 
 class BlockLike(Protocol):
@@ -165,6 +240,20 @@ class _Table:
     columns: list[str | None] = field(default_factory=list)
     spans: list[tuple[dt.date, dt.date]] = field(default_factory=list)
 
+    @functools.cached_property
+    def caption_year(self) -> int | None:
+        """The one year the caption names (read once per table, not once per row)."""
+        years = [int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", self.caption)]
+        return years[-1] if len(set(years)) == 1 else None
+
+    first_day: dt.date | None = None  # of the spans, kept as rows come (not recomputed for each row)
+    last_day: dt.date | None = None
+
+    def add_span(self, span: tuple[dt.date, dt.date]) -> None:
+        self.spans.append(span)
+        self.first_day = span[0] if self.first_day is None else min(self.first_day, span[0])
+        self.last_day = span[1] if self.last_day is None else max(self.last_day, span[1])
+
 
 @dataclass
 class _State:
@@ -178,6 +267,9 @@ class _State:
     event_period: tuple[dt.date, dt.date] | None = None
     records: list[Extraction] = field(default_factory=list)
     spans: list[tuple[dt.date, dt.date]] = field(default_factory=list)
+    span_by_days: dict[int, tuple[dt.date, dt.date]] = field(
+        default_factory=dict
+    )  # the last span of each length
 
 
 def split_sentences(text: str) -> list[str]:
@@ -185,8 +277,7 @@ def split_sentences(text: str) -> list[str]:
     out: list[str] = []
     start = 0
     for m in SENTENCE_END_RE.finditer(text):
-        word = re.search(r"([\w.]+)[.!?]?$", text[start : m.start() + 1])
-        token = word.group(1).lower().rstrip(".") if word else ""
+        token = _word_before_end(text, start, m.start()).lower().rstrip(".")
         if text[m.start()] == "." and (token in ABBREVIATIONS or re.fullmatch(r"[a-z]", token)):
             continue
         out.append(text[start : m.start() + 1].strip())
@@ -195,6 +286,17 @@ def split_sentences(text: str) -> list[str]:
     if tail:
         out.append(tail)
     return [s for s in out if s]
+
+
+def _word_before_end(text: str, start: int, stop: int) -> str:
+    """The run of word characters and dots that ends a candidate sentence ``text[start : stop + 1]`` (whose
+    last character is its end mark): what ``([\\w.]+)[.!?]?$`` finds there, read backwards from ``stop``
+    instead of searched from ``start`` (a search that grows with the text before it)."""
+    end = stop + 1 if text[stop] == "." else stop
+    i = end
+    while i > start and _WORD_DOT_RE.match(text, i - 1):
+        i -= 1
+    return text[i:end]
 
 
 def _tokens(text: str) -> list[tuple[str, int, int]]:
@@ -250,18 +352,6 @@ def _after_words(text: str, limit: int) -> list[str]:
     return out
 
 
-def _before_words(text: str, limit: int) -> list[str]:
-    toks = [t for t, _s, _e in _tokens(text)]
-    out: list[str] = []
-    for tok in reversed(toks):
-        if not tok[0].isalnum() or tok[0].isdigit():
-            break
-        out.append(_word(tok))
-        if len(out) >= limit:
-            break
-    return out
-
-
 def _toll_metric(words: Iterable[str]) -> str | None:
     for w in words:
         if w in lx.KILLED_VERBS:
@@ -272,44 +362,42 @@ def _toll_metric(words: Iterable[str]) -> str | None:
 
 
 def _not_a_count(sentence: str, n: NumberMention) -> bool:
-    before = sentence[: n.start]
-    after = sentence[n.end :]
+    # The text before the number is read only as far back as its patterns reach, and the text after it
+    # in place (no copies of the sentence around every number).
+    s, b, a = sentence, n.start, n.end
     if n.has_fraction:
         return True
-    if after[:1] in ("-", "–") and not n.is_word or (n.is_word and after[:1] == "-"):
+    nxt = s[a : a + 1]
+    if nxt in ("-", "–") and not n.is_word or (n.is_word and nxt == "-"):
         return True
-    if re.match(r"^[A-Za-z]", after) and not n.is_word:
+    if _LETTER_AT.match(s, a) and not n.is_word:
         return True  # ordinals and model names: 1st, 4th, GR4
-    if n.is_word and n.value == 1 and re.search(r"\b(?:no|any|every|each)\s*$", before, re.I):
+    w = SHORT_LOOKBACK_CHARS
+    if n.is_word and n.value == 1 and _ends_before(_NO_ANY_BEFORE_RE, s, b, w):
         return True
-    if CURRENCY_BEFORE(before) or lx.LABEL_BEFORE_RE.search(before) or lx.MONTH_BEFORE_RE.search(before):
+    if (
+        _ends_before(lx.CURRENCY_BEFORE_RE, s, b, w)
+        or _ends_before(lx.LABEL_BEFORE_RE, s, b, w)
+        or _ends_before(lx.MONTH_BEFORE_RE, s, b, w)
+    ):
         return True
-    if lx.MONTH_AFTER_RE.match(after) or lx.TIME_AFTER_RE.match(after):
+    if _MONTH_AFTER_AT.match(s, a) or _TIME_AFTER_AT.match(s, a):
         return True
-    if lx.COMPARATIVE_RE.match(after) or lx.VAGUE_AFTER_RE.match(after) or lx.RANGE_BEFORE_RE.search(before):
+    if (
+        _COMPARATIVE_AT.match(s, a)
+        or _VAGUE_AFTER_AT.match(s, a)
+        or _ends_before(lx.RANGE_BEFORE_RE, s, b, w)
+    ):
         return True
-    if re.search(r"\bout\s+of\s*$", before):
+    if _ends_before(_OUT_OF_BEFORE_RE, s, b, w):
         return True
-    return bool(re.search(r"[#/]\s*$", before) or re.match(r"^/", after))
+    return bool(_ends_before(_SIGN_BEFORE_RE, s, b, w) or s.startswith("/", a))
 
 
-def CURRENCY_BEFORE(before: str) -> bool:  # noqa: N802 - reads like the table it wraps
-    return bool(lx.CURRENCY_BEFORE_RE.search(before))
-
-
-def _last_verb_is_outcome(clause_before: str) -> bool:
-    """Whether the verb governing a listed count ("shot down 99 missiles and 85 drones") is an outcome."""
-    last_outcome = max((m.end() for m in lx.OUTCOME_RE.finditer(clause_before)), default=-1)
-    last_launch = max(
-        (e for t, _s, e in _tokens(clause_before) if _word(t) in lx.WEAPON_VERBS),
-        default=-1,
-    )
-    return last_outcome > last_launch
-
-
-def _predicate_victim(rest: str) -> str | None:
-    """The class a partitive toll names after its verb ("Three of the dead were children")."""
-    pred = lx.PREDICATE_VICTIM_RE.match(rest)
+def _predicate_victim(rest: str, pos: int = 0) -> str | None:
+    """The class a partitive toll names after its verb ("Three of the dead were children"), read in
+    ``rest`` from ``pos``."""
+    pred = _PREDICATE_VICTIM_AT.match(rest, pos)
     victim = lx.VICTIM_NOUNS.get(pred.group("noun").lower()) if pred else None
     return victim if victim != "unspecified" else None
 
@@ -318,39 +406,154 @@ def _is_year(n: NumberMention) -> bool:
     return not n.is_word and re.fullmatch(r"(?:19|20)\d\d", n.text) is not None
 
 
+class _SentenceIndex:
+    """What the reader asks of a sentence around each of its numbers, computed once per sentence.
+
+    Questions about the text before a number ("is there a launch verb before it?", "the two words before
+    it") are answered from the sentence's tokens and matches, found once, by bisection: the sentence is
+    never re-read (or re-tokenised) for each number in it."""
+
+    def __init__(self, sentence: str) -> None:
+        self.s = sentence
+
+    @functools.cached_property
+    def tokens(self) -> list[tuple[str, int, int]]:
+        return _tokens(self.s)
+
+    @functools.cached_property
+    def token_ends(self) -> list[int]:
+        return [e for _t, _s, e in self.tokens]
+
+    @functools.cached_property
+    def words(self) -> list[str]:
+        return [_word(t) for t, _s, _e in self.tokens]
+
+    @functools.cached_property
+    def lead_space(self) -> int:
+        return len(self.s) - len(self.s.lstrip())
+
+    @functools.cached_property
+    def semicolons(self) -> list[int]:
+        return [i for i, ch in enumerate(self.s) if ch == ";"]
+
+    def _split(self, end: int) -> tuple[int, str | None]:
+        """How many whole tokens ``text[:end]`` holds, and the token it cuts (as the prefix tokenises it)."""
+        k = bisect.bisect_right(self.token_ends, end)
+        if k < len(self.tokens) and self.tokens[k][1] < end:
+            return k, self.s[self.tokens[k][1] : end]
+        return k, None
+
+    def words_before(self, end: int, limit: int) -> list[str]:
+        """The last ``limit`` words before ``end`` (nearest first), stopping at punctuation or a number."""
+        k, cut = self._split(end)
+        toks = [cut] if cut is not None else []
+        out: list[str] = []
+        for tok in itertools.chain(toks, (self.tokens[i][0] for i in range(k - 1, -1, -1))):
+            if not tok[0].isalnum() or tok[0].isdigit():
+                break
+            out.append(_word(tok))
+            if len(out) >= limit:
+                break
+        return out
+
+    def _last_index(self, words: frozenset[str]) -> list[int]:
+        """For each k, the index of the last token among the first k whose word is in ``words`` (or -1)."""
+        out = [-1]
+        for i, w in enumerate(self.words):
+            out.append(i if w in words else out[-1])
+        return out
+
+    @functools.cached_property
+    def _last_strike_verb(self) -> list[int]:
+        return self._last_index(lx.STRIKE_VERBS)
+
+    @functools.cached_property
+    def _last_weapon_verb(self) -> list[int]:
+        return self._last_index(lx.WEAPON_VERBS)
+
+    @functools.cached_property
+    def has_weapon_verb(self) -> bool:
+        return self._last_weapon_verb[-1] >= 0
+
+    def strike_verb_before(self, end: int) -> bool:
+        """Whether a strike verb ("struck", "hit") comes before ``end``."""
+        k, cut = self._split(end)
+        return self._last_strike_verb[k] >= 0 or (cut is not None and _word(cut) in lx.STRIKE_VERBS)
+
+    @functools.cached_property
+    def _outcomes(self) -> tuple[list[int], list[int]]:
+        found = list(lx.OUTCOME_RE.finditer(self.s))
+        return [m.start() for m in found], [m.end() for m in found]
+
+    def outcome_governs(self, end: int) -> bool:
+        """Whether the verb governing a listed count ("shot down 99 missiles and 85 drones") is an outcome:
+        the last outcome in the count's clause comes after its last launch verb."""
+        k = bisect.bisect_left(self.semicolons, end) - 1
+        clause_start = self.semicolons[k] + 1 if k >= 0 else 0
+        starts, ends = self._outcomes
+        j = bisect.bisect_right(ends, end) - 1
+        last_outcome = ends[j] if j >= 0 and starts[j] >= clause_start else -1
+        t, cut = self._split(end)
+        i = self._last_weapon_verb[t]
+        last_launch = self.tokens[i][2] if i >= 0 and self.tokens[i][1] >= clause_start else -1
+        if cut is not None and _word(cut) in lx.WEAPON_VERBS:
+            last_launch = end
+        return last_outcome > last_launch
+
+    @functools.cached_property
+    def _first(self) -> dict[str, re.Match[str] | None]:
+        return {
+            "breakdown": lx.BREAKDOWN_RE.search(self.s),
+            "death_toll": lx.DEATH_TOLL_RE.search(self.s),
+            "toll": _TOLL_WORD_RE.search(self.s),
+        }
+
+    def first_before(self, name: str, end: int) -> re.Match[str] | None:
+        """The first match of a pattern in ``text[:end]``: the sentence's first, when it ends by ``end``. (Its
+        matches end in a word, and ``end`` starts a number or its hedge, so cutting there makes none.)"""
+        m = self._first[name]
+        return m if m is not None and m.end() <= end else None
+
+
 class _SentenceReader:
     """Finds the counts in one sentence."""
 
-    def __init__(self, sentence: str, state: _State) -> None:
+    def __init__(self, sentence: str, state: _State, budget: _Budget | None = None) -> None:
         self.s = sentence
         self.state = state
         self.counts: list[_Count] = []
+        self.ix = _SentenceIndex(sentence)
+        self._budget = budget
+        self._toll_seen = False  # a toll among self.counts
+        self._victim: str | None = None  # the victim class of the last toll that is not a sub-count
 
     def read(self) -> list[_Count]:
         nums = find_numbers(self.s)
         for i, n in enumerate(nums):
+            if self._budget is not None:
+                self._budget.check()
             if _not_a_count(self.s, n):
                 continue
             c = self._classify(n, nums[i + 1].start if i + 1 < len(nums) else len(self.s))
             if c is not None:
                 # nested in a toll stated before it (in this sentence, or the last one for "of the dead")
-                before_toll = any(o.metric in ("killed", "wounded") for o in self.counts)
+                before_toll = self._toll_seen
                 c.nested = bool(
-                    lx.NESTED_BEFORE_RE.search(self.s[: n.start])
+                    _ends_before(lx.NESTED_BEFORE_RE, self.s, n.start, SHORT_LOOKBACK_CHARS)
                     and before_toll
-                    or lx.PARTITIVE_RE.match(self.s[n.end :])
+                    or _PARTITIVE_AT.match(self.s, n.end)
                     and (before_toll or self.state.last_metric in ("killed", "wounded"))
                 )
                 self.counts.append(c)
+                self._toll_seen = self._toll_seen or c.metric in ("killed", "wounded")
+                if c.victim and not c.nested:
+                    self._victim = c.victim
         return self.counts
 
     def _recent_victim(self) -> str | None:
         """The victim class of the last toll read so far (this sentence first, then the page); a nested
         sub-count ("including six children") does not set the class of the tolls after it."""
-        for c in reversed(self.counts):
-            if c.victim and not c.nested:
-                return c.victim
-        return self.state.last_victim
+        return self._victim if self._victim else self.state.last_victim
 
     def _sentence_metric(self) -> tuple[str, str | None] | None:
         if self.counts:
@@ -361,7 +564,6 @@ class _SentenceReader:
     def _classify(self, n: NumberMention, next_start: int) -> _Count | None:
         s = self.s
         qual, qstart = qualifier_before(s, n.start)
-        before = s[:qstart]
         rest = s[n.end : next_start]
         partitive = lx.PARTITIVE_RE.match(rest)
         lead = re.match(r"^\s*(?:more|other|additional|further|remaining)\b", rest, re.I)
@@ -369,7 +571,7 @@ class _SentenceReader:
         words, np_end = _noun_phrase(rest[np_start:])
         np_end += np_start
         after = _after_words(rest[np_end:], AFTER_VERB_WINDOW)
-        prev = _before_words(before, 2)
+        prev = self.ix.words_before(qstart, 2)
         head = words[-1] if words else None
         if _is_year(n) and not (head and head in lx.METRIC_NOUNS):
             return None
@@ -379,7 +581,7 @@ class _SentenceReader:
             pass
         if head is not None:
             return self._with_noun(n, qual, words, head, after, prev, bool(partitive))
-        return self._bare(n, qual, rest[np_end:], after, prev, before, bool(partitive))
+        return self._bare(n, qual, rest[np_end:], after, prev, qstart, bool(partitive))
 
     def _with_noun(
         self,
@@ -400,21 +602,21 @@ class _SentenceReader:
             if noun_metric in ("killed", "wounded"):
                 victim = next((lx.VICTIM_MODIFIERS[w] for w in words[:-1] if w in lx.VICTIM_MODIFIERS), None)
                 if partitive and victim is None:
-                    victim = _predicate_victim(s[n.end :])
+                    victim = _predicate_victim(s, n.end)
                 victim = victim or (self._recent_victim() if partitive else None) or "unspecified"
             return _Count(noun_metric, n.value, qual, victim, n.start, n.end)
-        if head == "times" and any(_word(t) in lx.STRIKE_VERBS for t, _a, _b in _tokens(s[: n.start])):
+        if head == "times" and self.ix.strike_verb_before(n.start):
             return _Count("strikes", n.value, qual, None, n.start, n.end)
         if head in lx.VICTIM_NOUNS:
             metric: str | None = _toll_metric(prev[:1]) or _toll_metric(after) or _toll_metric(prev)
             if metric is None:
-                later = lx.TOLL_PASSIVE_RE.match(s[n.end :])
+                later = _TOLL_PASSIVE_AT.match(s, n.end)
                 metric = (
                     _toll_metric([(later.group("verb") or later.group("verb2")).lower()]) if later else None
                 )
             if metric is None:
                 sm = self._sentence_metric()
-                nested = partitive or lx.NESTED_BEFORE_RE.search(s[: n.start])
+                nested = partitive or _ends_before(lx.NESTED_BEFORE_RE, s, n.start, SHORT_LOOKBACK_CHARS)
                 if sm and sm[0] in ("killed", "wounded") and nested:
                     metric = sm[0]
             if metric is None:
@@ -429,17 +631,19 @@ class _SentenceReader:
     def _weapon_ok(self, n: NumberMention, qual: str, head: str, after: list[str], prev: list[str]) -> bool:
         s = self.s
         tail = " ".join(after)
-        if lx.OUTCOME_RE.search(tail) or _last_verb_is_outcome(s[s.rfind(";", 0, n.start) + 1 : n.start]):
+        if lx.OUTCOME_RE.search(tail) or self.ix.outcome_governs(n.start):
             return False
         window = s[max(0, n.start - 60) : n.end + 40]
         owned = qual == "exact" and prev[:1] in (["has"], ["have"], ["had"])
         if lx.NON_RELEASE_RE.search(window) or owned:
             return False
         if head in lx.WEAPON_NOUNS_NEEDING_VERB:
-            if any(_word(t) in lx.WEAPON_VERBS for t, _a, _b in _tokens(s)):
+            if self.ix.has_weapon_verb:
                 return True
             # a breakdown of the salvo just counted ("The barrage included 170 drones")
-            return self.state.last_metric == "weapons_released" and bool(lx.BREAKDOWN_RE.search(s[: n.start]))
+            return self.state.last_metric == "weapons_released" and bool(
+                self.ix.first_before("breakdown", n.start)
+            )
         return True
 
     def _bare(
@@ -449,12 +653,12 @@ class _SentenceReader:
         tail: str,
         after: list[str],
         prev: list[str],
-        before: str,
+        qstart: int,
         partitive: bool,
     ) -> _Count | None:
         if re.match(r"^\s*(?:or|and\s+\d|to\s+\d)\b", tail) or (after and after[0] == "times"):
             return None
-        got = self._bare_metric(n, qual, tail, after, prev, before, partitive)
+        got = self._bare_metric(n, qual, tail, after, prev, qstart, partitive)
         if got is not None and got.metric == "weapons_released" and lx.OUTCOME_RE.search(" ".join(after)):
             return None
         return got
@@ -466,9 +670,10 @@ class _SentenceReader:
         tail: str,
         after: list[str],
         prev: list[str],
-        before: str,
+        qstart: int,
         partitive: bool,
     ) -> _Count | None:
+        """``qstart`` is where the number (or its hedge) starts: the text before it is ``self.s[:qstart]``."""
         sm = self._sentence_metric()
         if partitive and sm is not None and sm[0] not in ("killed", "wounded"):
             # "of which"/"of them" points back at the count before it, whatever verb follows.
@@ -483,13 +688,13 @@ class _SentenceReader:
             return _Count("killed", n.value, qual, self._recent_victim() or "unspecified", n.start, n.end)
         if prev and prev[0] in lx.WOUNDED_VERBS:
             return _Count("wounded", n.value, qual, self._recent_victim() or "unspecified", n.start, n.end)
-        toll_m = lx.DEATH_TOLL_RE.search(before)
-        if toll_m and re.search(r"\btoll\b", before, re.I):
+        toll_m = self.ix.first_before("death_toll", qstart)
+        if toll_m and self.ix.first_before("toll", qstart):
             victim = "civilians" if toll_m.group("civ") else "unspecified"
             return _Count("killed", n.value, qual, victim, n.start, n.end)
         if n.is_word and n.value == 1 and not re.match(r"^\s*(?:more\b|,|near\b|in\b|on\b|of\s+them)", tail):
             return None
-        tally = lx.TALLY_BEFORE_RE.search(before)
+        tally = _ends_before(lx.TALLY_BEFORE_RE, self.s, qstart, LONG_LOOKBACK_CHARS)
         tally_nouns = [_word(t) for t, _a, _b in _tokens(tally.group("words"))] if tally else []
         tally_metric = next((lx.METRIC_NOUNS[w] for w in tally_nouns if w in lx.METRIC_NOUNS), None)
         if tally_metric:
@@ -498,29 +703,105 @@ class _SentenceReader:
             return _Count(metric, n.value, qual, victim, n.start, n.end)
         if sm is not None:
             return _Count(sm[0], n.value, qual, sm[1], n.start, n.end)
-        if self.state.last_metric and self._continues_previous(before, tail):
+        if self.state.last_metric and self._continues_previous(qstart, tail):
             victim = self.state.last_victim if self.state.last_metric in ("killed", "wounded") else None
             return _Count(self.state.last_metric, n.value, qual, victim, n.start, n.end)
         return None
 
-    def _continues_previous(self, before: str, tail: str) -> bool:
+    def _continues_previous(self, qstart: int, tail: str) -> bool:
         """A bare number that opens its clause continues the previous sentence's count."""
-        b = before.strip().lower()
+        s = self.s
+        end = qstart
+        while end > 0 and s[end - 1].isspace():
+            end -= 1
+        start = self.ix.lead_space
+        if end - start <= OPENER_LOOKBACK_CHARS:
+            b = s[start:end].lower()  # the text before the number, stripped
+            word_opener = _OPENER_WORD_RE.search(b)
+            intro = lx.INTRO_PHRASE_RE.match(b)
+        else:
+            # A long text before the number: only its end can open a clause (an introductory phrase
+            # spans the whole of it, and is short), so only its end is read.
+            b = s[end - OPENER_LOOKBACK_CHARS : end].lower()
+            word_opener = _OPENER_WORD_TAIL_RE.search(b)
+            intro = None
         # a number after a bare comma opens a clause only behind an introductory phrase ("Near Mosul,
         # four ..."), not behind a name ("said Ahmed, 43, a fisherman")
-        opener = (
-            b == ""
-            or b.endswith((";", ":"))
-            or bool(re.search(r"(?:^|[,;:]\s*)(?:and|but|another|the remaining|the other|with|of them)$", b))
-            or bool(lx.INTRO_PHRASE_RE.match(b))
-        )
+        opener = b == "" or b.endswith((";", ":")) or bool(word_opener) or bool(intro)
         follows = re.match(
             r"^\s*(?:more\b|of\s+them\b|,|;|near\b|in\b|on\b|were\b|was\b|took\b|hit\b|struck\b)", tail
         )
         return (opener or b.endswith("with")) and bool(follows)
 
 
-def _choose_expr(counts: list[_Count], idx: int, exprs: list[TimeExpr], sentence: str) -> TimeExpr | None:
+class _Exprs:
+    """A sentence's time expressions (left to right, not overlapping), indexed so that each count finds the
+    one it takes by bisection (``_choose_expr_scan`` filters them all for each count)."""
+
+    def __init__(self, exprs: list[TimeExpr], sentence: str) -> None:
+        self.exprs = exprs
+        self.sentence = sentence
+        self.starts = [e.start for e in exprs]
+        self.ends = [e.end for e in exprs]
+        # the index relies on order; expressions that overlap (never seen) are chosen by the plain scan
+        self.ordered = self.starts == sorted(self.starts) and self.ends == sorted(self.ends)
+        self.semicolons = [i for i, ch in enumerate(sentence) if ch == ";"]
+        self.following_ok = [i for i, e in enumerate(exprs) if not e.bare_month and e.kind != "lookback"]
+        self.preceding_ok = [i for i, e in enumerate(exprs) if e.kind != "lookback"]
+        self.lookbacks = [i for i, e in enumerate(exprs) if e.kind == "lookback"]
+        self.inner_by_year: dict[int, list[int]] = {}
+        for i, e in enumerate(exprs):
+            if e.kind in ("month", "day", "span") and e.period_start:
+                self.inner_by_year.setdefault(e.period_start.year, []).append(i)
+
+    @staticmethod
+    def _first_in(ixs: list[int], lo: int, hi: int) -> int | None:
+        k = bisect.bisect_left(ixs, lo)
+        return ixs[k] if k < len(ixs) and ixs[k] < hi else None
+
+    @staticmethod
+    def _last_in(ixs: list[int], lo: int, hi: int) -> int | None:
+        k = bisect.bisect_left(ixs, hi) - 1
+        return ixs[k] if k >= 0 and ixs[k] >= lo else None
+
+    def choose(self, counts: list[_Count], idx: int) -> TimeExpr | None:
+        """What ``_choose_expr_scan`` returns, found by bisection."""
+        if not self.ordered:
+            return _choose_expr_scan(counts, idx, self.exprs, self.sentence)
+        c, ex, sentence = counts[idx], self.exprs, self.sentence
+        k = bisect.bisect_left(self.semicolons, c.start) - 1
+        clause_start = self.semicolons[k] + 1 if k >= 0 else 0
+        k = bisect.bisect_left(self.semicolons, c.end)
+        clause_end = self.semicolons[k] if k < len(self.semicolons) else len(sentence)
+        next_count = counts[idx + 1].start if idx + 1 < len(counts) else clause_end
+        # the usable expressions (inside the count's clause) are ex[i0:i1]
+        i0 = bisect.bisect_left(self.starts, clause_start)
+        i1 = max(i0, bisect.bisect_right(self.ends, clause_end))
+        j0 = max(i0, bisect.bisect_left(self.starts, c.end))
+        first_following = self._first_in(self.following_ok, j0, i1)
+        if first_following is not None and ex[first_following].start < next_count:
+            # its own: the first following one before the next count with no clause break before it
+            brk = lx.CLAUSE_BREAK_RE.search(sentence, c.end, max(c.end, next_count))
+            if brk is None or brk.end() > ex[first_following].start:
+                return ex[first_following]
+        p1 = min(i1, max(i0, bisect.bisect_right(self.ends, c.start)))
+        near_i = self._last_in(self.preceding_ok, i0, p1)
+        if near_i is not None:
+            near = ex[near_i]
+            if near.kind == "year" and near.period_start:
+                inner = self._last_in(self.inner_by_year.get(near.period_start.year, []), i0, p1)
+                if inner is not None:
+                    return ex[inner]
+            return near
+        if first_following is not None:
+            return ex[first_following]
+        look = self._first_in(self.lookbacks, i0, i1)
+        return ex[look] if look is not None else None
+
+
+def _choose_expr_scan(
+    counts: list[_Count], idx: int, exprs: list[TimeExpr], sentence: str
+) -> TimeExpr | None:
     c = counts[idx]
     clause_start = sentence.rfind(";", 0, c.start) + 1
     nxt = sentence.find(";", c.end)
@@ -557,11 +838,28 @@ def _choose_expr(counts: list[_Count], idx: int, exprs: list[TimeExpr], sentence
     return look[0] if look else None
 
 
+class _Cues:
+    """Words of a sentence that every count in it asks about, looked for once (when first asked)."""
+
+    def __init__(self, sentence: str) -> None:
+        self.s = sentence
+
+    @functools.cached_property
+    def sum(self) -> bool:
+        return bool(lx.SUM_CUES_RE.search(self.s))
+
+    @functools.cached_property
+    def cumulative(self) -> bool:
+        return bool(CUMULATIVE_CUES.search(self.s))
+
+    @functools.cached_property
+    def present_perfect(self) -> bool:
+        return bool(lx.PRESENT_PERFECT_RE.search(self.s))
+
+
 def _lookback(state: _State, days: int) -> tuple[dt.date, dt.date] | None:
-    for a, b in reversed(state.spans):
-        if (b - a).days + 1 == days:
-            return a, b
-    return None
+    """The last span of ``days`` days the page has stated ("those three days")."""
+    return state.span_by_days.get(days)
 
 
 def _sum_period(state: _State, c: _Count) -> tuple[dt.date, dt.date] | None:
@@ -579,9 +877,10 @@ def _sum_period(state: _State, c: _Count) -> tuple[dt.date, dt.date] | None:
 
 
 class _PageExtractor:
-    def __init__(self, page: PageLike, url: str | None) -> None:
+    def __init__(self, page: PageLike, url: str | None, budget: _Budget | None = None) -> None:
         self.page = page
         self.url = url
+        self.budget = budget or _Budget(None, url)
         all_blocks: list[BlockLike] = list(page.blocks) or [
             _TextBlock("p", " ".join(para.split()))
             for para in re.split(r"\n\s*\n", page.text or "")
@@ -621,6 +920,7 @@ class _PageExtractor:
         """Read the context the waiting count-less sentences leave, as if read when they were met."""
         ref = self.ctx.ref
         for sentence, sentence_ref in self._pending:
+            self.budget.check()
             self.ctx.ref = sentence_ref
             find_time_expressions(sentence, self.ctx)
             self._note_places(sentence)
@@ -631,6 +931,7 @@ class _PageExtractor:
         last_stamp: str | None = None
         table = _Table()
         for block in self.all_blocks:
+            self.budget.check()
             if block.kind == "caption":
                 table = _Table(caption=block.text, caption_metric=_metric_in_header(block.text))
                 continue
@@ -654,6 +955,7 @@ class _PageExtractor:
                 self._correction(block.text)
                 continue
             for sentence in split_sentences(block.text):
+                self.budget.check()
                 self._sentence(sentence)
         out = [r for r in self.state.records if (r.metric, r.count) not in self.superseded]
         out = [r for r in out if (None, r.count) not in self.superseded]
@@ -666,20 +968,17 @@ class _PageExtractor:
         if len(cells) < 2 or len(cells[0]) > 40:
             return
         self._catch_up()
-        year = None
-        if table.caption:
-            years = [int(y) for y in re.findall(r"\b((?:19|20)\d\d)\b", table.caption)]
-            year = years[-1] if len(set(years)) == 1 else None
+        year = table.caption_year if table.caption else None
         ctx = PeriodContext(ref=None, year=year) if year else self.ctx
         exprs, _cut = find_time_expressions(cells[0], ctx)
         if exprs and exprs[0].period_start is not None:
             period: tuple[dt.date | None, dt.date | None] = (exprs[0].period_start, exprs[0].period_end)
         elif re.match(r"(?i)(?:total|all|overall)\b", cells[0]) and table.spans:
-            period = (min(a for a, _b in table.spans), max(b for _a, b in table.spans))
+            period = (table.first_day, table.last_day)
         else:
             return
         if exprs and exprs[0].period_start and exprs[0].period_end:
-            table.spans.append((exprs[0].period_start, exprs[0].period_end))
+            table.add_span((exprs[0].period_start, exprs[0].period_end))
         place = location_for(table.caption, 0, len(table.caption)) if table.caption else None
         for col, cell in enumerate(cells[1:], start=1):
             metric = table.columns[col] if col < len(table.columns) and table.columns[col] else None
@@ -696,7 +995,9 @@ class _PageExtractor:
         for sentence in split_sentences(text):
             prev_end = 0
             for n in find_numbers(sentence):
-                lo = max(prev_end, sentence.rfind(";", 0, n.start) + 1, n.start - 80)
+                self.budget.check()
+                floor = max(prev_end, n.start - 80)
+                lo = max(floor, sentence.rfind(";", floor, n.start) + 1)
                 if lx.SUPERSEDED_RE.search(sentence[lo : n.start]):
                     self.superseded.add((None, n.value))
                 prev_end = n.end
@@ -705,15 +1006,17 @@ class _PageExtractor:
             self._sentence(sentence)
         fresh = self.state.records[before:]
         del self.state.records[before:]
+        stated = {(o.metric, o.count) for o in self.state.records}
         for r in fresh:
             if (None, r.count) in self.superseded:
                 continue
-            if any(o.metric == r.metric and o.count == r.count for o in self.state.records):
+            if (r.metric, r.count) in stated:
                 continue
             self.state.records.append(r)
+            stated.add((r.metric, r.count))
 
     def _sentence(self, sentence: str) -> None:
-        counts = _SentenceReader(sentence, self.state).read()
+        counts = _SentenceReader(sentence, self.state, self.budget).read()
         if not counts:
             self._pending.append((sentence, self.ctx.ref))
             return
@@ -731,8 +1034,11 @@ class _PageExtractor:
             and not lx.STRIKE_REFERENCE_RE.search(sentence)
         )
         done: list[tuple[dt.date | None, dt.date | None]] = []
+        indexed = _Exprs(exprs, sentence)
+        cues = _Cues(sentence)
         for i, c in enumerate(counts):
-            period, cumulative = self._period(counts, i, exprs, cutoff, sentence)
+            self.budget.check()
+            period, cumulative = self._period(counts, i, indexed, cutoff, cues)
             if (
                 i
                 and cumulative
@@ -758,15 +1064,15 @@ class _PageExtractor:
         self.state.last_country = countries[-1] if countries else self.state.last_country
 
     def _period(
-        self, counts: list[_Count], i: int, exprs: list[TimeExpr], cutoff: TimeExpr | None, sentence: str
+        self, counts: list[_Count], i: int, exprs: _Exprs, cutoff: TimeExpr | None, cues: _Cues
     ) -> tuple[tuple[dt.date | None, dt.date | None], bool]:
         c = counts[i]
         ref = self.ctx.ref
-        if lx.SUM_CUES_RE.search(sentence):
+        if cues.sum:
             summed = _sum_period(self.state, c)
             if summed:
                 return summed, False
-        e = _choose_expr(counts, i, exprs, sentence)
+        e = exprs.choose(counts, i)
         if e is not None and e.kind == "lookback":
             got = _lookback(self.state, e.lookback_days)
             if got:
@@ -784,14 +1090,14 @@ class _PageExtractor:
             ):
                 end = cutoff.period_end
                 cumulative = True
-            elif e.kind == "day" and CUMULATIVE_CUES.search(sentence) and ref is not None and start <= ref:
+            elif e.kind == "day" and cues.cumulative and ref is not None and start <= ref:
                 end = ref
                 cumulative = True
             return (start, end), cumulative
         if cutoff and cutoff.period_end:
             anchor = self.ctx.anchors[-1] if self.ctx.anchors else None
             return (anchor or cutoff.period_end, cutoff.period_end), True
-        if lx.PRESENT_PERFECT_RE.search(sentence) and self.ctx.anchors and ref:
+        if cues.present_perfect and self.ctx.anchors and ref:
             return (self.ctx.anchors[-1], ref), True
         if self.state.event_period:
             return self.state.event_period, False
@@ -830,6 +1136,7 @@ class _PageExtractor:
             self.state.last_victim = c.victim
         if start and end:
             self.state.spans.append((start, end))
+            self.state.span_by_days[(end - start).days + 1] = (start, end)
             if not cumulative:
                 self.state.event_period = (start, end)
 
@@ -851,21 +1158,31 @@ def _dedupe(records: list[Extraction]) -> list[Extraction]:
     """A count restated with the same metric, count, period and place is kept once (first occurrence);
     a restatement that names no place is the same statement."""
     kept: list[Extraction] = []
+    # per (metric, count, period): whether a kept record has no place, and the places kept records name
+    seen: dict[tuple[object, ...], tuple[list[bool], set[str]]] = {}
     for r in records:
         place = (r.location or "").lower()
-        if any(
-            (k.metric, k.count, k.period_start, k.period_end)
-            == (r.metric, r.count, r.period_start, r.period_end)
-            and (not place or not k.location or k.location.lower() == place)
-            for k in kept
-        ):
+        key = (r.metric, r.count, r.period_start, r.period_end)
+        got = seen.get(key)
+        if got is not None and (not place or got[0][0] or place in got[1]):
             continue
+        if got is None:
+            got = seen[key] = ([False], set())
+        if r.location:
+            got[1].add(r.location.lower())
+        else:
+            got[0][0] = True
         kept.append(r)
     return kept
 
 
-def extract_records(page: PageLike, url: str | None = None) -> list[Extraction]:
-    """Every strike count the page's body states, in page order."""
-    records = _PageExtractor(page, url).run()
+def extract_records(
+    page: PageLike, url: str | None = None, *, cpu_budget_s: float | None = PAGE_CPU_BUDGET_S
+) -> list[Extraction]:
+    """Every strike count the page's body states, in page order.
+
+    Raises :class:`PageBudgetExceeded` when the page takes more than ``cpu_budget_s`` seconds of the
+    calling thread's CPU time (``None``: no limit)."""
+    records = _PageExtractor(page, url, _Budget(cpu_budget_s, url)).run()
     logger.debug("extracted %d records from %s", len(records), url)
     return records

@@ -7,6 +7,7 @@ number ("more than", "about", "up to") into one of the contract's qualifiers.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import re
 from dataclasses import dataclass
@@ -101,6 +102,10 @@ QUALIFIER_CONTEXT: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bminimum (?:estimate|count|toll|figure)\b[^.;]{0,40}$", re.I), "at_least"),
     (re.compile(r"\bmaximum (?:estimate|count|toll|figure)\b[^.;]{0,40}$", re.I), "at_most"),
 )
+# How far back from a number ``qualifier_before`` reads: more than the longest hedge (and its word boundary),
+# and more than the longest match of a QUALIFIER_CONTEXT pattern.
+_QUALIFIER_WINDOW = max(len(p) for p, _q in QUALIFIER_PHRASES) + 2
+_QUALIFIER_CONTEXT_WINDOW = 80
 
 _SEP = r"[,\u00a0\u202f\u2009 ]"
 _DIGITS_RE = re.compile(
@@ -193,8 +198,12 @@ def find_numbers(text: str) -> list[NumberMention]:
                 has_fraction=bool(m.group("frac")) and not m.group("scale"),
             )
         )
+    # Digit mentions are left to right and never overlap: the one that could overlap a word match is the
+    # last starting before the word's end (a bisect, not a scan of them all).
+    starts = [n.start for n in found]
     for m in _WORD_RE.finditer(text):
-        if any(n.start < m.end() and m.start() < n.end for n in found):
+        i = bisect.bisect_left(starts, m.end()) - 1
+        if i >= 0 and m.start() < found[i].end:
             continue
         found.append(
             NumberMention(
@@ -207,12 +216,21 @@ def find_numbers(text: str) -> list[NumberMention]:
 
 def qualifier_before(text: str, start: int) -> tuple[str, int]:
     """The qualifier a hedge right before ``start`` gives, and where that hedge begins."""
-    head = text[:start].rstrip()
-    low = head.lower()
+    # Only the end of the text before ``start`` can hold a hedge: read a window of it, never a copy of
+    # the whole prefix (a sentence of thousands of numbers would make that quadratic).
+    end = start
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    lo = max(0, end - _QUALIFIER_WINDOW)
+    low = text[lo:end].lower()
+    whole = lo == 0  # the window is the whole of the text before the hedge
     for phrase, qual in QUALIFIER_PHRASES:
-        if low.endswith(phrase) and (len(low) == len(phrase) or not low[-len(phrase) - 1].isalnum()):
-            return qual, len(head) - len(phrase)
+        if low.endswith(phrase) and (
+            (whole and len(low) == len(phrase))
+            or (len(low) > len(phrase) and not low[-len(phrase) - 1].isalnum())
+        ):
+            return qual, end - len(phrase)
     for pattern, qual in QUALIFIER_CONTEXT:
-        if pattern.search(head):
+        if pattern.search(text, max(0, end - _QUALIFIER_CONTEXT_WINDOW), end):
             return qual, start
     return "exact", start

@@ -9,6 +9,7 @@ entry's own day), the year the article is about, and the start days of events th
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 import logging
@@ -167,9 +168,15 @@ SINCE_EVENT_RE = re.compile(
     r"\s+(?:the\s+(?:(?:start|beginning|outbreak)\s+of\s+[^,;]{0,60}?|(?:[\w’'-]+\s+){0,3}?[\w’'-]+"
     r"(?:\s+" + START_VERBS + r")?)\s+(?:in|on)\s+)?"
 )
+# How far back from a date ``_is_reporting`` (and the bare-month test) read: more than any of their matches
+# on a page's text (whose whitespace the cleaner collapses), so reading only that far gives the same answer
+# as reading the whole sentence before the date, in time that does not grow with the sentence.
+LOOKBACK_CHARS = 240
+BARE_MONTH_PREP_RE = re.compile(r"\b(?:in|during|for|of|last|through|since|until|by)\s+$", re.I)
 CUTOFF_RE = re.compile(
     r"\b(?i:through|thru|by|until|till|to|up\s+to|as\s+of)\s+(?i:the\s+end\s+of\s+)?" + _atom("b_")
 )
+SINCE_START_VERB_RE = re.compile(r"\b" + START_VERBS + r"\b(?:\s+(?:on|in)\s+|\s+)?")
 START_RE = re.compile(r"\b" + START_VERBS + r"\s+(?:on\s+|in\s+)?" + _atom("b_"))
 
 
@@ -298,7 +305,40 @@ def _day(year: int | None, mon: int | None, day: int) -> tuple[dt.date, dt.date,
 
 
 def _is_reporting(sentence: str, start: int) -> bool:
-    return bool(REPORTING_BEFORE.search(sentence[:start]))
+    return bool(REPORTING_BEFORE.search(sentence, max(0, start - LOOKBACK_CHARS), start))
+
+
+class _Taken:
+    """The spans of a sentence already read as a time expression: ``free(a, b)`` says whether ``[a, b)``
+    overlaps none of them, in time proportional to ``b - a`` (a mark per character, not a list to scan)."""
+
+    def __init__(self, size: int) -> None:
+        self._marks = bytearray(size + 1)
+        self._spans: list[tuple[int, int]] = []
+        self._empty: list[tuple[int, int]] = []
+
+    def append(self, span: tuple[int, int]) -> None:
+        a, b = span
+        self._spans.append(span)
+        if b > a:
+            self._marks[a:b] = b"\x01" * (b - a)
+        else:
+            self._empty.append(span)  # marks no character: compared one by one (no pattern matches empty)
+
+    def free(self, a: int, b: int) -> bool:
+        if b <= a:  # an empty span: the plain rule (no pattern here matches empty, so never in practice)
+            return all(b <= s or a >= e for s, e in self._spans)
+        return self._marks.find(1, a, b) == -1 and all(b <= s or a >= e for s, e in self._empty)
+
+
+def _month_atoms(sentence: str, ctx: PeriodContext) -> list[tuple[int, tuple[int, int]]]:
+    """(end, (year, month)) of every date in ``sentence`` that names a month, left to right."""
+    out: list[tuple[int, tuple[int, int]]] = []
+    for am in ATOM_RE.finditer(sentence):
+        got = resolve_atom(am, "", ctx)
+        if got and got[2] == "month":
+            out.append((am.end(), (got[0].year, got[0].month)))
+    return out
 
 
 def find_time_expressions(sentence: str, ctx: PeriodContext) -> tuple[list[TimeExpr], TimeExpr | None]:
@@ -306,16 +346,18 @@ def find_time_expressions(sentence: str, ctx: PeriodContext) -> tuple[list[TimeE
 
     Also records event start days in ``ctx.anchors`` and the last month named in ``ctx.last_month``.
     """
-    taken: list[tuple[int, int]] = []
+    taken = _Taken(len(sentence))
     out: list[TimeExpr] = []
-
-    def free(a: int, b: int) -> bool:
-        return all(b <= s or a >= e for s, e in taken)
+    free = taken.free
 
     def add(a: int, b: int, ps: dt.date | None, pe: dt.date | None, kind: str, **kw: object) -> None:
         taken.append((a, b))
         if ps is not None and pe is not None:
             out.append(TimeExpr(a, b, ps, pe, kind, **kw))  # type: ignore[arg-type]
+
+    semicolons = [i for i, ch in enumerate(sentence) if ch == ";"]
+    atom_anywhere: list[bool] = []  # whether the sentence holds any date (computed once, when first asked)
+    month_atoms: list[tuple[int, tuple[int, int]]] | None = None  # (end, (year, month)) of month atoms
 
     ref = ctx.ref
     # "the 12-day operation ... which began on Aug. 20"
@@ -337,26 +379,28 @@ def find_time_expressions(sentence: str, ctx: PeriodContext) -> tuple[list[TimeE
     for sm in SINCE_RE.finditer(sentence):
         if not free(sm.start(), sm.end()):
             continue
-        tail = sentence[sm.end() :]
-        clause = re.split(r"[;]", tail)[0]
-        direct = SINCE_EVENT_RE.match(clause)
-        am = ATOM_RE.match(clause, direct.end()) if direct else None
+        # the clause after "since" (up to the next semicolon), read in place: no copy of the sentence's rest
+        c0 = sm.end()
+        k = bisect.bisect_left(semicolons, c0)
+        c1 = semicolons[k] if k < len(semicolons) else len(sentence)
+        direct = SINCE_EVENT_RE.match(sentence, c0, c1)
+        am = ATOM_RE.match(sentence, direct.end(), c1) if direct else None
         if am is None:
-            vm = re.search(r"\b" + START_VERBS + r"\b(?:\s+(?:on|in)\s+|\s+)?", clause[:120])
-            am = ATOM_RE.match(clause, vm.end()) if vm else None
+            vm = SINCE_START_VERB_RE.search(sentence, c0, min(c1, c0 + 120))
+            am = ATOM_RE.match(sentence, vm.end(), c1) if vm else None
             if vm and am is None:
                 # "since the attack ... began" without a date: the page's event start.
                 if ctx.anchors:
-                    add(sm.start(), sm.end() + vm.end(), ctx.anchors[-1], ref, "since", cumulative=True)
+                    add(sm.start(), vm.end(), ctx.anchors[-1], ref, "since", cumulative=True)
                 else:
-                    taken.append((sm.start(), sm.end() + vm.end()))
+                    taken.append((sm.start(), vm.end()))
                 continue
         if am is None:
-            am = _since_event_date(clause)
+            am = _since_event_date(sentence, c0, c1)
         if am is None:
             continue
         got = resolve_atom(am, "", ctx)
-        end = sm.end() + am.end()
+        end = am.end()
         if got:
             ctx.anchors.append(got[0])
             add(sm.start(), end, got[0], ref, "since", cumulative=True)
@@ -383,7 +427,11 @@ def find_time_expressions(sentence: str, ctx: PeriodContext) -> tuple[list[TimeE
         if b and free(om.start(), om.end()):
             add(om.start(), om.end(), b[0] - dt.timedelta(days=1), b[1], "span")
     for om in OVERNIGHT_ALONE_RE.finditer(sentence):
-        if ref and free(om.start(), om.end()) and not ATOM_RE.search(sentence):
+        if not (ref and free(om.start(), om.end())):
+            continue
+        if not atom_anywhere:
+            atom_anywhere.append(bool(ATOM_RE.search(sentence)))
+        if not atom_anywhere[0]:
             add(om.start(), om.end(), ref - dt.timedelta(days=1), ref, "span")
     for pm in PAST_HOURS_RE.finditer(sentence):
         n = _small_int(pm.group("n"))
@@ -493,7 +541,10 @@ def find_time_expressions(sentence: str, ctx: PeriodContext) -> tuple[list[TimeE
             add(lm.start(), lm.end(), *month_span(y, mon), "month")
     for mb in MONTH_BEFORE_RE.finditer(sentence):
         if free(mb.start(), mb.end()):
-            prev = _last_month_before(sentence[: mb.start()], ctx)
+            if month_atoms is None:
+                month_atoms = _month_atoms(sentence, ctx)
+            i = bisect.bisect_right(month_atoms, (mb.start(), (10_000, 13))) - 1
+            prev = month_atoms[i][1] if i >= 0 else ctx.last_month
             if prev:
                 y, mon = prev
                 mon -= 1
@@ -513,9 +564,7 @@ def find_time_expressions(sentence: str, ctx: PeriodContext) -> tuple[list[TimeE
         bare = (
             bool(am.group("mon3"))
             and not am.group("y3")
-            and not re.search(
-                r"\b(?:in|during|for|of|last|through|since|until|by)\s+$", sentence[: am.start()], re.I
-            )
+            and not BARE_MONTH_PREP_RE.search(sentence, max(0, am.start() - LOOKBACK_CHARS), am.start())
         )
         add(am.start(), am.end(), got[0], got[1], got[2], bare_month=bare)
     out.sort(key=lambda e: e.start)
@@ -525,26 +574,18 @@ def find_time_expressions(sentence: str, ctx: PeriodContext) -> tuple[list[TimeE
     return out, cutoff
 
 
-def _since_event_date(clause: str) -> re.Match[str] | None:
+def _since_event_date(sentence: str, pos: int, endpos: int) -> re.Match[str] | None:
     """The date of the event named after "since" ("since the alliance took command of the operation on
-    March 31"): the first "in/on <date>" before the clause's first comma."""
-    if not SINCE_EVENT_START_RE.match(clause):
+    March 31"): the first "in/on <date>" before the clause's first comma. The clause is
+    ``sentence[pos:endpos]``, read in place."""
+    if not SINCE_EVENT_START_RE.match(sentence, pos, endpos):
         return None
-    head = re.split(r"[,;]", clause, maxsplit=1)[0][:SINCE_EVENT_MAX_CHARS]
+    head = re.split(r"[,;]", sentence[pos : min(endpos, pos + SINCE_EVENT_MAX_CHARS)], maxsplit=1)[0]
     for m in re.finditer(r"\b(?:in|on)\s+", head):
-        am = ATOM_RE.match(clause, m.end())
+        am = ATOM_RE.match(sentence, pos + m.end(), endpos)
         if am is not None:
             return am
     return None
-
-
-def _last_month_before(text: str, ctx: PeriodContext) -> tuple[int, int] | None:
-    found = None
-    for am in ATOM_RE.finditer(text):
-        got = resolve_atom(am, "", ctx)
-        if got and got[2] == "month":
-            found = (got[0].year, got[0].month)
-    return found or ctx.last_month
 
 
 def parse_reference_date(value: str | None) -> dt.date | None:

@@ -595,8 +595,11 @@ def _parse_datetime(value: str | None) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-def records_for_page(row: dict[str, Any]) -> list[dict[str, Any]]:
-    """Extract the records of one cleaned page (a row of ``cleaned/*.jsonl.gz``)."""
+def records_for_page(row: dict[str, Any], **options: Any) -> list[dict[str, Any]]:
+    """Extract the records of one cleaned page (a row of ``cleaned/*.jsonl.gz``).
+
+    ``options`` go to :func:`~conflict_ingest.extract.extract_records` (``cpu_budget_s``: the page's CPU
+    budget, ``PAGE_CPU_BUDGET_S`` unless given); a page over it raises ``PageBudgetExceeded``."""
     from conflict_ingest.clean import Block, CleanedPage
     from conflict_ingest.extract import extract_records
 
@@ -618,26 +621,43 @@ def records_for_page(row: dict[str, Any]) -> list[dict[str, Any]]:
         content_sha256=row["sha256"],
     )
     out: dict[str, dict[str, Any]] = {}
-    for ex in extract_records(page, row["canonical_url"]):
+    for ex in extract_records(page, row["canonical_url"], **options):
         rec = Record.build(meta, ex).to_row()
         out.setdefault(rec["record_id"], rec)
     return list(out.values())
 
 
-def extract_stage(store: ObjectStore, cleaned_key: str) -> dict[str, Any]:
-    """Extract records from each cleaned page of a batch; a page that fails is reported, not fatal."""
+def extract_stage(store: ObjectStore, cleaned_key: str, **options: Any) -> dict[str, Any]:
+    """Extract records from each cleaned page of a batch; a page that fails is reported, not fatal.
+
+    A page that takes more than its CPU budget (``options``: see :func:`records_for_page`) is abandoned:
+    it gives no records, the summary's ``abandoned`` counts it and ``abandoned_pages`` lists it (``url``,
+    ``reason``)."""
+    from conflict_ingest.extract import PageBudgetExceeded
+
     rows: list[dict[str, Any]] = []
     pages = errors = 0
+    abandoned: list[dict[str, str]] = []
     for page in store.get_jsonl_gz(cleaned_key):
         pages += 1
         try:
-            rows.extend(records_for_page(page))
+            rows.extend(records_for_page(page, **options))
+        except PageBudgetExceeded as exc:
+            logger.warning("extraction abandoned for %s: %s", page.get("url"), exc)
+            abandoned.append({"url": str(page.get("url")), "reason": str(exc)})
         except Exception:
             logger.exception("extraction failed for %s", page.get("url"))
             errors += 1
     out_key = cleaned_key.replace("/cleaned/", "/extracted/")
     store.put_jsonl_gz(out_key, rows)
-    return {"key": out_key, "pages": pages, "records": len(rows), "errors": errors}
+    return {
+        "key": out_key,
+        "pages": pages,
+        "records": len(rows),
+        "errors": errors,
+        "abandoned": len(abandoned),
+        "abandoned_pages": abandoned,
+    }
 
 
 # -- validate --------------------------------------------------------------------------------
