@@ -1331,6 +1331,7 @@ def _stamp_elements(root: Any) -> Iterator[tuple[Any, str]]:
     none, short elements whose class marks a date or time and whose text is a date."""
     found = False
     for el in root.iter():
+        _tick("timestamps")
         if not isinstance(el.tag, str):
             continue
         if el.tag == "time" or el.get("datetime"):
@@ -1341,6 +1342,7 @@ def _stamp_elements(root: Any) -> Iterator[tuple[Any, str]]:
     if found:
         return
     for el in root.iter():
+        _tick("timestamps")
         if not isinstance(el.tag, str) or el.tag in SKIP_TAGS:
             continue
         cls = el.get("class")
@@ -1359,6 +1361,7 @@ def _timestamps(root: Any, kept: list[_Candidate]) -> dict[int, str]:
     for t, value in _stamp_elements(root):
         anc = t.getparent()
         while anc is not None:
+            _tick("timestamps")
             stamps_under.setdefault(anc, set()).add(value)
             anc = anc.getparent()
     if not stamps_under:
@@ -1639,6 +1642,7 @@ def _date_meta(root: Any, meta: dict[str, str]) -> str | None:
             if parsed:
                 return parsed
     for el in root.iterfind('.//*[@itemprop="datePublished"]'):
+        _tick("dates")
         value = el.get("content") or el.get("datetime") or render(_all_text(el))
         parsed = dates.parse_any(value) if value else None
         if parsed:
@@ -1704,6 +1708,7 @@ def _date_time_elements(root: Any, kept: list[_Candidate]) -> str | None:
     zones: dict[str, list[tuple[str, bool]]] = {"mid": [], "post": []}
     zone = "pre" if headline is not None else "mid"
     for el in body.iter():
+        _tick("dates")
         if el is headline:
             zone = "mid"
         if el is first_block:
