@@ -1347,8 +1347,8 @@ def _stamp_elements(root: Any) -> Iterator[tuple[Any, str]]:
             continue
         cls = el.get("class")
         if cls and TIMESTAMP_CLASS_RE.search(cls):
-            text = render(_all_text(el))
-            if text and len(text.split()) <= DATE_LINE_MAX_WORDS:
+            text = _words_within(el, DATE_LINE_MAX_WORDS)
+            if text:
                 value = dates.parse_text_date(text)
                 if value:
                     yield el, value
@@ -1669,6 +1669,30 @@ def _in_chrome(el: Any) -> bool:
     return any(_is_chrome(a) for a in _ancestors(el))
 
 
+class _AncestorFlag:
+    """Whether an element or one of its ancestors passes ``test``, memoised: each element is tested
+    once, so asking for every element of a deep tree stays linear."""
+
+    def __init__(self, test: Any) -> None:
+        self.test = test
+        self.memo: dict[Any, bool] = {}
+
+    def __call__(self, el: Any) -> bool:
+        chain: list[Any] = []
+        cur, value = el, False
+        while cur is not None:
+            known = self.memo.get(cur)
+            if known is not None:
+                value = known
+                break
+            chain.append(cur)
+            cur = cur.getparent()
+        for node in reversed(chain):
+            value = value or bool(self.test(node))
+            self.memo[node] = value
+        return value
+
+
 def _chrome_roots(root: Any) -> list[Any]:
     """The outermost chrome elements (:func:`_is_chrome`) under ``root``, in one walk."""
     out: list[Any] = []
@@ -1686,13 +1710,54 @@ def _preceding_text(el: Any, limit: int = 60) -> str:
     parent = el.getparent()
     if parent is None:
         return ""
-    parts = [parent.text or ""]
-    for sib in parent:
-        if sib is el:
-            break
-        parts.append(_all_text(sib))
-        parts.append(sib.tail or "")
-    return "".join(parts)[-limit:]
+    # backwards from ``el``, only as far as ``limit`` characters (many stamps in one parent stay linear)
+    parts: list[str] = []
+    size = 0
+    sib = el.getprevious()
+    while sib is not None and size < limit:
+        _tick("dates")
+        for piece in (sib.tail or "", _all_text(sib)):
+            parts.append(piece)
+            size += len(piece)
+        sib = sib.getprevious()
+    if sib is None and size < limit:
+        parts.append(parent.text or "")
+    return "".join(reversed(parts))[-limit:]
+
+
+def _words_within(el: Any, max_words: int) -> str | None:
+    """``render(_all_text(el))``, or None as soon as it is known to have more than ``max_words`` words."""
+    parts: list[str] = []
+    words = 0
+    in_word = False  # the text so far ends inside a word
+    for piece in el.itertext():
+        if isinstance(piece, str):
+            parts.append(piece)
+            visible = INVISIBLE_RE.sub("", piece)
+            runs = visible.split()
+            if runs:
+                words += len(runs) - (1 if in_word and not visible[0].isspace() else 0)
+                in_word = not visible[-1].isspace()
+            elif visible:
+                in_word = False
+            if words > max_words:
+                return None
+    return render("".join(parts))
+
+
+def _text_within(el: Any, max_chars: int) -> str | None:
+    """``render(_all_text(el))``, or None as soon as it is known to exceed ``max_chars`` (its visible
+    characters alone do): a dateline check does not gather the text of a whole article."""
+    parts: list[str] = []
+    visible = 0
+    for piece in el.itertext():
+        if isinstance(piece, str):
+            parts.append(piece)
+            visible += len(INVISIBLE_RE.sub("", "".join(piece.split())))
+            if visible > max_chars:
+                return None
+    text = render("".join(parts))
+    return text if len(text) <= max_chars else None
 
 
 def _date_time_elements(root: Any, kept: list[_Candidate]) -> str | None:
@@ -1707,6 +1772,8 @@ def _date_time_elements(root: Any, kept: list[_Candidate]) -> str | None:
     container = _article_container(kept)
     zones: dict[str, list[tuple[str, bool]]] = {"mid": [], "post": []}
     zone = "pre" if headline is not None else "mid"
+    in_chrome = _AncestorFlag(_is_chrome)
+    in_container = _AncestorFlag(lambda a: a is container)
     for el in body.iter():
         _tick("dates")
         if el is headline:
@@ -1720,18 +1787,18 @@ def _date_time_elements(root: Any, kept: list[_Candidate]) -> str | None:
         is_time = tag == "time" or el.get("itemprop") == "datePublished" or el.get("pubdate") is not None
         if not (is_time or DATE_CLASS_RE.search(cls)):
             continue
-        if zone == "post" and (container is None or not any(a is container for a in _ancestors(el))):
+        if zone == "post" and (container is None or not in_container(el)):
             continue
-        if _in_chrome(el):
+        if in_chrome(el):
             continue
         if is_time:
             value = _time_value(el)
             label = _preceding_text(el)
         else:
-            text = render(_all_text(el))
-            if len(text) > DATELINE_MAX_CHARS:
+            short = _text_within(el, DATELINE_MAX_CHARS)
+            if short is None:
                 continue
-            value = _first_dated(text)
+            value = _first_dated(short)
             label = ""
         if not value:
             continue
