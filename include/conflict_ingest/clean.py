@@ -537,8 +537,9 @@ def decode_html(data: bytes, content_type: str | None = None) -> str:
     mislabel (common on servers), so UTF-8 wins.
 
     A declared label that is unknown or not ASCII-compatible (``charset=undefined``, EBCDIC, UTF-16/32
-    on a page whose declaration was readable as ASCII) is refused, and so is a charset the bytes do not
-    decode as; the page is then detected (:func:`_detect`) and a note records why."""
+    on a page whose declaration was readable as ASCII) is refused and the page detected
+    (:func:`_detect`); a declared charset the bytes do not decode as is passed over as before. Either
+    way a note records it."""
     if not data:
         return ""
     body, bom = EncodingDetector.strip_byte_order_mark(data)
@@ -565,9 +566,8 @@ def decode_html(data: bytes, content_type: str | None = None) -> str:
             return data.decode("utf-8")
         try:
             return data.decode(codec)
-        except UnicodeDecodeError:
+        except UnicodeDecodeError:  # as before: the next declaration, else UTF-8, else windows-1252
             _note("charset_undecodable", f"page does not decode as its declared {codec}")
-            refused.append(codec)
     if refused:
         return _detect(data, refused)
     try:
@@ -1504,7 +1504,11 @@ def _canonical(head: HeadInfo, url: str | None) -> str | None:
     if og:
         declared.append(("og:url", og))
     for which, value in declared:
-        resolved = urljoin(url or "", value)
+        try:
+            resolved = urljoin(url or "", value)
+        except ValueError:  # e.g. "http://[::1" (an unclosed IPv6 literal)
+            _note("canonical_refused", f"{which} {value[:200]!r} is not a valid URL; the fetched URL is kept")
+            continue
         reason = canonical_refusal(resolved, url)
         if reason is None:
             return resolved

@@ -70,7 +70,7 @@ def test_wide_or_shifted_charset_declared_on_an_8bit_page_is_refused_and_recorde
     assert "charset_refused" in names(cleaned.notes)
 
 
-def test_bytes_that_do_not_decode_as_the_declared_charset_are_detected_and_recorded() -> None:
+def test_bytes_that_do_not_decode_as_the_declared_charset_read_as_windows_1252_and_are_recorded() -> None:
     data = page().replace("heaviest", "heaviest caf\u00e9").encode("cp1252")
     cleaned = clean_html(data, URL, content_type="text/html; charset=utf-8")
     assert "heaviest caf\u00e9 raids" in cleaned.text
@@ -157,6 +157,7 @@ def test_unexpected_error_surfaces_instead_of_an_empty_page() -> None:
         "data:text/html,hi",
         "ftp://www.news.example/x",
         "https://victim.github.io/story",
+        "http://[::1",  # not even a URL (urljoin raises)
     ],
 )
 def test_canonical_url_off_the_page_site_or_not_http_is_refused_and_the_fetched_url_kept(
