@@ -622,12 +622,6 @@ def _parse_with(html: str, parser: Any) -> Any:
         return None
 
 
-def _parse(html: str) -> Any:
-    """Our own tree of the page (plain lxml elements), or None when there is nothing to parse.
-    ``html`` has been through :func:`_prepare`."""
-    return _parse_page(html)[0]
-
-
 def _parse_html(html: str, huge: bool = False) -> lxml.html.HtmlElement | None:
     """An lxml.html tree for trafilatura / htmldate, which prune it (``html`` is prepared)."""
     if not html.strip():
@@ -818,11 +812,9 @@ def _layout_tables(root: Any) -> set[Any]:
     return found
 
 
-def _is_data_table(table: Any, layout: set[Any] | None = None) -> bool:
-    """A table of data (rendered row by row) rather than a layout grid. ``layout`` is the page's
-    :func:`_layout_tables` (computed here when not given)."""
-    if layout is None:
-        layout = _layout_tables(table)
+def _is_data_table(table: Any, layout: set[Any]) -> bool:
+    """A table of data (rendered row by row) rather than a layout grid (``layout``: the page's
+    :func:`_layout_tables`)."""
     if table in layout:
         return False
     rows = _rows(table)
