@@ -13,24 +13,39 @@ sit in boilerplate containers (comments, sidebars, captions, share bars, "key ev
 and attach live-blog timestamps. The publication date comes from JSON-LD, meta tags, <time> and
 dateline elements near the headline, the URL, and finally htmldate on the page without its chrome.
 
+Hostile pages: every step is linear in the page's size (indexes, never pairwise scans of blocks or
+repeated walks up the tree), and a page whose cleaning still exceeds a CPU budget (:data:`CPU_BUDGET_S`,
+checked cooperatively in the loops, so it works in threads) is abandoned with
+:class:`CleaningAbandoned` and its reason. Nothing is lost silently: a refused charset label, JSON-LD
+beyond its bounds, a parse past libxml2's limits (deep nesting, huge text nodes) or a refused canonical
+URL each take a fallback that is recorded in :attr:`CleanedPage.notes` (``"name: detail"``, names in
+:data:`NOTE_NAMES`); unexpected errors propagate to the caller.
+
 Nothing here names a site: selectors and word lists are the constants below.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextvars
+import dataclasses
+import functools
+import ipaddress
 import json
 import logging
 import re
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
+import tld
 from bs4 import BeautifulSoup
-from bs4.dammit import EncodingDetector
+from bs4.dammit import EncodingDetector, UnicodeDammit
 from lxml import etree
 
 from conflict_ingest import dates
@@ -319,10 +334,106 @@ OWN_MAX_LINK_SHARE = 0.5
 DATE_LINE_MAX_WORDS = 8
 TIME_OF_DAY_RE = re.compile(r"\b\d{1,2}:\d{2}\b")
 
+#: trafilatura (asked for a second opinion on the main text) slows down faster than linearly on very
+#: large trees (libxml2 merging the node sets of ``//p//text()``: 12k paragraphs 0.4 s, 96k 11.6 s). A
+#: page with more elements than this (ten times the largest of the benchmark pages) goes without it.
+TRAFILATURA_MAX_ELEMENTS = 25_000
+#: CPU seconds (of the cleaning thread) one page may take before it is abandoned; a page's cleaning
+#: is linear in its size, so only a hostile page (or a far slower machine) comes near it.
+CPU_BUDGET_S = 20.0
+#: The budget is checked once every this many iterations of a loop over elements or blocks.
+BUDGET_CHECK_EVERY = 1024
+#: JSON-LD scripts beyond these bounds are not parsed (a note says so): characters per script and
+#: nesting depth of arrays/objects (json.loads recurses; 100k levels raise RecursionError).
+JSONLD_MAX_CHARS = 1_000_000
+JSONLD_MAX_DEPTH = 64
+#: A page nested deeper than libxml2 parses even with ``huge_tree`` is re-parsed with elements below
+#: this depth flattened into their ancestor (their text is kept).
+FLATTEN_MAX_DEPTH = 200
+#: Note names (the part before ":" of each entry of :attr:`CleanedPage.notes`).
+NOTE_NAMES = frozenset(
+    [
+        "charset_refused",  # a declared charset label unknown or not ASCII-compatible: detected instead
+        "charset_undecodable",  # the bytes do not decode as the declared charset: detected instead
+        "jsonld_skipped",  # a JSON-LD script over JSONLD_MAX_CHARS / JSONLD_MAX_DEPTH was not parsed
+        "jsonld_invalid",  # a JSON-LD script is not JSON (only its datePublished is looked for)
+        "huge_tree",  # libxml2's default limits (depth 256, 10 MB text node) hit: parsed with huge_tree
+        "flattened",  # nested deeper than even huge_tree takes: deep elements flattened into their ancestor
+        "canonical_refused",  # a declared canonical URL is not http(s) on the page's registrable domain
+        "trafilatura_skipped",  # a page over TRAFILATURA_MAX_ELEMENTS gets no second opinion
+    ]
+)
+
 #: Our own parse uses plain lxml elements (no HtmlElement class lookup: faster); trafilatura and
 #: htmldate get lxml.html trees of their own, which they prune in place.
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
 _HTML_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+#: The same with libxml2's size limits lifted (``huge_tree``), used only when a page hits them. The input
+#: is bounded by the fetcher's size cap and HTML parsing expands no entities, so the lifted limits
+#: cost memory in proportion to the page only.
+_HUGE_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False, huge_tree=True)
+_HUGE_HTML_PARSER = lxml.html.HTMLParser(
+    remove_comments=True, remove_pis=True, collect_ids=False, huge_tree=True
+)
+
+
+# --------------------------------------------------------------------------------------------------
+# CPU budget.
+# --------------------------------------------------------------------------------------------------
+
+
+class CleaningAbandoned(RuntimeError):
+    """A page whose cleaning was given up (its CPU budget ran out); ``reason`` says where."""
+
+    def __init__(self, reason: str, notes: tuple[str, ...] = ()) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.notes = notes
+
+
+class _Budget:
+    """CPU time left for one page, measured on the cleaning thread (``time.thread_time``), checked
+    cooperatively by the loops (:func:`_tick`), never by a signal: cleaning may run in a thread."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline = time.thread_time() + seconds
+        self.count = 0
+        self.notes: list[str] = []
+
+    def check(self, stage: str) -> None:
+        if time.thread_time() > self.deadline:
+            raise CleaningAbandoned(
+                f"cleaning exceeded its CPU budget of {self.seconds:g} s (in {stage})", tuple(self.notes)
+            )
+
+
+_BUDGET: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("clean_budget", default=None)
+
+
+def _tick(stage: str) -> None:
+    """Called once per iteration of the loops over elements and blocks: every BUDGET_CHECK_EVERY
+    calls, abandon the page when its budget has run out."""
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.count += 1
+        if budget.count % BUDGET_CHECK_EVERY == 0:
+            budget.check(stage)
+
+
+def _check(stage: str) -> None:
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.check(stage)
+
+
+def _note(name: str, detail: str) -> None:
+    """Record a fallback on the page being cleaned."""
+    assert name in NOTE_NAMES, name
+    budget = _BUDGET.get()
+    logger.info("clean fallback %s: %s", name, detail)
+    if budget is not None:
+        budget.notes.append(f"{name}: {detail}")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -348,6 +459,8 @@ class CleanedPage:
     text: str
     canonical_url: str | None
     blocks: tuple[Block, ...] = field(default=())
+    #: The fallbacks cleaning took on this page, each ``"name: detail"`` (names: :data:`NOTE_NAMES`).
+    notes: tuple[str, ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -355,6 +468,7 @@ class CleanedPage:
             "published_at": self.published_at,
             "text": self.text,
             "canonical_url": self.canonical_url,
+            "notes": list(self.notes),
         }
 
 
@@ -377,6 +491,32 @@ def _codec(label: str | bytes | None) -> str | None:
         return None
 
 
+@functools.lru_cache(maxsize=64)
+def _ascii_compatible(codec: str) -> bool:
+    """Whether ``codec`` reads ASCII bytes as ASCII (so an HTML page can declare it in ASCII). EBCDIC,
+    UTF-16/32, UTF-7 and Python's "undefined" codec are not; browsers never use them for HTML."""
+    sample = bytes(range(0x09, 0x7F))
+    try:
+        return sample.decode(codec) == sample.decode("ascii")
+    except (UnicodeError, LookupError):
+        return False
+
+
+def _detect(data: bytes, refused: list[str]) -> str:
+    """Decode a page whose declared charset was refused or failed: UTF-8 when the bytes are UTF-8,
+    else BeautifulSoup's detection (charset_normalizer) among ASCII-compatible charsets, else
+    windows-1252."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    dammit = UnicodeDammit(data, is_html=True, exclude_encodings=refused)
+    found = _codec(dammit.original_encoding)
+    if dammit.unicode_markup is not None and found and _ascii_compatible(found):
+        return str(dammit.unicode_markup)
+    return data.decode("cp1252", "replace")
+
+
 def _looks_utf8(data: bytes) -> bool:
     """True when ``data`` is valid UTF-8 and uses at least one multi-byte sequence."""
     try:
@@ -394,31 +534,42 @@ def decode_html(data: bytes, content_type: str | None = None) -> str:
     BeautifulSoup's :class:`~bs4.dammit.EncodingDetector` reads the BOM and the in-document
     declaration; the order and two browser rules are ours: latin-1/ASCII labels mean windows-1252
     (WHATWG), and a declared single-byte charset on bytes that are valid multi-byte UTF-8 is a
-    mislabel (common on servers), so UTF-8 wins."""
+    mislabel (common on servers), so UTF-8 wins.
+
+    A declared label that is unknown or not ASCII-compatible (``charset=undefined``, EBCDIC, UTF-16/32
+    on a page whose declaration was readable as ASCII) is refused and the page detected
+    (:func:`_detect`); a declared charset the bytes do not decode as is passed over as before. Either
+    way a note records it."""
     if not data:
         return ""
     body, bom = EncodingDetector.strip_byte_order_mark(data)
     if bom:
         return body.decode(_codec(bom) or "utf-8", "replace")
-    declared: list[str] = []
+    labels: list[str] = []
     if content_type:
         m = HEADER_CHARSET_RE.search(content_type)
-        if m and (c := _codec(m.group(1))):
-            declared.append(c)
+        if m:
+            labels.append(m.group(1))
     in_doc = EncodingDetector.find_declared_encoding(
         data[:CHARSET_SNIFF_BYTES], is_html=True, search_entire_document=True
     )
-    if in_doc and (c := _codec(in_doc)):
-        declared.append(c)
-    for codec in declared:
-        if codec.startswith("utf-16"):
-            continue  # a page that decodes as ASCII cannot be UTF-16; the label is wrong
+    if in_doc:
+        labels.append(in_doc)
+    refused: list[str] = []
+    for label in labels:
+        codec = _codec(label)
+        if codec is None or not _ascii_compatible(codec):
+            _note("charset_refused", f"declared charset {label[:40]!r} is unknown or not ASCII-compatible")
+            refused.append(codec or label)
+            continue
         if codec in SINGLE_BYTE_CODECS and _looks_utf8(data):
             return data.decode("utf-8")
         try:
             return data.decode(codec)
-        except (UnicodeDecodeError, LookupError):
-            logger.debug("page does not decode as its declared %s", codec)
+        except UnicodeDecodeError:  # as before: the next declaration, else UTF-8, else windows-1252
+            _note("charset_undecodable", f"page does not decode as its declared {codec}")
+    if refused:
+        return _detect(data, refused)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -429,28 +580,139 @@ def _prepare(html: str) -> str:
     return CONTROL_RE.sub("", XML_DECL_RE.sub("", html, count=1))
 
 
-def _parse(html: str) -> Any:
-    """Our own tree of the page (plain lxml elements), or None when there is nothing to parse.
-    ``html`` has been through :func:`_prepare`."""
+_PARSER_OPTIONS: dict[str, Any] = {"remove_comments": True, "remove_pis": True, "collect_ids": False}
+
+
+def _hit_limit(parser: Any) -> bool:
+    """Whether the parser's last run stopped at one of libxml2's resource limits."""
+    return any(e.type_name == "ERR_RESOURCE_LIMIT" for e in parser.error_log)
+
+
+def _parse_page(html: str) -> tuple[Any, str, bool]:
+    """Our own tree of the page (or None when there is nothing to parse), the HTML it was parsed from
+    and whether that needs ``huge_tree``. libxml2 stops silently at 256 levels of nesting or a 10 MB
+    text node, leaving an empty tree: such a page is parsed again with ``huge_tree`` (limits 2048
+    levels, 1 GB), and one nested deeper still is flattened (:func:`flatten_html`) first. Each fallback
+    is noted. ``html`` has been through :func:`_prepare`."""
     if not html.strip():
-        return None
+        return None, html, False
+    parser = etree.HTMLParser(**_PARSER_OPTIONS)  # its own parser: the error log is per parser
+    root = _parse_with(html, parser)
+    if not _hit_limit(parser):
+        return root, html, False
+    parser = etree.HTMLParser(huge_tree=True, **_PARSER_OPTIONS)
+    root = _parse_with(html, parser)
+    if not _hit_limit(parser):
+        _note("huge_tree", "the page exceeds libxml2's default depth or text-node limit")
+        return root, html, True
+    flat = flatten_html(html)
+    _note(
+        "flattened",
+        f"the page nests deeper than libxml2 parses: elements below depth {FLATTEN_MAX_DEPTH} flattened",
+    )
+    parser = etree.HTMLParser(huge_tree=True, **_PARSER_OPTIONS)
+    return _parse_with(flat, parser), flat, True
+
+
+def _parse_with(html: str, parser: Any) -> Any:
     try:
-        root = etree.fromstring(html, parser=_PARSER)
+        return etree.fromstring(html, parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError, TypeError) as err:
         logger.debug("unparseable page: %s", err)
         return None
-    return root
 
 
-def _parse_html(html: str) -> lxml.html.HtmlElement | None:
+def _parse_html(html: str, huge: bool = False) -> lxml.html.HtmlElement | None:
     """An lxml.html tree for trafilatura / htmldate, which prune it (``html`` is prepared)."""
     if not html.strip():
         return None
     try:
-        return lxml.html.document_fromstring(html, parser=_HTML_PARSER)
+        return lxml.html.document_fromstring(html, parser=_HUGE_HTML_PARSER if huge else _HTML_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError, TypeError) as err:
         logger.debug("unparseable page: %s", err)
         return None
+
+
+#: Elements without content (never closed).
+VOID_TAGS = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
+
+
+class _Flattener(HTMLParser):
+    """Re-serialises HTML keeping the tags of the first FLATTEN_MAX_DEPTH levels of nesting; deeper
+    tags are left out (a block tag leaves a line break), their text stays in the enclosing element.
+    Linear: the open elements are a stack plus a count per tag name."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.out: list[str] = []
+        self.stack: list[tuple[str, bool]] = []  # (tag, written)
+        self.open: Counter[str] = Counter()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        _tick("flatten")
+        write = len(self.stack) < FLATTEN_MAX_DEPTH
+        if write:
+            self.out.append(self.get_starttag_text() or "")
+        elif tag in BLOCK_TAGS or tag == "br":
+            self.out.append("<br>")
+        if tag not in VOID_TAGS:
+            self.stack.append((tag, write))
+            self.open[tag] += 1
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if len(self.stack) < FLATTEN_MAX_DEPTH:
+            self.out.append(self.get_starttag_text() or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.open[tag]:
+            return
+        while self.stack:
+            name, written = self.stack.pop()
+            self.open[name] -= 1
+            if written:
+                self.out.append(f"</{name}>")
+            elif name in BLOCK_TAGS:
+                self.out.append("<br>")
+            if name == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(data)
+
+    def handle_entityref(self, name: str) -> None:
+        self.out.append(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        self.out.append(f"&#{name};")
+
+    def handle_decl(self, decl: str) -> None:
+        self.out.append(f"<!{decl}>")
+
+
+def flatten_html(html: str) -> str:
+    """``html`` with every element deeper than FLATTEN_MAX_DEPTH levels flattened into its ancestor
+    at that depth (text kept, block boundaries kept as line breaks)."""
+    flattener = _Flattener()
+    flattener.feed(html)
+    flattener.close()
+    return "".join(flattener.out)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -501,13 +763,19 @@ def _cell_texts(row: Any) -> list[str]:
 
 
 def _text_of(el: Any) -> str:
-    """All text inside ``el`` (skipping scripts and the like), with block breaks as spaces."""
+    """All text inside ``el`` (skipping scripts and the like, with their tails), with block breaks as
+    spaces; each node's tail comes right after its own text. One walk: skipped subtrees are not entered."""
     parts: list[str] = []
-    for node in el.iter():
+    walker = etree.iterwalk(el, events=("start",))
+    for _, node in walker:
         tag = _tag(node)
-        if node is not el and _in_skipped(node, el):
-            continue
-        if node is not el and tag in BLOCK_TAGS or tag == "br":
+        if node is not el:
+            if tag in SKIP_TAGS:
+                walker.skip_subtree()
+                continue
+            if tag in BLOCK_TAGS:
+                parts.append(" ")
+        if tag == "br":
             parts.append(" ")
         if tag not in SKIP_TAGS and node.text:
             parts.append(node.text)
@@ -516,34 +784,38 @@ def _text_of(el: Any) -> str:
     return "".join(parts)
 
 
-def _in_skipped(node: Any, stop: Any) -> bool:
-    cur = node
-    while cur is not None and cur is not stop:
-        if _tag(cur) in SKIP_TAGS:
-            return True
-        cur = cur.getparent()
-    return False
-
-
 def _rows(table: Any) -> list[Any]:
-    rows = []
-    for el in table.iter("tr"):
-        # rows of this table only, not of a nested one
-        parent = el.getparent()
-        while parent is not None and _tag(parent) != "table":
-            parent = parent.getparent()
-        if parent is table:
-            rows.append(el)
-    return rows
+    """The rows of a data table (which holds no nested table, so every <tr> inside is its own)."""
+    return list(table.iter("tr"))
 
 
-def _is_data_table(table: Any) -> bool:
-    """A table of data (rendered row by row) rather than a layout grid."""
-    if any(True for _ in table.iterdescendants("table")):
-        return False
-    if any(
-        _tag(d) in ("p", "div", "ul", "ol", "h1", "h2", "h3", "blockquote") for d in table.iterdescendants()
-    ):
+#: Elements whose presence inside a table makes it a layout table.
+LAYOUT_MARKER_TAGS = frozenset(["table", "p", "div", "ul", "ol", "h1", "h2", "h3", "blockquote"])
+
+
+def _layout_tables(root: Any) -> set[Any]:
+    """Tables holding another table or a block of prose (layout grids, not data), in one walk: each
+    such element marks the innermost table open around it, and a nested table marks its own."""
+    found: set[Any] = set()
+    open_tables: list[Any] = []
+    walker = etree.iterwalk(root, events=("start", "end"))
+    for event, el in walker:
+        tag = _tag(el)
+        if event == "start":
+            _tick("tables")
+            if tag in LAYOUT_MARKER_TAGS and open_tables:
+                found.add(open_tables[-1])
+            if tag == "table":
+                open_tables.append(el)
+        elif tag == "table" and open_tables and open_tables[-1] is el:
+            open_tables.pop()
+    return found
+
+
+def _is_data_table(table: Any, layout: set[Any]) -> bool:
+    """A table of data (rendered row by row) rather than a layout grid (``layout``: the page's
+    :func:`_layout_tables`)."""
+    if table in layout:
         return False
     rows = _rows(table)
     if not rows:
@@ -575,6 +847,7 @@ def _walk(root: Any) -> _Walk:
     link_depth = 0
     frames: list[list[int]] = []  # per open element: words, link words, prose words
     totals: dict[Any, tuple[int, int, int]] = {}
+    layout = _layout_tables(root)
 
     def count(c: _Candidate) -> None:
         if frames:
@@ -608,6 +881,7 @@ def _walk(root: Any) -> _Walk:
     for event, el in walker:
         tag = _tag(el)
         if event == "start":
+            _tick("walk")
             frames.append([0, 0, 0])
             if tag in SKIP_TAGS or not tag:
                 walker.skip_subtree()
@@ -615,7 +889,7 @@ def _walk(root: Any) -> _Walk:
             if tag == "br":
                 buf.append(("\n", False))
                 continue
-            if tag == "table" and _is_data_table(el):
+            if tag == "table" and _is_data_table(el, layout):
                 flush()
                 for cap in el.iterchildren("caption"):
                     text = render(_text_of(cap))
@@ -700,15 +974,18 @@ def _select(cands: list[_Candidate], main_text: str) -> list[_Candidate]:
     text repeated on the page (a hidden copy, a teaser quoting the lead) is kept once."""
     toks = _tokens(main_text)
     grams = Counter(_ngrams(toks))
-    joined = " " + " ".join(toks) + " "
+    # short candidates must appear whole in the text: an index of the runs of tokens they need
+    short = {tuple(t) for c in cands if c.link_words == 0 and 0 < len(t := _tokens(c.text)) <= MATCH_NGRAM}
+    present = _runs_present(toks, short)
     kept: list[_Candidate] = []
     tables_kept: set[int] = set()
     for c in cands:
+        _tick("select")
         ct = _tokens(c.text)
         if not ct:
             continue
         if len(ct) < MATCH_NGRAM + 1:
-            ok = c.link_words == 0 and (" " + " ".join(ct) + " ") in joined
+            ok = c.link_words == 0 and tuple(ct) in present
         else:
             cg = list(_ngrams(ct))
             hits = [g for g in cg if grams[g] > 0]
@@ -722,6 +999,18 @@ def _select(cands: list[_Candidate], main_text: str) -> list[_Candidate]:
     kept_ids = {id(c) for c in kept}
     # a table's caption belongs with its rows
     return [c for c in cands if id(c) in kept_ids or (c.kind == "caption" and id(c.table) in tables_kept)]
+
+
+def _runs_present(toks: list[str], wanted: set[tuple[str, ...]]) -> set[tuple[str, ...]]:
+    """The token runs of ``wanted`` that occur contiguously in ``toks`` (one pass per run length)."""
+    found: set[tuple[str, ...]] = set()
+    for n in {len(w) for w in wanted}:
+        for i in range(len(toks) - n + 1):
+            _tick("select")
+            run = tuple(toks[i : i + n])
+            if run in wanted:
+                found.add(run)
+    return found
 
 
 def _ancestors(el: Any) -> Iterator[Any]:
@@ -937,16 +1226,73 @@ def _drop_boilerplate(kept: list[_Candidate], title: str) -> list[_Candidate]:
 
 
 def _drop_repeats(blocks: list[_Candidate]) -> list[_Candidate]:
-    """A pull quote repeats a sentence of the body: drop a block found inside another, longer block."""
-    keys = [" " + " ".join(_tokens(c.text)) + " " for c in blocks]
-    out = []
-    for i, c in enumerate(blocks):
-        if c.words >= DUPLICATE_MIN_WORDS and c.kind in ("p", "h"):
-            key = keys[i]
-            if any(j != i and len(keys[j]) > len(key) and key in keys[j] for j in range(len(blocks))):
-                continue
-        out.append(c)
-    return out
+    """A pull quote repeats a sentence of the body: drop a block found inside another, longer block
+    (as a run of its tokens), looked up in an index (:func:`_contained`), not against every block."""
+    toks = [tuple(_tokens(c.text)) for c in blocks]
+
+    def eligible(i: int) -> bool:
+        return blocks[i].words >= DUPLICATE_MIN_WORDS and blocks[i].kind in ("p", "h") and bool(toks[i])
+
+    wanted = {toks[i] for i in range(len(blocks)) if eligible(i)}
+    if not wanted:
+        return blocks
+    inside = _contained(wanted, set(toks))
+    return [c for i, c in enumerate(blocks) if not (eligible(i) and toks[i] in inside)]
+
+
+#: Run length of the n-grams that index texts for :func:`_contained`.
+CONTAINED_NGRAM = 4
+
+
+def _contained(patterns: set[tuple[str, ...]], texts: set[tuple[str, ...]]) -> set[tuple[str, ...]]:
+    """The patterns that occur as a run of tokens inside a longer text. Short patterns: one pass over
+    the texts per pattern length below CONTAINED_NGRAM. Others: each is looked for only where its
+    rarest n-gram occurs (n-grams keyed by hash, every candidate checked token by token), so text
+    that shares nothing rare costs one pass, not a comparison of every pair."""
+    found: set[tuple[str, ...]] = set()
+    n = CONTAINED_NGRAM
+    short = {p for p in patterns if len(p) < n}
+    for length in {len(p) for p in short}:
+        for text in texts:
+            if len(text) > length:
+                for i in range(len(text) - length + 1):
+                    _tick("repeats")
+                    if text[i : i + length] in short:
+                        found.add(text[i : i + length])
+    long = [p for p in patterns if len(p) >= n]
+    if not long:
+        return found
+    counts: Counter[int] = Counter()
+    for text in texts:
+        for i in range(len(text) - n + 1):
+            _tick("repeats")
+            counts[hash(text[i : i + n])] += 1
+    anchors: dict[int, list[tuple[int, int]]] = {}  # n-gram hash -> (pattern index, offset)
+    for k, p in enumerate(long):
+        best, best_at = 0, 0
+        for i in range(len(p) - n + 1):
+            _tick("repeats")
+            h = hash(p[i : i + n])
+            if i == 0 or counts[h] < counts[best]:
+                best, best_at = h, i
+        anchors.setdefault(best, []).append((k, best_at))
+    del counts
+    hits: set[int] = set()  # indexes (never a tuple hashed again: a long one costs its length)
+    for text in texts:
+        for i in range(len(text) - n + 1):
+            _tick("repeats")
+            for k, at in anchors.get(hash(text[i : i + n]), ()):
+                p, start = long[k], i - at
+                if (
+                    len(text) > len(p)
+                    and k not in hits
+                    and start >= 0
+                    and start + len(p) <= len(text)
+                    and text[start : start + len(p)] == p
+                ):
+                    hits.add(k)
+    found.update(long[k] for k in hits)
+    return found
 
 
 def _drop_dangling_headings(blocks: list[_Candidate]) -> list[_Candidate]:
@@ -977,6 +1323,7 @@ def _stamp_elements(root: Any) -> Iterator[tuple[Any, str]]:
     none, short elements whose class marks a date or time and whose text is a date."""
     found = False
     for el in root.iter():
+        _tick("timestamps")
         if not isinstance(el.tag, str):
             continue
         if el.tag == "time" or el.get("datetime"):
@@ -987,12 +1334,13 @@ def _stamp_elements(root: Any) -> Iterator[tuple[Any, str]]:
     if found:
         return
     for el in root.iter():
+        _tick("timestamps")
         if not isinstance(el.tag, str) or el.tag in SKIP_TAGS:
             continue
         cls = el.get("class")
         if cls and TIMESTAMP_CLASS_RE.search(cls):
-            text = render(_all_text(el))
-            if text and len(text.split()) <= DATE_LINE_MAX_WORDS:
+            text = _words_within(el, DATE_LINE_MAX_WORDS)
+            if text:
                 value = dates.parse_text_date(text)
                 if value:
                     yield el, value
@@ -1005,6 +1353,7 @@ def _timestamps(root: Any, kept: list[_Candidate]) -> dict[int, str]:
     for t, value in _stamp_elements(root):
         anc = t.getparent()
         while anc is not None:
+            _tick("timestamps")
             stamps_under.setdefault(anc, set()).add(value)
             anc = anc.getparent()
     if not stamps_under:
@@ -1139,20 +1488,100 @@ def _strip_site(title: str, h1s: list[str]) -> str:
 
 
 def _canonical(head: HeadInfo, url: str | None) -> str | None:
-    if head.canonical:
-        return urljoin(url or "", head.canonical)
+    """The page's canonical URL: its <link rel=canonical>, else its og:url, resolved against ``url``,
+    when :func:`canonical_refusal` allows it; else ``url`` (a note says why the declared one was not
+    used). A page can thus never claim another site's identity (canonical_url keys record_id)."""
+    declared = [("canonical link", head.canonical)] if head.canonical else []
     og = head.meta.get("og:url", "").strip()
     if og:
-        return urljoin(url or "", og)
+        declared.append(("og:url", og))
+    for which, value in declared:
+        try:
+            resolved = urljoin(url or "", value)
+        except ValueError:  # e.g. "http://[::1" (an unclosed IPv6 literal)
+            _note("canonical_refused", f"{which} {value[:200]!r} is not a valid URL; the fetched URL is kept")
+            continue
+        reason = canonical_refusal(resolved, url)
+        if reason is None:
+            return resolved
+        _note("canonical_refused", f"{which} {resolved[:200]!r} {reason}; the fetched URL is kept")
     return url or None
+
+
+def _site(host: str) -> str:
+    """The registrable domain of a host by the public suffix list (private suffixes such as github.io
+    count); under a TLD the list lacks (``.example``, ``.test``) the list's default rule ``*`` applies
+    (the last two labels); an IP address is its own site."""
+    host = host.lower()
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return host
+    found = tld.get_fld(host, fail_silently=True, fix_protocol=True)
+    return str(found) if found else ".".join(host.split(".")[-2:])
+
+
+def canonical_refusal(canonical: str, url: str | None) -> str | None:
+    """Why ``canonical`` may not stand for the page fetched at ``url`` (None when it may): it must be
+    http(s) with a host, on the registrable domain of ``url``."""
+    try:
+        parts = urlsplit(canonical)
+        host = (parts.hostname or "").rstrip(".")
+    except ValueError:
+        return "is not a valid URL"
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return "is not an http(s) URL"
+    if not url:
+        return "cannot be checked: no fetched URL"
+    try:
+        page_host = (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:
+        return "cannot be checked: the fetched URL is not valid"
+    if host == page_host or _site(host) == _site(page_host):
+        return None
+    return f"is not on the page's registrable domain {_site(page_host)!r}"
+
+
+def _jsonld_depth_exceeds(raw: str, limit: int) -> bool:
+    """Whether the JSON text nests arrays/objects deeper than ``limit`` (a linear scan; strings skipped)."""
+    depth = 0
+    for m in JSON_TOKEN_RE.finditer(raw):
+        char = m.group()
+        if char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+#: Strings and brackets of a JSON text.
+JSON_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
 def _jsonld_objects(head: HeadInfo) -> Iterator[dict[str, Any]]:
     for text in head.jsonld:
         raw = text.strip()
-        try:
-            data = json.loads(raw, strict=False)
-        except ValueError:
+        if len(raw) > JSONLD_MAX_CHARS or _jsonld_depth_exceeds(raw, JSONLD_MAX_DEPTH):
+            _note(
+                "jsonld_skipped",
+                f"a JSON-LD script of {len(raw)} characters exceeds {JSONLD_MAX_CHARS} characters "
+                f"or {JSONLD_MAX_DEPTH} levels of nesting; only its datePublished is looked for",
+            )
+            data = None
+        else:
+            try:
+                data = json.loads(raw, strict=False)
+            except ValueError:
+                _note(
+                    "jsonld_invalid",
+                    "a JSON-LD script is not valid JSON; only its datePublished is looked for",
+                )
+                data = None
+        if data is None:
             m = re.search(r'"datePublished"\s*:\s*"([^"]+)"', raw)
             if m:
                 yield {"@type": "Article", "datePublished": m.group(1)}
@@ -1209,6 +1638,7 @@ def _date_meta(root: Any, meta: dict[str, str]) -> str | None:
             if parsed:
                 return parsed
     for el in root.iterfind('.//*[@itemprop="datePublished"]'):
+        _tick("dates")
         value = el.get("content") or el.get("datetime") or render(_all_text(el))
         parsed = dates.parse_any(value) if value else None
         if parsed:
@@ -1216,22 +1646,59 @@ def _date_meta(root: Any, meta: dict[str, str]) -> str | None:
     return None
 
 
+#: class/id words of chrome containers (besides CLOCK_CLASS_RE) whose dates are never the article's.
+CHROME_CLASS_RE = re.compile(
+    r"(?:^|[\s_-])(?:comments?|sidebar|related|widget|footer|side|rail)(?=$|[\s_-])", re.I
+)
+
+
+def _is_chrome(el: Any) -> bool:
+    """The element itself is the site's clock/masthead, comments, sidebar, nav or footer."""
+    if _tag(el) in ("footer", "nav", "aside"):
+        return True
+    cls = f"{el.get('class') or ''} {el.get('id') or ''}"
+    return bool(CLOCK_CLASS_RE.search(cls) or CHROME_CLASS_RE.search(cls))
+
+
 def _in_chrome(el: Any) -> bool:
     """Inside the site's clock/masthead, comments, sidebars or footer."""
-    cur = el
-    while cur is not None:
-        tag = _tag(cur)
-        if tag in ("footer", "nav", "aside"):
-            return True
-        cls = f"{cur.get('class') or ''} {cur.get('id') or ''}"
-        if CLOCK_CLASS_RE.search(cls):
-            return True
-        if re.search(
-            r"(?:^|[\s_-])(?:comments?|sidebar|related|widget|footer|side|rail)(?=$|[\s_-])", cls, re.I
-        ):
-            return True
-        cur = cur.getparent()
-    return False
+    return any(_is_chrome(a) for a in _ancestors(el))
+
+
+class _AncestorFlag:
+    """Whether an element or one of its ancestors passes ``test``, memoised: each element is tested
+    once, so asking for every element of a deep tree stays linear."""
+
+    def __init__(self, test: Any) -> None:
+        self.test = test
+        self.memo: dict[Any, bool] = {}
+
+    def __call__(self, el: Any) -> bool:
+        chain: list[Any] = []
+        cur, value = el, False
+        while cur is not None:
+            known = self.memo.get(cur)
+            if known is not None:
+                value = known
+                break
+            chain.append(cur)
+            cur = cur.getparent()
+        for node in reversed(chain):
+            value = value or bool(self.test(node))
+            self.memo[node] = value
+        return value
+
+
+def _chrome_roots(root: Any) -> list[Any]:
+    """The outermost chrome elements (:func:`_is_chrome`) under ``root``, in one walk."""
+    out: list[Any] = []
+    walker = etree.iterwalk(root, events=("start",))
+    for _, el in walker:
+        _tick("chrome")
+        if el is not root and _tag(el) and _is_chrome(el):
+            out.append(el)
+            walker.skip_subtree()
+    return out
 
 
 def _preceding_text(el: Any, limit: int = 60) -> str:
@@ -1239,13 +1706,54 @@ def _preceding_text(el: Any, limit: int = 60) -> str:
     parent = el.getparent()
     if parent is None:
         return ""
-    parts = [parent.text or ""]
-    for sib in parent:
-        if sib is el:
-            break
-        parts.append(_all_text(sib))
-        parts.append(sib.tail or "")
-    return "".join(parts)[-limit:]
+    # backwards from ``el``, only as far as ``limit`` characters (many stamps in one parent stay linear)
+    parts: list[str] = []
+    size = 0
+    sib = el.getprevious()
+    while sib is not None and size < limit:
+        _tick("dates")
+        for piece in (sib.tail or "", _all_text(sib)):
+            parts.append(piece)
+            size += len(piece)
+        sib = sib.getprevious()
+    if sib is None and size < limit:
+        parts.append(parent.text or "")
+    return "".join(reversed(parts))[-limit:]
+
+
+def _words_within(el: Any, max_words: int) -> str | None:
+    """``render(_all_text(el))``, or None as soon as it is known to have more than ``max_words`` words."""
+    parts: list[str] = []
+    words = 0
+    in_word = False  # the text so far ends inside a word
+    for piece in el.itertext():
+        if isinstance(piece, str):
+            parts.append(piece)
+            visible = INVISIBLE_RE.sub("", piece)
+            runs = visible.split()
+            if runs:
+                words += len(runs) - (1 if in_word and not visible[0].isspace() else 0)
+                in_word = not visible[-1].isspace()
+            elif visible:
+                in_word = False
+            if words > max_words:
+                return None
+    return render("".join(parts))
+
+
+def _text_within(el: Any, max_chars: int) -> str | None:
+    """``render(_all_text(el))``, or None as soon as it is known to exceed ``max_chars`` (its visible
+    characters alone do): a dateline check does not gather the text of a whole article."""
+    parts: list[str] = []
+    visible = 0
+    for piece in el.itertext():
+        if isinstance(piece, str):
+            parts.append(piece)
+            visible += len(INVISIBLE_RE.sub("", "".join(piece.split())))
+            if visible > max_chars:
+                return None
+    text = render("".join(parts))
+    return text if len(text) <= max_chars else None
 
 
 def _date_time_elements(root: Any, kept: list[_Candidate]) -> str | None:
@@ -1260,7 +1768,10 @@ def _date_time_elements(root: Any, kept: list[_Candidate]) -> str | None:
     container = _article_container(kept)
     zones: dict[str, list[tuple[str, bool]]] = {"mid": [], "post": []}
     zone = "pre" if headline is not None else "mid"
+    in_chrome = _AncestorFlag(_is_chrome)
+    in_container = _AncestorFlag(lambda a: a is container)
     for el in body.iter():
+        _tick("dates")
         if el is headline:
             zone = "mid"
         if el is first_block:
@@ -1272,18 +1783,18 @@ def _date_time_elements(root: Any, kept: list[_Candidate]) -> str | None:
         is_time = tag == "time" or el.get("itemprop") == "datePublished" or el.get("pubdate") is not None
         if not (is_time or DATE_CLASS_RE.search(cls)):
             continue
-        if zone == "post" and (container is None or not any(a is container for a in _ancestors(el))):
+        if zone == "post" and (container is None or not in_container(el)):
             continue
-        if _in_chrome(el):
+        if in_chrome(el):
             continue
         if is_time:
             value = _time_value(el)
             label = _preceding_text(el)
         else:
-            text = render(_all_text(el))
-            if len(text) > DATELINE_MAX_CHARS:
+            short = _text_within(el, DATELINE_MAX_CHARS)
+            if short is None:
                 continue
-            value = _first_dated(text)
+            value = _first_dated(short)
             label = ""
         if not value:
             continue
@@ -1326,13 +1837,15 @@ def _first_dated(text: str) -> str | None:
     return None
 
 
-def _published(root: Any, head: HeadInfo, url: str | None, kept: list[_Candidate], html: str) -> str | None:
+def _published(
+    root: Any, head: HeadInfo, url: str | None, kept: list[_Candidate], html: str, huge: bool = False
+) -> str | None:
     return (
         _date_jsonld(head)
         or _date_meta(root, head.meta)
         or _date_time_elements(root, kept)
         or dates.date_from_url(url)
-        or _date_htmldate(html, url)
+        or _date_htmldate(html, url, huge)
     )
 
 
@@ -1351,7 +1864,7 @@ def _drop_above_headline(body: Any) -> None:
             break
 
 
-def _date_htmldate(html: str, url: str | None) -> str | None:
+def _date_htmldate(html: str, url: str | None, huge: bool = False) -> str | None:
     """Last resort: htmldate's extensive search, on the page without its chrome (anything above the
     headline, clocks, nav, sidebars, comments, footers), so a site clock cannot become the
     article's date. A bare
@@ -1360,14 +1873,22 @@ def _date_htmldate(html: str, url: str | None) -> str | None:
         import htmldate
     except ImportError:  # pragma: no cover - a declared dependency
         return None
-    root = _parse_html(html)
+    root = _parse_html(html, huge)
     body = root.find("body") if root is not None else None
     if body is None:
         return None
     _drop_above_headline(body)
-    for el in list(body.iter()):
-        if el.getparent() is not None and _tag(el) and _in_chrome(el) and not _in_chrome(el.getparent()):
-            el.drop_tree()
+    # the outermost chrome elements go (none when the whole page sits in chrome, so nothing is left)
+    parent = body.getparent()
+    if parent is not None and _in_chrome(parent):
+        chrome = []
+    elif _is_chrome(body):
+        chrome = [body] if parent is not None else []
+    else:
+        chrome = _chrome_roots(body)
+    for el in chrome:
+        el.drop_tree()
+    _check("htmldate")
     try:
         found = htmldate.find_date(root, url=url, extensive_search=True, original_date=True)
     except Exception as err:  # noqa: BLE001 - third-party heuristics must never break cleaning
@@ -1383,33 +1904,60 @@ def _date_htmldate(html: str, url: str | None) -> str | None:
 # --------------------------------------------------------------------------------------------------
 
 
-def clean_html(html: bytes | str, url: str | None = None, *, content_type: str | None = None) -> CleanedPage:
-    """Clean one page. Never raises on bad input: an unusable page gives an empty CleanedPage."""
+def clean_html(
+    html: bytes | str,
+    url: str | None = None,
+    *,
+    content_type: str | None = None,
+    cpu_budget_s: float = CPU_BUDGET_S,
+) -> CleanedPage:
+    """Clean one page fetched at ``url``. Bad input still gives a page (empty when there is no text),
+    with every fallback taken recorded in its ``notes``; a page whose cleaning takes more than
+    ``cpu_budget_s`` seconds of CPU raises :class:`CleaningAbandoned` with the reason. Any other
+    exception is a bug and propagates (the clean stage records the page and the error)."""
+    budget = _Budget(cpu_budget_s)
+    token = _BUDGET.set(budget)
     try:
-        return _clean(html, url, content_type)
-    except Exception:  # noqa: BLE001 - a malformed page must not stop a run
-        logger.exception("cleaning failed for %s", url)
-        return CleanedPage(title="", published_at=None, text="", canonical_url=url or None, blocks=())
+        page = _clean(html, url, content_type, budget)
+    finally:
+        _BUDGET.reset(token)
+    return dataclasses.replace(page, notes=tuple(budget.notes))
 
 
-def _clean(html: bytes | str, url: str | None, content_type: str | None) -> CleanedPage:
+def _clean(html: bytes | str, url: str | None, content_type: str | None, budget: _Budget) -> CleanedPage:
     text_html = _prepare(decode_html(html, content_type) if isinstance(html, bytes) else html)
-    root = _parse(text_html)
+    budget.check("decode")
+    root, text_html, huge = _parse_page(text_html)
+    budget.check("parse")
     if root is None:
         return CleanedPage(title="", published_at=None, text="", canonical_url=url or None, blocks=())
     head = _page_head(root, text_html)
     title = _title(root, head)
     canonical = _canonical(head, url)
+    budget.check("metadata")
     walk = _walk(root)
     cands = walk.cands
     chosen = ours = _own_select(cands, _own_region(walk))
-    if not _stands_alone(cands, ours):
+    budget.check("selection")
+    if _stands_alone(cands, ours):
+        pass
+    elif (elements := sum(1 for _ in root.iter())) > TRAFILATURA_MAX_ELEMENTS:
+        _note(
+            "trafilatura_skipped",
+            f"{elements} elements (over {TRAFILATURA_MAX_ELEMENTS}): "
+            + ("our own selection is kept" if ours else "every block outside boilerplate is kept"),
+        )
+        chosen = ours or cands
+    else:
         # trafilatura prunes the tree it is given: give it its own copy
-        main_text = _trafilatura_text(_parse_html(text_html), url)
+        main_text = _trafilatura_text(_parse_html(text_html, huge), url)
+        budget.check("trafilatura")
         theirs = _select(cands, main_text) if main_text else []
         chosen = _combine(cands, theirs, ours)
     kept = _add_corrections(cands, _drop_boilerplate(chosen, title))
-    published = _published(root, head, url, kept, text_html)
+    budget.check("boilerplate")
+    published = _published(root, head, url, kept, text_html, huge)
+    budget.check("dates")
     stamps = _timestamps(root, kept)
     blocks = tuple(Block(c.kind, c.text, stamps.get(id(c))) for c in kept)
     return CleanedPage(

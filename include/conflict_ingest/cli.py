@@ -26,9 +26,15 @@ def _read(path: str) -> bytes:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
-    from conflict_ingest.clean import clean_html
+    """Print the cleaned page as JSON (with its ``notes``); a page abandoned over its CPU budget
+    prints ``{"error": "abandoned: ..."}`` and exits 1."""
+    from conflict_ingest.clean import CleaningAbandoned, clean_html
 
-    page = clean_html(_read(args.file), args.url)
+    try:
+        page = clean_html(_read(args.file), args.url)
+    except CleaningAbandoned as err:
+        print(json.dumps({"error": f"abandoned: {err.reason}", "notes": list(err.notes)}, ensure_ascii=False))
+        return 1
     print(json.dumps(page.to_json(), ensure_ascii=False))
     return 0
 

@@ -548,22 +548,50 @@ def _read_ahead(
             yield pending.popleft()
 
 
-def clean_stage(store: ObjectStore, fetched_key: str) -> dict[str, Any]:
-    """Clean each raw page of a batch; a page that fails to clean is reported, not fatal."""
-    from conflict_ingest.clean import clean_html
+#: Failed or abandoned pages (with their reasons) a clean summary lists; its counts cover every page.
+CLEAN_FAILURES_IN_SUMMARY = 20
+
+
+def clean_stage(store: ObjectStore, fetched_key: str, *, cpu_budget_s: float | None = None) -> dict[str, Any]:
+    """Clean each raw page of a batch. No page is lost silently: one that fails (an unreadable raw
+    object, a bug) or is abandoned (its CPU budget ran out) is logged and listed in the summary's
+    ``failed`` (first CLEAN_FAILURES_IN_SUMMARY, with url, raw_key and reason) and counted in ``errors``
+    or ``abandoned``; ``fallbacks`` counts, per fallback name, the pages that took it (refused charset,
+    JSON-LD skipped, huge_tree, refused canonical URL, ..., and ``abandoned``). Each cleaned row keeps
+    its page's notes (``clean_notes``). ``cpu_budget_s`` overrides the per-page CPU budget
+    (``clean.CPU_BUDGET_S``)."""
+    from conflict_ingest.clean import CPU_BUDGET_S, CleaningAbandoned, clean_html
 
     fetched = store.get_json(fetched_key)
     rows: list[dict[str, Any]] = []
-    errors = 0
+    errors = abandoned = 0
+    failed: list[dict[str, str]] = []
+    fallbacks: collections.Counter[str] = collections.Counter()
     bodies = _read_ahead(store, [page["raw_key"] for page in fetched["pages"]])
     for page, body in zip(fetched["pages"], bodies, strict=True):
         try:
             html = gzip.decompress(body.result())
-            cleaned = clean_html(html, page["final_url"], content_type=page.get("content_type"))
-        except Exception:  # one bad page never loses the batch
+            cleaned = clean_html(
+                html,
+                page["final_url"],
+                content_type=page.get("content_type"),
+                cpu_budget_s=CPU_BUDGET_S if cpu_budget_s is None else cpu_budget_s,
+            )
+        except CleaningAbandoned as err:  # a hostile page: its reason is recorded, the batch goes on
+            logger.warning("cleaning abandoned for %s (%s): %s", page["url"], page["raw_key"], err.reason)
+            abandoned += 1
+            fallbacks.update({note.split(":", 1)[0] for note in err.notes} | {"abandoned"})
+            failed.append(
+                {"url": page["url"], "raw_key": page["raw_key"], "error": f"abandoned: {err.reason}"}
+            )
+            continue
+        except Exception as err:  # one bad page never loses the batch
             logger.exception("cleaning failed for %s (%s)", page["url"], page["raw_key"])
             errors += 1
+            reason = f"{type(err).__name__}: {err}"[:300]
+            failed.append({"url": page["url"], "raw_key": page["raw_key"], "error": reason})
             continue
+        fallbacks.update({note.split(":", 1)[0] for note in cleaned.notes})
         rows.append(
             {
                 **page,
@@ -574,11 +602,21 @@ def clean_stage(store: ObjectStore, fetched_key: str) -> dict[str, Any]:
                 "canonical_url": cleaned.canonical_url or page["final_url"],
                 "text": cleaned.text,
                 "blocks": [dataclasses.asdict(b) for b in cleaned.blocks],
+                "clean_notes": list(cleaned.notes),
             }
         )
     out_key = fetched_key.replace("/fetched/", "/cleaned/").removesuffix(".json") + ".jsonl.gz"
     store.put_jsonl_gz(out_key, rows)
-    return {"key": out_key, "pages": len(rows), "errors": errors}
+    if fallbacks:
+        logger.info("batch %s: clean fallbacks %s", fetched_key, dict(sorted(fallbacks.items())))
+    return {
+        "key": out_key,
+        "pages": len(rows),
+        "errors": errors,
+        "abandoned": abandoned,
+        "fallbacks": dict(sorted(fallbacks.items())),
+        "failed": failed[:CLEAN_FAILURES_IN_SUMMARY],
+    }
 
 
 # -- extract ---------------------------------------------------------------------------------

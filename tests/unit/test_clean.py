@@ -368,8 +368,11 @@ def test_canonical_link_wins_and_relative_href_is_resolved() -> None:
 
 
 def test_og_url_then_given_url_are_canonical_fallbacks() -> None:
-    head = "<meta property='og:url' content='https://o.example/x'>"
-    assert clean_html(article(head=head), "https://given.example/a").canonical_url == "https://o.example/x"
+    head = "<meta property='og:url' content='https://www.given.example/x'>"
+    assert (
+        clean_html(article(head=head), "https://given.example/a").canonical_url
+        == "https://www.given.example/x"
+    )
     assert clean_html(article(), "https://given.example/a").canonical_url == "https://given.example/a"
 
 
@@ -394,9 +397,10 @@ def test_empty_input_gives_an_empty_page() -> None:
     assert cleaned.published_at is None
 
 
-def test_to_json_has_exactly_the_contract_keys() -> None:
+def test_to_json_has_exactly_the_contract_keys_and_the_notes() -> None:
     cleaned = clean_html(article(), "https://news.example/a")
-    assert set(cleaned.to_json()) == {"title", "published_at", "text", "canonical_url"}
+    assert set(cleaned.to_json()) == {"title", "published_at", "text", "canonical_url", "notes"}
+    assert cleaned.to_json()["notes"] == []
 
 
 def test_block_is_frozen() -> None:

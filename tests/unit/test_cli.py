@@ -41,7 +41,7 @@ def test_clean_and_extract_commands_print_json(capsys) -> None:
     page = next(SEED.glob("*.html"))
     assert main(["clean", "--url", "https://news.example/x", str(page)]) == 0
     cleaned = json.loads(capsys.readouterr().out)
-    assert set(cleaned) == {"title", "published_at", "text", "canonical_url"}
+    assert {"title", "published_at", "text", "canonical_url"} <= set(cleaned)
     assert main(["extract", "--url", "https://news.example/x", str(page)]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert records and all(r["evidence"] in cleaned["text"] for r in records)
