@@ -25,13 +25,18 @@ def _read(path: str) -> bytes:
     return Path(path).read_bytes()
 
 
+def _budget(args: argparse.Namespace) -> dict[str, float]:
+    """``cpu_budget_s`` for clean_html/extract_records when ``--cpu-budget`` was given."""
+    return {} if args.cpu_budget is None else {"cpu_budget_s": args.cpu_budget}
+
+
 def cmd_clean(args: argparse.Namespace) -> int:
     """Print the cleaned page as JSON (with its ``notes``); a page abandoned over its CPU budget
     prints ``{"error": "abandoned: ..."}`` and exits 1."""
     from conflict_ingest.clean import CleaningAbandoned, clean_html
 
     try:
-        page = clean_html(_read(args.file), args.url)
+        page = clean_html(_read(args.file), args.url, **_budget(args))
     except CleaningAbandoned as err:
         print(json.dumps({"error": f"abandoned: {err.reason}", "notes": list(err.notes)}, ensure_ascii=False))
         return 1
@@ -40,11 +45,18 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from conflict_ingest.clean import clean_html
-    from conflict_ingest.extract import extract_records
+    """Print one JSON record per line; a page abandoned over a CPU budget (cleaning or extraction)
+    prints nothing on stdout, says why on stderr and exits 1."""
+    from conflict_ingest.clean import CleaningAbandoned, clean_html
+    from conflict_ingest.extract import PageBudgetExceeded, extract_records
 
-    page = clean_html(_read(args.file), args.url)
-    for ex in extract_records(page, page.canonical_url or args.url):
+    try:
+        page = clean_html(_read(args.file), args.url, **_budget(args))
+        records = extract_records(page, page.canonical_url or args.url, **_budget(args))
+    except (CleaningAbandoned, PageBudgetExceeded) as err:
+        print(f"conflict-ingest extract: page abandoned: {err}", file=sys.stderr)
+        return 1
+    for ex in records:
         print(json.dumps(ex.to_json(), ensure_ascii=False))
     return 0
 
@@ -187,6 +199,13 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=helptext)
         p.add_argument("--url", default=None, help="the page's URL (for canonical URL and dates)")
         p.add_argument("file", help="the saved HTML file")
+        p.add_argument(
+            "--cpu-budget",
+            type=float,
+            default=None,
+            metavar="S",
+            help="CPU seconds each stage may spend on the page before abandoning it (default: the pipeline's)",
+        )
         p.set_defaults(func=func)
 
     p = sub.add_parser("fetch", help="fetch one URL with the pipeline's fetcher and print the result")

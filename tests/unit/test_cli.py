@@ -47,6 +47,20 @@ def test_clean_and_extract_commands_print_json(capsys) -> None:
     assert records and all(r["evidence"] in cleaned["text"] for r in records)
 
 
+@pytest.mark.parametrize("command", ["clean", "extract"])
+def test_a_page_over_its_cpu_budget_is_abandoned_with_a_message_and_exit_1(command, capsys, tmp_path) -> None:
+    page = tmp_path / "long.html"
+    sentence = "The coalition carried out {n} strikes near Mosul on Tuesday. "
+    page.write_text(
+        "<html><body>" + "".join(f"<p>{sentence.format(n=n)}</p>" for n in range(3000)) + "</body></html>"
+    )
+    assert main([command, "--url", "https://news.example/x", "--cpu-budget", "0.001", str(page)]) == 1
+    out = capsys.readouterr()
+    said = out.out if command == "clean" else out.err
+    assert "abandoned" in said and "budget" in said
+    assert command == "clean" or out.out == ""  # no partial records
+
+
 @pytest.mark.parametrize(
     ("day", "bound"), [("9999-12-31", "latest day"), ("0001-01-01", "before 1990-01-01")]
 )
