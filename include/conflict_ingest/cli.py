@@ -25,9 +25,9 @@ def _read(path: str) -> bytes:
     return Path(path).read_bytes()
 
 
-def _budget(args: argparse.Namespace) -> dict[str, float]:
+def _budget(args: argparse.Namespace) -> dict[str, Any]:
     """``cpu_budget_s`` for clean_html/extract_records when ``--cpu-budget`` was given."""
-    return {} if args.cpu_budget is None else {"cpu_budget_s": args.cpu_budget}
+    return {} if args.cpu_budget is None else {"cpu_budget_s": float(args.cpu_budget)}
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
