@@ -564,7 +564,13 @@ def test_missing_raw_page_is_fetched_whole_instead_of_trusting_a_304(site: Site,
 
 
 def test_page_at_two_urls_is_stored_once_and_gives_one_set_of_records(site: Site, store: ObjectStore) -> None:
-    reply = Reply(200, ARTICLE, {"Content-Type": "text/html; charset=utf-8"})
+    # the article declares its canonical URL on the site that serves it (a canonical on another site is refused)
+    canonical = site.base + "/articles/record-level.htm"
+    article = ARTICLE.replace(
+        b"https://www.ct-news.example/articles/us-coalition-airstrikes-isis-mosul-record-level.htm",
+        canonical.encode(),
+    )
+    reply = Reply(200, article, {"Content-Type": "text/html; charset=utf-8"})
     site.route("/a/story.html", reply)
     site.route("/a/story.html?utm_source=feed", reply)
     site.route("/partner/story.html", reply)  # the same article syndicated by another source
@@ -591,9 +597,7 @@ def test_page_at_two_urls_is_stored_once_and_gives_one_set_of_records(site: Site
     # the records: one set, keyed by the canonical URL, the same from the syndicating source
     ids = [r["record_id"] for r in own["records"]]
     assert ids and len(ids) == len(set(ids))
-    assert {r["canonical_url"] for r in own["records"]} == {
-        "https://www.ct-news.example/articles/us-coalition-airstrikes-isis-mosul-record-level.htm"
-    }
+    assert {r["canonical_url"] for r in own["records"]} == {canonical}
     assert {r["record_id"] for r in partner["records"]} == set(ids)
     assert len({r["record_id"] for r in own["records"] + partner["records"]}) == len(ids)
 

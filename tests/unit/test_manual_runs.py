@@ -10,14 +10,14 @@ from conflict_ingest.pipeline import MAX_MANUAL_URLS, manual_source, validate_ma
 def test_manual_urls_are_http_deduplicated_and_bounded() -> None:
     urls = ["https://news.example/a", "https://news.example/a", " http://news.example/b "]
     assert validate_manual_urls(urls) == ["https://news.example/a", "http://news.example/b"]
-    for bad in (
-        "file:///etc/passwd",
-        "ftp://news.example/a",
-        "javascript:alert(1)",
-        "https://",
-        "news.example/a",
+    for bad, why in (
+        ("file:///etc/passwd", "not an http"),
+        ("ftp://news.example/a", "not an http"),
+        ("javascript:alert(1)", "not an http"),
+        ("https://", "without a host"),
+        ("news.example/a", "not an http"),
     ):
-        with pytest.raises(ValueError, match="not an http"):
+        with pytest.raises(ValueError, match=why):
             validate_manual_urls([bad])
     with pytest.raises(ValueError, match="at most"):
         validate_manual_urls([f"https://news.example/{i}" for i in range(MAX_MANUAL_URLS + 1)])
