@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the servers the distributed end-to-end test (tests/e2e/test_celery.py) starts for itself:
-# PostgreSQL (Airflow's metadata database) and Redis (the Celery broker), from Debian's packages.
+# Installs the servers the end-to-end tests (tests/e2e/) start for themselves, from Debian's packages:
+# PostgreSQL (Airflow's metadata database in every e2e suite: one cluster per test session, one database
+# per suite; tests/e2e/deployment.py) and Redis (the Celery broker of tests/e2e/test_celery.py).
 #
-# Idempotent and quick when both are there already. It never starts them as system services: the test
-# runs its own instances, as unprivileged users, in temporary directories on free ports of 127.0.0.1.
+# Idempotent and quick when both are there already. It never starts them as system services: the tests
+# run their own instances, as unprivileged users, in temporary directories on free ports of 127.0.0.1.
 set -euo pipefail
 
 have_postgres() { compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null; }

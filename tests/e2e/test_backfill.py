@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
+import os
+import signal
 
 import pytest
+from tests.e2e.deployment import ComponentDied
 from tests.helpers import wait_for_dag
 
 from conflict_ingest.land import read_partition
@@ -26,17 +28,11 @@ def _backfill(server) -> list[dict]:
         "max_active_runs": 3,
         "reprocess_behavior": "completed",
     }
-    _wait_quiet(server)
-    # SQLite may still answer 503 "database is locked" while the scheduler writes; ask again.
-    for _ in range(30):
-        resp = server.api("POST", "/backfills", json=body)
-        if resp.status_code != 503:
-            break
-        time.sleep(2)
+    resp = server.api("POST", "/backfills", json=body)
     assert resp.status_code in (200, 201), resp.text
     backfill_id = resp.json()["id"]
-    deadline = time.monotonic() + BACKFILL_TIMEOUT_S
-    while time.monotonic() < deadline:
+
+    def finished() -> list[dict] | None:
         runs = server.api("GET", f"/dags/{DAG_ID}/dagRuns", params={"limit": 100}).json()["dag_runs"]
         mine = [
             r for r in runs if r.get("run_type") == "backfill" and r.get("backfill_id") in (backfill_id, None)
@@ -45,20 +41,9 @@ def _backfill(server) -> list[dict]:
         done = [r for r in mine if r["state"] in ("success", "failed")]
         if len(mine) >= len(DAYS) and len(done) == len(mine) and _backfill_completed(server, backfill_id):
             return mine
-        time.sleep(5)
-    raise TimeoutError(f"backfill {backfill_id} did not finish:\n{server.log_tail()}")
+        return None
 
-
-def _wait_quiet(server, timeout_s: float = 120) -> None:
-    """Wait until no run of the nightly DAG is queued or running (fewer writers on SQLite)."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        resp = server.api(
-            "GET", f"/dags/{DAG_ID}/dagRuns", params={"limit": 100, "state": ["queued", "running"]}
-        )
-        if resp.status_code == 200 and not resp.json()["dag_runs"]:
-            return
-        time.sleep(3)
+    return server.wait_until(finished, f"backfill {backfill_id}", BACKFILL_TIMEOUT_S, 5)
 
 
 def _backfill_completed(server, backfill_id: int) -> bool:
@@ -90,10 +75,9 @@ def test_backfill_of_three_days_lands_three_partitions_and_rerun_keeps_record_id
     )
 
     # Each landing emits the curated Asset; the rollups DAG is scheduled on it.
-    deadline = time.monotonic() + 180
-    while not store.exists("rollups/strike_counts/monthly_totals/_manifest.json"):
-        assert time.monotonic() < deadline, f"rollups never built:\n{server.log_tail()}"
-        time.sleep(5)
+    server.wait_until(
+        lambda: store.exists("rollups/strike_counts/monthly_totals/_manifest.json"), "the rollups", 300, 5
+    )
     runs = server.api("GET", "/dags/conflict_news_rollups/dagRuns").json()["dag_runs"]
     assert any(r["run_type"] == "asset_triggered" for r in runs)
 
@@ -103,3 +87,38 @@ def test_backfill_of_three_days_lands_three_partitions_and_rerun_keeps_record_id
         ids = [r["record_id"] for r in second[day]]
         assert len(ids) == len(set(ids)), f"duplicates in {day}"
         assert sorted(ids) == sorted(r["record_id"] for r in first[day])
+
+
+def test_the_nightly_schedule_makes_no_run_of_its_own_during_the_tests(airflow_server) -> None:
+    # The e2e deployment sets CONFLICT_INGEST_NIGHTLY_END_DATE: the DAG stays active (backfills and
+    # triggered runs of 2016 ran above), but its timetable has no next run, so no run for "today"
+    # takes the slots the tests' runs need.
+    server = airflow_server
+    assert server.env["CONFLICT_INGEST_NIGHTLY_END_DATE"] < dt.date.today().isoformat()
+    dag = server.api("GET", f"/dags/{DAG_ID}").json()
+    assert dag["is_paused"] is False
+    assert dag["next_dagrun_run_after"] is None, dag
+    runs = server.api("GET", f"/dags/{DAG_ID}/dagRuns", params={"limit": 100}).json()["dag_runs"]
+    assert runs, "the backfills made no runs"
+    assert [r["dag_run_id"] for r in runs if r["run_type"] == "scheduled"] == []
+
+
+def test_a_dead_scheduler_fails_the_wait_at_once_with_its_log(airflow_server) -> None:
+    # Last in this module: it kills the module's scheduler (and its LocalExecutor workers), as a
+    # crash (StaleDataError, OOM) would. A test waiting for Airflow must fail at once with the
+    # scheduler's log, not hang until its timeout.
+    server = airflow_server
+    proc, log = server.watchdog.procs["scheduler"]
+    assert "scheduler" in log.read_text(errors="replace").lower()
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    with pytest.raises(ComponentDied) as died:
+        server.wait_until(lambda: False, "something the scheduler would do", timeout_s=3600)
+    message = str(died.value)
+    assert message.startswith(f"scheduler (pid {proc.pid}) exited with -{int(signal.SIGKILL)}")
+    assert f"--- scheduler: {log} ---" in message
+    last_line = log.read_text(errors="replace").splitlines()[-1]
+    assert last_line in message
+    # every REST call of a test fails the same way
+    with pytest.raises(ComponentDied, match="scheduler"):
+        server.api("GET", f"/dags/{DAG_ID}")

@@ -1,7 +1,7 @@
 """Urgent pages pushed to an SQS queue start their ingestion through a real triggerer and scheduler.
 
-moto's server (on 127.0.0.1, the same port as S3) holds the queue; ``airflow standalone`` runs the
-triggerer that watches it (AssetWatcher + MessageQueueTrigger), the scheduler that turns the asset
+moto's server (on 127.0.0.1, the same port as S3) holds the queue; the deployment (tests/e2e/deployment.py)
+runs the triggerer that watches it (AssetWatcher + MessageQueueTrigger), the scheduler that turns the asset
 event into a run of ``conflict_news_urgent``, and the nightly run that run triggers, which fetches
 the page from the sample site and lands it in S3.
 """
@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from tests.e2e.conftest import AirflowServer, standalone_airflow
+from tests.e2e.conftest import AirflowServer
+from tests.e2e.deployment import airflow_deployment
 
 from conflict_ingest.devstack import free_port
 from conflict_ingest.land import IncompletePartition, read_partition
@@ -33,7 +34,7 @@ CONFLICTING = {2709, 27800}  # the seed page's conflicting pair, held in quarant
 DAY = dt.date(2016, 12, 7)
 #: The day a hand-made asset event asks for.
 HAND_DAY = dt.date(2016, 12, 8)
-LANDING_TIMEOUT_S = 300
+LANDING_TIMEOUT_S = 600
 
 
 def _sqs(url: str):
@@ -55,8 +56,8 @@ def urgent_queue(s3_server) -> str:
 
 
 @pytest.fixture(scope="module")
-def urgent_airflow(s3_server, sample_site, urgent_queue) -> Iterator[AirflowServer]:
-    """``airflow standalone`` as in tests/e2e/conftest.py, plus the queue and a fast poll."""
+def urgent_airflow(e2e_postgres, s3_server, sample_site, urgent_queue) -> Iterator[AirflowServer]:
+    """The deployment of tests/e2e/conftest.py, plus the queue and a fast poll."""
     extra = {
         # the sample site is on 127.0.0.1, which untrusted URLs may not reach otherwise
         "CONFLICT_INGEST_ALLOW_PRIVATE_URLS": "true",
@@ -64,29 +65,24 @@ def urgent_airflow(s3_server, sample_site, urgent_queue) -> Iterator[AirflowServ
         "CONFLICT_INGEST_URGENT_WAIT_S": "1",
         "CONFLICT_INGEST_URGENT_POLL_S": "2",
     }
-    with standalone_airflow(s3_server.url, sample_site.url, name="e2e-urgent", extra_env=extra) as server:
+    with airflow_deployment(
+        e2e_postgres, s3_server.url, sample_site.url, name="e2e-urgent", extra_env=extra
+    ) as server:
         yield server
 
 
 def _get(server: AirflowServer, path: str, **params) -> dict:
-    # SQLite answers 503 "database is locked" while the scheduler writes; ask again.
-    for _ in range(30):
-        resp = server.api("GET", path, params=params or None)
-        if resp.status_code != 503:
-            break
-        time.sleep(1)
+    resp = server.api("GET", path, params=params or None)
     resp.raise_for_status()
     return resp.json()
 
 
 def _wait_active(server: AirflowServer, dag_id: str) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
+    def active() -> bool:
         resp = server.api("GET", f"/dags/{dag_id}")
-        if resp.status_code == 200 and resp.json()["is_paused"] is False:
-            return
-        time.sleep(2)
-    raise TimeoutError(f"{dag_id} was not parsed and active in time:\n{server.log_tail()}")
+        return resp.status_code == 200 and resp.json()["is_paused"] is False
+
+    server.wait_until(active, f"{dag_id} parsed and active", 180, 2)
 
 
 def _runs(server: AirflowServer, dag_id: str) -> list[dict]:
@@ -98,7 +94,7 @@ def _task_log(server: AirflowServer, dag_id: str, run_id: str, task_id: str) -> 
         f"{server.url}/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/1",
         headers={"Authorization": f"Bearer {server.token}", "Accept": "application/json"},
         params={"full_content": "true"},
-        timeout=30,
+        timeout=60,
     )
     if resp.status_code != 200:
         return ""
@@ -141,10 +137,7 @@ def test_urls_pushed_to_sqs_are_ingested_without_waiting_for_the_night(
     sent = time.monotonic()
 
     store = make_store(s3_server.url, server.bucket)
-    deadline = sent + LANDING_TIMEOUT_S
-    while not _seed_rows(store, DAY):
-        assert time.monotonic() < deadline, f"the urgent page never landed:\n{server.log_tail()}"
-        time.sleep(3)
+    server.wait_until(lambda: _seed_rows(store, DAY), "the urgent page landed", LANDING_TIMEOUT_S)
     landed = time.monotonic()
 
     # The page's records landed in the chosen day's partition: the seed page's records, the
@@ -164,7 +157,7 @@ def test_urls_pushed_to_sqs_are_ingested_without_waiting_for_the_night(
     # read (UTC), which is today, or yesterday just after midnight.
     today = dt.datetime.now(dt.UTC).date()
     run_days = {today.isoformat(), (today - dt.timedelta(days=1)).isoformat()}
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300
     while True:
         nightly = [r for r in _runs(server, NIGHTLY_DAG) if r["dag_run_id"].startswith("urgent__")]
         confs = [r["conf"] for r in nightly]
@@ -177,7 +170,7 @@ def test_urls_pushed_to_sqs_are_ingested_without_waiting_for_the_night(
     assert all(r["run_type"] == "operator_triggered" for r in nightly)  # by TriggerDagRunOperator
 
     # The bad message was refused with its reason in the log, and the run that read it failed.
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300
     while True:
         done = [r for r in _runs(server, URGENT_DAG) if r["state"] in ("success", "failed")]
         logs = {
@@ -199,13 +192,9 @@ def test_urls_pushed_to_sqs_are_ingested_without_waiting_for_the_night(
     assets = _get(server, "/assets", name_pattern="urgent_pages_queue")["assets"]
     [asset_id] = [a["id"] for a in assets if a["name"] == "urgent_pages_queue"]
     by_hand = {"urls": [seed_url], "day": HAND_DAY.isoformat()}
-    for _ in range(30):
-        resp = server.api("POST", "/assets/events", json={"asset_id": asset_id, "extra": by_hand})
-        if resp.status_code != 503:
-            break
-        time.sleep(1)
+    resp = server.api("POST", "/assets/events", json={"asset_id": asset_id, "extra": by_hand})
     assert resp.status_code in (200, 201), resp.text
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 300
     while by_hand not in [r["conf"] for r in _runs(server, NIGHTLY_DAG)]:
         assert time.monotonic() < deadline, (
             f"a hand-made asset event started no nightly run:\n{server.log_tail()}"
@@ -213,4 +202,4 @@ def test_urls_pushed_to_sqs_are_ingested_without_waiting_for_the_night(
         time.sleep(3)
 
     timings = f"DAGs active after {sent - started:.0f}s; page landed {landed - sent:.0f}s after sending"
-    server.log.with_name("timings.txt").write_text(timings + "\n")
+    (server.home / "timings.txt").write_text(timings + "\n")
