@@ -23,7 +23,12 @@ from conflict_ingest.settings import Settings
 
 
 def _read(path: str) -> bytes:
-    return Path(path).read_bytes()
+    from conflict_ingest.inputs import InputError
+
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:  # a typo in a path is the caller's input, not a bug: one line, exit 1
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def _budget(args: argparse.Namespace) -> dict[str, Any]:

@@ -143,7 +143,25 @@ def test_the_console_script_exits_1_without_a_traceback_on_a_library_error(tmp_p
     ]
 
 
-def test_an_error_outside_the_family_is_not_swallowed_by_the_cli(tmp_path: Path) -> None:
-    # not one of the library's deliberate errors: it surfaces as it is, with its traceback
-    with pytest.raises(FileNotFoundError):
-        main(["clean", "--url", "https://news.example/x", str(tmp_path / "missing.html")])
+def test_an_error_outside_the_family_is_not_swallowed_by_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    # not one of the library's deliberate errors (S3 unreachable): it surfaces as it is, with its traceback
+    from botocore.exceptions import EndpointConnectionError
+
+    from conflict_ingest.devstack import free_port
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    with pytest.raises(EndpointConnectionError):
+        main(["show", "--day", "2016-12-01", "--bucket", "nowhere"])
+
+
+def test_a_missing_page_file_is_one_line_and_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["clean", "--url", "https://news.example/x", str(tmp_path / "missing.html")]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err.startswith("conflict-ingest: cannot read ") and "missing.html" in err and "Traceback" not in err
+    )
