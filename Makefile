@@ -52,6 +52,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check include dags plugins tests scripts
 	$(BIN)/ruff format --check include dags plugins tests scripts
 	$(BIN)/mypy
+	$(BIN)/mkdocs build --strict --site-dir .local/site
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix include dags plugins tests scripts
