@@ -44,7 +44,7 @@ class Answer500:
 
     def __init__(self) -> None:
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - stdlib name
+            def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 self.send_response(500)
                 self.send_header("Content-Length", "5")

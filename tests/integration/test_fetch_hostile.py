@@ -44,7 +44,7 @@ def serve(host: str = "127.0.0.1") -> Iterator[Recorder]:
             self.end_headers()
             self.wfile.write(HTML)
 
-        def log_message(self, format: str, *args: object) -> None:
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             return
 
     server = ThreadingHTTPServer((host, 0), Handler)

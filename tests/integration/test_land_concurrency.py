@@ -92,7 +92,7 @@ def land_concurrently(store: ObjectStore, day: dt.date, landings: list[Landing],
         try:
             barrier.wait(timeout=30)
             write_partition(mine, curated_partition(day), groups, day=day, run_id=f"run-{index}")
-        except BaseException as exc:  # reported below, with the trial's seed
+        except BaseException as exc:  # noqa: BLE001 - reported below, with the trial's seed
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(i, g)) for i, g in enumerate(landings)]

@@ -48,7 +48,7 @@ class WebhookReceiver:
         received = self.payloads
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - stdlib name
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 received.append(json.loads(self.rfile.read(length)))
                 self.send_response(200)
@@ -309,7 +309,7 @@ class Answer500:
 
     def __init__(self) -> None:
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - stdlib name
+            def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 self.send_response(500)
                 self.send_header("Content-Length", "0")
