@@ -17,8 +17,6 @@ import pytest
 from conflict_ingest.fetch import Fetcher
 from conflict_ingest.http_safety import IPAddress
 
-pytestmark = pytest.mark.integration
-
 HTML = b"<!DOCTYPE html><html><head><title>t</title></head><body><p>Coalition jets struck.</p></body></html>"
 
 

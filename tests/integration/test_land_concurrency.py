@@ -24,8 +24,6 @@ from tests.helpers import strike_rows
 from conflict_ingest.land import read_partition, write_partition
 from conflict_ingest.storage import MANIFEST_NAME, ObjectStore, curated_partition
 
-pytestmark = pytest.mark.integration
-
 BASE_DAY = dt.date(2017, 1, 1)
 TRIALS = 12  # per scenario: 5 scenarios, 60 interleavings
 MAX_PAUSE_S = 0.004

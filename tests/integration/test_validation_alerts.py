@@ -29,8 +29,6 @@ from conflict_ingest.land import read_partition, write_partition
 from conflict_ingest.records import Extraction, PageMeta, Record
 from conflict_ingest.storage import ObjectStore, curated_partition, quarantine_partition, report_prefix
 
-pytestmark = pytest.mark.integration
-
 SEED_DAY = dt.date(2016, 12, 1)  # the seed page: 2,709 vs 27,800 "in November"
 CLEAN_DAY = dt.date(2016, 12, 2)  # the AFCENT summary (sitemap source): nothing broken or flagged
 ALERT_TO = "analysts@example.test"
