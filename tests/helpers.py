@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import http.server
+import json
+import threading
 from pathlib import Path
 from typing import Any
 
+from conflict_ingest.devstack import free_port
 from conflict_ingest.records import Extraction, PageMeta, Record
 
 DAGS_DIR = Path(__file__).resolve().parents[1] / "dags"
@@ -79,3 +83,43 @@ def wait_for_dag(server: Any, dag_id: str, timeout_s: float = 120) -> None:
             return
         time.sleep(1)
     raise TimeoutError(f"{dag_id} was not parsed in time:\n{server.log_tail()}")
+
+
+class WebhookReceiver:
+    """A webhook on 127.0.0.1: keeps the JSON bodies POSTed to it and answers each with ``status``."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.payloads: list[dict[str, Any]] = []
+        received = self.payloads
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                received.append(json.loads(self.rfile.read(length) or b"null"))
+                body = b"ok" if status < 400 else b"oops!"
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/alerts"
+
+    def __enter__(self) -> WebhookReceiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from conflict_ingest.errors import ConflictIngestError
 from conflict_ingest.inputs import redact_userinfo
 from conflict_ingest.storage import MANIFEST_NAME, ObjectStore, curated_partition, report_prefix
 
@@ -64,11 +65,11 @@ URL_LOGGERS = ("urllib3.connectionpool", "urllib3.connection", "urllib3.poolmana
 Sender = Callable[["AlertMessage"], None]
 
 
-class AlertDeliveryError(RuntimeError):
+class AlertDeliveryError(ConflictIngestError, RuntimeError):
     """An alert could not be delivered on at least one channel (the reason is in the message)."""
 
 
-class WebhookError(RuntimeError):
+class WebhookError(ConflictIngestError, RuntimeError):
     """The webhook did not take the alert; the message names the webhook without its secret."""
 
 

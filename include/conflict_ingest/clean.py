@@ -49,6 +49,7 @@ from bs4.dammit import EncodingDetector, UnicodeDammit
 from lxml import etree
 
 from conflict_ingest import dates
+from conflict_ingest.errors import ConflictIngestError
 
 logger = logging.getLogger(__name__)
 
@@ -382,7 +383,7 @@ _HUGE_HTML_PARSER = lxml.html.HTMLParser(
 # --------------------------------------------------------------------------------------------------
 
 
-class CleaningAbandoned(RuntimeError):
+class CleaningAbandoned(ConflictIngestError, RuntimeError):
     """A page whose cleaning was given up (its CPU budget ran out); ``reason`` says where."""
 
     def __init__(self, reason: str, notes: tuple[str, ...] = ()) -> None:

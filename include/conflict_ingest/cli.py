@@ -18,11 +18,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from conflict_ingest.errors import ConflictIngestError
 from conflict_ingest.settings import Settings
 
 
 def _read(path: str) -> bytes:
-    return Path(path).read_bytes()
+    from conflict_ingest.inputs import InputError
+
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:  # a typo in a path is the caller's input, not a bug: one line, exit 1
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def _budget(args: argparse.Namespace) -> dict[str, Any]:
@@ -228,9 +234,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. An error the library raises on purpose (:class:`ConflictIngestError`: a bad
+    setting, a refused input, an abandoned page...) is one line on stderr and exit 1; any other
+    exception is a bug and surfaces with its traceback."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except ConflictIngestError as err:
+        print(f"conflict-ingest: {err}", file=sys.stderr)
+        return 1
     return result
 
 

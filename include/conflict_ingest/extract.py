@@ -32,6 +32,7 @@ from conflict_ingest.entities import (
     places_in,
     without_attribution,
 )
+from conflict_ingest.errors import ConflictIngestError
 from conflict_ingest.numbers import NumberMention, find_numbers, qualifier_before
 from conflict_ingest.periods import (
     CUMULATIVE_CUES,
@@ -124,7 +125,7 @@ LONG_LOOKBACK_CHARS = 240
 OPENER_LOOKBACK_CHARS = 300
 
 
-class PageBudgetExceeded(Exception):
+class PageBudgetExceeded(ConflictIngestError):
     """A page took more CPU time than its budget: extraction gave up on it (the reason is the message)."""
 
     def __init__(self, url: str | None, spent_s: float, budget_s: float) -> None:

@@ -57,6 +57,7 @@ from urllib.robotparser import RobotFileParser
 import requests
 import urllib3.exceptions
 
+from conflict_ingest.errors import ConflictIngestError
 from conflict_ingest.http_safety import (
     Exchange,
     GuardedHTTPAdapter,
@@ -228,7 +229,7 @@ class _Robots:
     refusal: str | None = None  # set when the whole host is forbidden (robots.txt unreadable)
 
 
-class _Failure(Exception):
+class _Failure(ConflictIngestError):
     """Internal: ends a fetch with ``error`` (and, when a response was seen, its status).
 
     ``retryable`` marks a connection or body read that broke in transit: the hop is tried again.
@@ -382,7 +383,7 @@ def host_key(url: str) -> str:
     return f"{scheme}://{(parts.hostname or '').lower()}:{port}"
 
 
-class _Deferred(Exception):
+class _Deferred(ConflictIngestError):
     """Internal: a host's failure budget is spent; the URL is deferred without network I/O."""
 
 

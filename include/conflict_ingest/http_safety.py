@@ -39,6 +39,8 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
+from conflict_ingest.errors import ConflictIngestError
+
 logger = logging.getLogger(__name__)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -84,7 +86,7 @@ _RFC6052_PREFIXES = (48, 56, 64, 96)
 Resolver = Callable[[str, int], list[IPAddress]]
 
 
-class UnsafeURLError(ValueError):
+class UnsafeURLError(ConflictIngestError, ValueError):
     """The URL or the address it leads to is not one the fetcher may contact."""
 
 
@@ -225,7 +227,7 @@ def address_policy(*, allow_private: bool, resolver: Resolver | None = None) -> 
         _policy.allow_private, _policy.resolver = previous
 
 
-class HeadersTooLarge(http.client.HTTPException):
+class HeadersTooLarge(ConflictIngestError, http.client.HTTPException):
     """The response's status line and headers outgrew the exchange's header cap."""
 
 

@@ -14,6 +14,8 @@ import datetime as dt
 import re
 from urllib.parse import urlsplit
 
+from conflict_ingest.errors import ConflictIngestError
+
 __all__ = [
     "ALLOWED_SCHEMES",
     "MAX_DAYS_AHEAD",
@@ -49,7 +51,7 @@ _AUTHORITY = re.compile(
 _USERINFO_IN_TEXT = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)[^/\s@?#]*@")
 
 
-class InputError(ValueError):
+class InputError(ConflictIngestError, ValueError):
     """An input that breaks a rule; the message says which, without repeating a secret."""
 
 

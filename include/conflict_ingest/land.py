@@ -38,6 +38,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from conflict_ingest.errors import ConflictIngestError
 from conflict_ingest.records import EXTRACTOR_VERSION, RECORD_FIELDS
 from conflict_ingest.storage import MANIFEST_NAME, ConcurrentUpdate, ObjectStore
 
@@ -61,7 +62,7 @@ COMMIT_LOG_LENGTH = 32
 _JITTER = random.SystemRandom()
 
 
-class IncompletePartition(RuntimeError):
+class IncompletePartition(ConflictIngestError, RuntimeError):
     """A partition that is not committed: no manifest yet, or one naming a part that is missing
     or differs from it. Readers treat it as "not committed", never as data."""
 
@@ -70,7 +71,7 @@ class DamagedPartition(IncompletePartition):
     """A manifest exists but a part it lists is missing, or its sha256 or row count differ."""
 
 
-class LandingConflict(RuntimeError):
+class LandingConflict(ConflictIngestError, RuntimeError):
     """A landing that could not commit its manifest (too many concurrent commits, or too old)."""
 
 

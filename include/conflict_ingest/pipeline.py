@@ -28,7 +28,9 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from conflict_ingest.errors import ConflictIngestError
 from conflict_ingest.http_safety import redact_url
+from conflict_ingest.inputs import InputError
 from conflict_ingest.records import PageMeta, Record
 from conflict_ingest.storage import (
     RAW_PREFIX,
@@ -52,7 +54,7 @@ EXAMPLES_PER_EXPECTATION = 3
 EXAMPLE_EVIDENCE_CHARS = 240
 
 
-class ValidationGateError(RuntimeError):
+class ValidationGateError(ConflictIngestError, RuntimeError):
     """Raised by :func:`gate` when records were held back or sources did not complete."""
 
 
@@ -122,9 +124,9 @@ def validate_manual_urls(urls: Iterable[str]) -> list[str]:
         try:
             out.setdefault(check_page_url(raw), None)
         except InputError as exc:
-            raise ValueError(f"urls[{index}]: {exc}") from None
+            raise InputError(f"urls[{index}]: {exc}") from None
     if len(out) > MAX_MANUAL_URLS:
-        raise ValueError(f"{len(out)} URLs given; at most {MAX_MANUAL_URLS} per run")
+        raise InputError(f"{len(out)} URLs given; at most {MAX_MANUAL_URLS} per run")
     return list(out)
 
 
@@ -166,7 +168,7 @@ def plan_sources(
     if source_ids:
         unknown = sorted(set(source_ids) - set(by_id))
         if unknown:
-            raise ValueError(
+            raise InputError(
                 f"unknown source id(s): {', '.join(unknown)} (configured: {', '.join(sorted(by_id))})"
             )
         chosen = [by_id[sid] for sid in sorted(set(source_ids))]
@@ -221,7 +223,7 @@ def discover_stage(
     from conflict_ingest.sources import discover
 
     if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        raise InputError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     items: list[dict[str, Any]] = raw_items(store, source.id, run.day) if mode != "refetch" else []
     if items or mode == "raw":
         logger.info(

@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conflict_ingest.errors import ConfigError
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 INCLUDE_DIR = PACKAGE_DIR.parent
 DEFAULT_SOURCES_PATH = INCLUDE_DIR / "sources.yaml"
@@ -28,7 +30,7 @@ def _env_int(name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError as exc:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -39,7 +41,7 @@ def _env_bool(name: str, default: bool) -> bool:
         return True
     if raw in {"0", "false", "no", "off"}:
         return False
-    raise ValueError(f"{name} must be true or false, got {raw!r}")
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
 def sources_path_from_env() -> Path:
@@ -53,7 +55,7 @@ MAX_BATCH_SIZE = 2000
 
 def _bounded(name: str, value: int, low: int, high: int) -> int:
     if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
     return value
 
 

@@ -29,6 +29,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import fromstring as safe_fromstring
 
+from conflict_ingest.errors import ConfigError, ConflictIngestError
 from conflict_ingest.families import DEFAULT_FAMILY, FAMILY_RE
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ class Fetcher(Protocol):
     ) -> FetchResult: ...
 
 
-class DiscoveryError(RuntimeError):
+class DiscoveryError(ConflictIngestError, RuntimeError):
     """A source's feed or sitemap could not be fetched or read."""
 
 
@@ -149,7 +150,7 @@ def expand_env(value: str, *, where: str, environ: Mapping[str, str] | None = No
             return value
         if default is not None:
             return default
-        raise ValueError(f"{where}: environment variable {name} is not set and has no default")
+        raise ConfigError(f"{where}: environment variable {name} is not set and has no default")
 
     return ENV_REF_RE.sub(repl, value)
 
@@ -168,35 +169,35 @@ def _number(value: Any, where: str, *, integer: bool = False, allow_none: bool =
     if value is None and allow_none:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{where} must be a {'whole ' if integer else ''}number, got {value!r}")
+        raise ConfigError(f"{where} must be a {'whole ' if integer else ''}number, got {value!r}")
     if integer and not float(value).is_integer():
-        raise ValueError(f"{where} must be a whole number, got {value!r}")
+        raise ConfigError(f"{where} must be a whole number, got {value!r}")
     if value <= 0:
-        raise ValueError(f"{where} must be positive, got {value!r}")
+        raise ConfigError(f"{where} must be positive, got {value!r}")
     return int(value) if integer else float(value)
 
 
 def _bool(value: Any, where: str) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"{where} must be true or false, got {value!r}")
+        raise ConfigError(f"{where} must be true or false, got {value!r}")
     return value
 
 
 def _http_url(value: Any, where: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{where} must be a URL string, got {value!r}")
+        raise ConfigError(f"{where} must be a URL string, got {value!r}")
     from conflict_ingest.inputs import InputError, check_page_url
 
     try:  # one URL rule for configured sources, the form and the queue (no credentials, no blanks)
         return check_page_url(value)
     except InputError as exc:
-        raise ValueError(f"{where}: {exc}") from None
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _check_keys(mapping: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
     unknown = sorted(str(k) for k in mapping if k not in allowed)
     if unknown:
-        raise ValueError(
+        raise ConfigError(
             f"{where}: unknown field(s) {', '.join(unknown)} (allowed: {', '.join(sorted(allowed))})"
         )
 
@@ -204,29 +205,29 @@ def _check_keys(mapping: Mapping[str, Any], allowed: frozenset[str], where: str)
 def parse_sources(data: Any, *, environ: Mapping[str, str] | None = None) -> list[Source]:
     """Validate a loaded ``sources.yaml`` document. Raises ValueError naming the source and field."""
     if not isinstance(data, dict):
-        raise ValueError("sources file must be a mapping with a 'sources' list")
+        raise ConfigError("sources file must be a mapping with a 'sources' list")
     _check_keys(data, TOP_KEYS, "sources file")
     raw_defaults = data.get("defaults") or {}
     if not isinstance(raw_defaults, dict):
-        raise ValueError("defaults must be a mapping")
+        raise ConfigError("defaults must be a mapping")
     _check_keys(raw_defaults, DEFAULT_KEYS, "defaults")
     defaults = {**DEFAULTS, **_expand_tree(raw_defaults, "defaults", environ)}
     raw_sources = data.get("sources")
     if not isinstance(raw_sources, list) or not raw_sources:
-        raise ValueError("sources must be a non-empty list")
+        raise ConfigError("sources must be a non-empty list")
 
     sources: list[Source] = []
     seen: set[str] = set()
     for index, raw in enumerate(raw_sources):
         label = f"sources[{index}]"
         if not isinstance(raw, dict):
-            raise ValueError(f"{label} must be a mapping, got {type(raw).__name__}")
+            raise ConfigError(f"{label} must be a mapping, got {type(raw).__name__}")
         sid = raw.get("id")
         if not isinstance(sid, str) or not SOURCE_ID_RE.fullmatch(sid):
-            raise ValueError(f"{label}.id must match [a-z0-9][a-z0-9-]*, got {sid!r}")
+            raise ConfigError(f"{label}.id must match [a-z0-9][a-z0-9-]*, got {sid!r}")
         label = f"source {sid!r}"
         if sid in seen:
-            raise ValueError(f"{label}: duplicate id")
+            raise ConfigError(f"{label}: duplicate id")
         seen.add(sid)
         _check_keys(raw, SOURCE_KEYS, label)
         merged = {**defaults, **_expand_tree(raw, label, environ)}
@@ -237,26 +238,26 @@ def parse_sources(data: Any, *, environ: Mapping[str, str] | None = None) -> lis
 def _build_source(sid: str, raw: dict[str, Any], label: str) -> Source:
     kind = raw.get("kind")
     if kind not in KINDS:
-        raise ValueError(f"{label}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
+        raise ConfigError(f"{label}: kind must be one of {', '.join(KINDS)}, got {kind!r}")
     url: str | None = None
     urls: tuple[str, ...] = ()
     if kind == "urls":
         if raw.get("url") is not None:
-            raise ValueError(f"{label}: a 'urls' source lists its pages in urls, not url")
+            raise ConfigError(f"{label}: a 'urls' source lists its pages in urls, not url")
         raw_urls = raw.get("urls")
         if not isinstance(raw_urls, list) or not raw_urls:
-            raise ValueError(f"{label}: urls must be a non-empty list of URLs")
+            raise ConfigError(f"{label}: urls must be a non-empty list of URLs")
         urls = tuple(dict.fromkeys(_http_url(u, f"{label}: urls[{i}]") for i, u in enumerate(raw_urls)))
     else:
         if raw.get("urls") is not None:
-            raise ValueError(f"{label}: a {kind!r} source takes one url, not urls")
+            raise ConfigError(f"{label}: a {kind!r} source takes one url, not urls")
         url = _http_url(raw.get("url"), f"{label}: url")
     description = raw.get("description")
     if description is not None and not isinstance(description, str):
-        raise ValueError(f"{label}: description must be text")
+        raise ConfigError(f"{label}: description must be text")
     family = raw.get("family", DEFAULT_FAMILY)
     if not isinstance(family, str) or not FAMILY_RE.fullmatch(family):
-        raise ValueError(f"{label}: family must match [a-z0-9][a-z0-9_]*, got {family!r}")
+        raise ConfigError(f"{label}: family must match [a-z0-9][a-z0-9_]*, got {family!r}")
     return Source(
         id=sid,
         kind=kind,
@@ -284,15 +285,15 @@ def load_sources(
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ValueError(f"cannot read sources file {path}: {exc}") from exc
+        raise ConfigError(f"cannot read sources file {path}: {exc}") from exc
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: not valid YAML: {exc}") from exc
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
     try:
         sources = parse_sources(data, environ=environ)
     except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from exc
+        raise ConfigError(f"{path}: {exc}") from exc
     return [s for s in sources if include_disabled or s.enabled]
 
 

@@ -22,6 +22,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from conflict_ingest.errors import ConfigError, ConflictIngestError
+
 logger = logging.getLogger(__name__)
 
 RAW_PREFIX = "raw"
@@ -114,9 +116,9 @@ class Encryption:
 
     def __post_init__(self) -> None:
         if self.mode not in SSE_MODES:
-            raise ValueError(f"{SSE_ENV} must be one of {', '.join(SSE_MODES)}, got {self.mode!r}")
+            raise ConfigError(f"{SSE_ENV} must be one of {', '.join(SSE_MODES)}, got {self.mode!r}")
         if self.kms_key_id and self.mode != SSE_KMS:
-            raise ValueError(f"{SSE_KMS_KEY_ENV} is set but {SSE_ENV} is {self.mode!r}, not {SSE_KMS!r}")
+            raise ConfigError(f"{SSE_KMS_KEY_ENV} is set but {SSE_ENV} is {self.mode!r}, not {SSE_KMS!r}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Encryption:
@@ -135,7 +137,7 @@ class Encryption:
         return args
 
 
-class ConcurrentUpdate(RuntimeError):
+class ConcurrentUpdate(ConflictIngestError, RuntimeError):
     """A conditional write lost the race: the object changed, appeared or vanished since it was read.
 
     Raised by :meth:`ObjectStore.put_json_if` when S3 answers ``412 PreconditionFailed``,

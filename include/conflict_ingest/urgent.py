@@ -28,6 +28,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from conflict_ingest.errors import ConflictIngestError
 from conflict_ingest.inputs import MAX_URL_CHARS as MAX_URL_CHARS  # re-exported: the limit a message sees
 from conflict_ingest.inputs import InputError, check_page_url, parse_day
 
@@ -49,7 +50,7 @@ COMMENT_PREFIX = "#"
 RUN_ID_PREFIX = "urgent"
 
 
-class MessageRejected(ValueError):
+class MessageRejected(ConflictIngestError, ValueError):
     """A queue message that breaks a rule; nothing from it is fetched."""
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from conflict_ingest.errors import ConfigError
 from conflict_ingest.records import METRICS, QUALIFIERS, RECORD_FIELDS, TOLL_METRICS, VICTIMS
 from conflict_ingest.report import render_report_html
 
@@ -278,9 +279,9 @@ def _env_number(environ: Mapping[str, str], name: str, default: float, *, intege
         value = int(raw) if integer else float(raw)
     except ValueError as exc:
         kind = "an integer" if integer else "a number"
-        raise ValueError(f"{name} must be {kind}, got {raw!r}") from exc
+        raise ConfigError(f"{name} must be {kind}, got {raw!r}") from exc
     if value < 0:
-        raise ValueError(f"{name} must not be negative, got {raw!r}")
+        raise ConfigError(f"{name} must not be negative, got {raw!r}")
     return value
 
 
@@ -294,11 +295,15 @@ def parse_max_counts(text: str) -> dict[str, int]:
         metric, sep, bound = item.partition("=")
         metric = metric.strip()
         if not sep or metric not in METRICS:
-            raise ValueError(f"{ENV_MAX_COUNT}: expected METRIC=BOUND with METRIC in {METRICS}, got {item!r}")
+            raise ConfigError(
+                f"{ENV_MAX_COUNT}: expected METRIC=BOUND with METRIC in {METRICS}, got {item!r}"
+            )
         try:
             out[metric] = int(bound.strip().replace("_", ""))
         except ValueError as exc:
-            raise ValueError(f"{ENV_MAX_COUNT}: bound of {metric} must be an integer, got {bound!r}") from exc
+            raise ConfigError(
+                f"{ENV_MAX_COUNT}: bound of {metric} must be an integer, got {bound!r}"
+            ) from exc
     return out
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import http.server
 import logging
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tests.helpers import WebhookReceiver
 
 from conflict_ingest.alerts import AlertDeliveryError, alert_stage, send_webhook
 from conflict_ingest.devstack import free_port
@@ -37,40 +36,9 @@ SUMMARY: dict[str, Any] = {
 }
 
 
-class Answer500:
-    """A webhook on 127.0.0.1 that answers every POST with 500."""
-
-    def __init__(self) -> None:
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                self.send_response(500)
-                self.send_header("Content-Length", "5")
-                self.end_headers()
-                self.wfile.write(b"oops!")
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def port(self) -> int:
-        return int(self.server.server_address[1])
-
-    def __enter__(self) -> Answer500:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def failing_500() -> Iterator[Answer500]:
-    with Answer500() as server:
+def failing_500() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver(status=500) as server:
         yield server
 
 
@@ -96,7 +64,7 @@ def _run_alert(store: ObjectStore, url: str) -> str:
 
 @pytest.mark.parametrize("answer", ["http-500", "closed-port"])
 def test_a_failing_webhook_never_writes_its_url_to_the_log_alert_summary_or_report(
-    answer: str, store: ObjectStore, failing_500: Answer500, caplog: pytest.LogCaptureFixture
+    answer: str, store: ObjectStore, failing_500: WebhookReceiver, caplog: pytest.LogCaptureFixture
 ) -> None:
     port = failing_500.port if answer == "http-500" else free_port()
     url = f"http://{SECRETS[2]}:{SECRETS[3]}@127.0.0.1:{port}{WEBHOOK_PATH}"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import http.server
-import json
 import os
 import re
 import threading
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.helpers import run_nightly, task_states
+from tests.helpers import WebhookReceiver, run_nightly, task_states
 
 from conflict_ingest.devstack import free_port, smtp_connection
 from conflict_ingest.land import read_partition, write_partition
@@ -36,40 +35,6 @@ TAG_RE = re.compile(r"<[^>]+>")
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-class WebhookReceiver:
-    """Accepts JSON POSTs on 127.0.0.1 and keeps their bodies."""
-
-    def __init__(self) -> None:
-        self.payloads: list[dict[str, Any]] = []
-        received = self.payloads
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                received.append(json.loads(self.rfile.read(length)))
-                self.send_response(200)
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/alerts"
-
-    def __enter__(self) -> WebhookReceiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
