@@ -322,15 +322,15 @@ def conflict_news_nightly() -> None:
 
     source_ids = list_sources()
     discovered = discover.expand(source_id=source_ids)
-    summary = validate(source_ids)
+    summary = validate(source_ids)  # type: ignore[arg-type]  # XComArg stands for the value at run time
     for family in FAMILIES:
         with TaskGroup(group_id=family, tooltip=f"fetch family {family!r}: pool {fetch_pool(family)}"):
-            batches = collect_batches(source_ids, family)
+            batches = collect_batches(source_ids, family)  # type: ignore[arg-type]  # XComArg stands for the value at run time
             discovered >> batches
             fetched = fetch.override(pool=fetch_pool(family)).expand(batch_key=batches)
             extract.expand(cleaned_key=clean.expand(fetched_key=fetched)) >> summary
-    landed = land(summary)
-    gate(summary, landed)
+    landed = land(summary)  # type: ignore[arg-type]  # XComArg stands for the value at run time
+    gate(summary, landed)  # type: ignore[arg-type]  # XComArg stands for the value at run time
     # after land, whatever happened upstream: it reads the outcome from S3, not XCom
     [summary, landed] >> alert()
 

@@ -61,7 +61,7 @@ def airflow_env(s3_url: str, site_url: str, smtp_port: int) -> dict[str, str]:
             # for the CLI (`conflict-ingest show`) and boto3 outside Airflow
             "AWS_ENDPOINT_URL": s3_url,
             "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's dummy credentials
+            "AWS_SECRET_ACCESS_KEY": "testing",  # moto's dummy credentials
             "AWS_DEFAULT_REGION": "us-east-1",
             "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
             "NO_PROXY": "127.0.0.1,localhost",
@@ -249,7 +249,7 @@ def _healthy(port: int) -> bool:
     import urllib.request
 
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=2) as resp:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=2) as resp:
             return bool(resp.status == 200)
     except OSError:
         return False

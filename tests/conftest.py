@@ -121,3 +121,31 @@ def airflow_env(
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     return values
+
+
+#: The folder decides a test's kind: ``-m "not integration and not e2e"`` (``make test-fast``) runs
+#: tests/unit, tests/dags and the top-level tests (the secret scan). A test whose own marker names
+#: another folder's kind is refused at collection: move it to that folder instead.
+FOLDER_MARKERS = {"unit": "unit", "dags": "dags", "integration": "integration", "e2e": "e2e"}
+_TESTS_DIR = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own hook deselects by -m
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    misplaced = []
+    for item in items:
+        try:
+            parts = item.path.resolve().relative_to(_TESTS_DIR).parts
+        except ValueError:
+            continue
+        folder = FOLDER_MARKERS.get(parts[0]) if len(parts) > 1 else None
+        declared = {mark.name for mark in item.iter_markers() if mark.name in FOLDER_MARKERS.values()}
+        if declared - {folder}:
+            misplaced.append(f"{item.nodeid}: marked {sorted(declared - {folder})}, folder {parts[0]!r}")
+        if folder is not None:
+            item.add_marker(folder)
+    if misplaced:
+        raise pytest.UsageError(
+            "a test's kind is set by its folder (tests/unit, tests/dags, tests/integration, tests/e2e); "
+            "move these tests or drop their marker:\n  " + "\n  ".join(misplaced)
+        )

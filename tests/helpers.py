@@ -93,7 +93,7 @@ class WebhookReceiver:
         received = self.payloads
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - stdlib name
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 received.append(json.loads(self.rfile.read(length) or b"null"))
                 body = b"ok" if status < 400 else b"oops!"

@@ -367,7 +367,7 @@ def deliver(
             continue
         try:
             send(message)
-        except Exception as exc:  # any transport error is a failed delivery, recorded below
+        except Exception as exc:  # noqa: BLE001 - any transport error is a failed delivery, recorded below
             reason = redact_userinfo(f"{type(exc).__name__}: {exc}")
             logger.error("alert channel %s failed: %s", name, reason)
             results[name] = {"status": FAILED, "reason": reason, "at": _now()}

@@ -839,7 +839,7 @@ class _Walk:
     totals: dict[Any, tuple[int, int, int]]
 
 
-def _walk(root: Any) -> _Walk:
+def _walk(root: Any) -> _Walk:  # noqa: C901
     """Walk the tree in document order and render every unit of text once; sum the words under
     every element on the way out (post-order), so container statistics cost nothing extra."""
     out: list[_Candidate] = []
@@ -1245,7 +1245,7 @@ def _drop_repeats(blocks: list[_Candidate]) -> list[_Candidate]:
 CONTAINED_NGRAM = 4
 
 
-def _contained(patterns: set[tuple[str, ...]], texts: set[tuple[str, ...]]) -> set[tuple[str, ...]]:
+def _contained(patterns: set[tuple[str, ...]], texts: set[tuple[str, ...]]) -> set[tuple[str, ...]]:  # noqa: C901
     """The patterns that occur as a run of tokens inside a longer text. Short patterns: one pass over
     the texts per pattern length below CONTAINED_NGRAM. Others: each is looked for only where its
     rarest n-gram occurs (n-grams keyed by hash, every candidate checked token by token), so text

@@ -242,7 +242,7 @@ def _small_int(word: str | None) -> int | None:
     )
 
 
-def resolve_atom(m: re.Match[str], p: str, ctx: PeriodContext) -> tuple[dt.date, dt.date, str] | None:
+def resolve_atom(m: re.Match[str], p: str, ctx: PeriodContext) -> tuple[dt.date, dt.date, str] | None:  # noqa: C901
     """The days one atom (group prefix ``p``) covers, and its kind."""
     g = m.groupdict()
     mid = (g.get(p + "mid") or "").strip().lower()
@@ -341,7 +341,7 @@ def _month_atoms(sentence: str, ctx: PeriodContext) -> list[tuple[int, tuple[int
     return out
 
 
-def find_time_expressions(sentence: str, ctx: PeriodContext) -> tuple[list[TimeExpr], TimeExpr | None]:
+def find_time_expressions(sentence: str, ctx: PeriodContext) -> tuple[list[TimeExpr], TimeExpr | None]:  # noqa: C901
     """Bindable time expressions in ``sentence`` and the sentence's cut-off, if any.
 
     Also records event start days in ``ctx.anchors`` and the last month named in ``ctx.last_month``.

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin, urlsplit
-from xml.etree.ElementTree import Element  # noqa: S405  (type only; parsing goes through defusedxml)
+from xml.etree.ElementTree import Element  # type only; parsing goes through defusedxml
 
 import yaml
 from dateutil import parser as date_parser

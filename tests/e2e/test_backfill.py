@@ -13,8 +13,6 @@ from tests.helpers import wait_for_dag
 from conflict_ingest.land import read_partition
 from conflict_ingest.storage import curated_partition
 
-pytestmark = pytest.mark.e2e
-
 DAG_ID = "conflict_news_nightly"
 DAYS = [dt.date(2016, 11, 30), dt.date(2016, 12, 1), dt.date(2016, 12, 2)]
 BACKFILL_TIMEOUT_S = 420

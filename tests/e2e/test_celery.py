@@ -25,8 +25,6 @@ from conflict_ingest.devstack import MailServer, smtp_connection
 from conflict_ingest.land import read_partition
 from conflict_ingest.storage import ObjectStore, curated_partition, quarantine_partition
 
-pytestmark = pytest.mark.e2e
-
 DAG_ID = "conflict_news_nightly"
 DAY = dt.date(2016, 12, 1)
 WORKERS = ("worker-a", "worker-b")

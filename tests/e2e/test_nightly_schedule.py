@@ -14,8 +14,6 @@ import pytest
 from tests.e2e.deployment import NIGHTLY_END_DATE
 from tests.helpers import DAGS_DIR
 
-pytestmark = pytest.mark.e2e
-
 END_VAR = "CONFLICT_INGEST_NIGHTLY_END_DATE"
 #: The logical dates the e2e suites use: backfill days, the Celery run for 2016-12-01 (at 12-02).
 TEST_DAYS = [dt.datetime(2016, 11, 30, tzinfo=dt.UTC), dt.datetime(2016, 12, 2, tzinfo=dt.UTC)]

@@ -23,8 +23,6 @@ from conflict_ingest.devstack import free_port
 from conflict_ingest.land import IncompletePartition, read_partition
 from conflict_ingest.storage import curated_partition
 
-pytestmark = pytest.mark.e2e
-
 URGENT_DAG = "conflict_news_urgent"
 NIGHTLY_DAG = "conflict_news_nightly"
 SEED_PATH = "/articles/us-coalition-airstrikes-isis-mosul-record-level.html"

@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 from tests.e2e.deployment import ComponentDied, Watchdog, process
 
-pytestmark = pytest.mark.e2e
-
 SCHEDULER = "import time\nprint('scheduler: heartbeat', flush=True)\ntime.sleep(600)\n"
 CRASH = "import sys\nprint('loading...')\nprint('StaleDataError: UPDATE expected 1 row', flush=True)\nsys.exit(3)\n"
 

@@ -16,8 +16,6 @@ from conflict_ingest.alerts import AlertDeliveryError, alert_stage, send_webhook
 from conflict_ingest.devstack import free_port
 from conflict_ingest.storage import ObjectStore, report_prefix
 
-pytestmark = pytest.mark.integration
-
 DAY = dt.date(2016, 12, 1)
 RUN_ID = "scheduled__2016-12-02T00:00:00+00:00"
 # The secret parts of a Slack-style webhook URL: the path, a token in the query, userinfo.

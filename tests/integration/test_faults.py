@@ -36,8 +36,6 @@ from conflict_ingest.pipeline import (
 from conflict_ingest.sources import Source
 from conflict_ingest.storage import ObjectStore
 
-pytestmark = pytest.mark.integration
-
 ROOT = Path(__file__).resolve().parents[2]
 SEED_HTML = (
     ROOT / "include/sample_site/articles/us-coalition-airstrikes-isis-mosul-record-level.html"

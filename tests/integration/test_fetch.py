@@ -25,8 +25,6 @@ from conflict_ingest.pipeline import RunContext, clean_stage, discover_stage, ex
 from conflict_ingest.sources import Source
 from conflict_ingest.storage import ObjectStore, raw_index_key, raw_meta_key
 
-pytestmark = pytest.mark.integration
-
 HTML = b"<!DOCTYPE html><html><head><title>t</title></head><body><p>Coalition jets struck.</p></body></html>"
 
 
@@ -93,7 +91,7 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(reply.body)
 
-        def log_message(self, format: str, *args: object) -> None:
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             return
 
     return Handler

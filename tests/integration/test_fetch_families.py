@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from conflict_ingest.pipeline import RunContext, discovered_batches, plan_sources
 from conflict_ingest.sources import Source
-
-pytestmark = pytest.mark.integration
 
 
 def test_batches_are_grouped_by_family_and_an_unknown_family_goes_to_default(store) -> None:

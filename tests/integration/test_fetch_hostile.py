@@ -17,8 +17,6 @@ import pytest
 from conflict_ingest.fetch import Fetcher
 from conflict_ingest.http_safety import IPAddress
 
-pytestmark = pytest.mark.integration
-
 HTML = b"<!DOCTYPE html><html><head><title>t</title></head><body><p>Coalition jets struck.</p></body></html>"
 
 
@@ -44,7 +42,7 @@ def serve(host: str = "127.0.0.1") -> Iterator[Recorder]:
             self.end_headers()
             self.wfile.write(HTML)
 
-        def log_message(self, format: str, *args: object) -> None:
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             return
 
     server = ThreadingHTTPServer((host, 0), Handler)

@@ -17,8 +17,6 @@ from conflict_ingest.land import (
 )
 from conflict_ingest.storage import MANIFEST_NAME, ConcurrentUpdate, ObjectStore, curated_partition
 
-pytestmark = pytest.mark.integration
-
 DAY = dt.date(2016, 12, 1)
 PREFIX = curated_partition(DAY)
 

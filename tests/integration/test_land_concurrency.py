@@ -24,8 +24,6 @@ from tests.helpers import strike_rows
 from conflict_ingest.land import read_partition, write_partition
 from conflict_ingest.storage import MANIFEST_NAME, ObjectStore, curated_partition
 
-pytestmark = pytest.mark.integration
-
 BASE_DAY = dt.date(2017, 1, 1)
 TRIALS = 12  # per scenario: 5 scenarios, 60 interleavings
 MAX_PAUSE_S = 0.004
@@ -92,7 +90,7 @@ def land_concurrently(store: ObjectStore, day: dt.date, landings: list[Landing],
         try:
             barrier.wait(timeout=30)
             write_partition(mine, curated_partition(day), groups, day=day, run_id=f"run-{index}")
-        except BaseException as exc:  # reported below, with the trial's seed
+        except BaseException as exc:  # noqa: BLE001 - reported below, with the trial's seed
             errors.append(exc)
 
     threads = [threading.Thread(target=run, args=(i, g)) for i, g in enumerate(landings)]

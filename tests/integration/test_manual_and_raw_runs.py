@@ -15,8 +15,6 @@ from conflict_ingest.devstack import free_port
 from conflict_ingest.land import read_partition
 from conflict_ingest.storage import curated_partition, quarantine_partition
 
-pytestmark = pytest.mark.integration
-
 SEED_PATH = "/articles/us-coalition-airstrikes-isis-mosul-record-level.html"
 
 

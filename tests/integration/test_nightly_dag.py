@@ -19,8 +19,6 @@ from conflict_ingest.land import read_partition
 from conflict_ingest.records import RECORD_FIELDS
 from conflict_ingest.storage import ObjectStore, curated_partition, quarantine_partition
 
-pytestmark = pytest.mark.integration
-
 DAY = dt.date(2016, 12, 1)
 SEED_GOLD = json.loads((Path(__file__).parents[1] / "fixtures" / "seed_gold.json").read_text())
 SEED_PATH = "/articles/us-coalition-airstrikes-isis-mosul-record-level.html"

@@ -5,14 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pytest
-
 from conflict_ingest.land import write_partition
 from conflict_ingest.records import Extraction, PageMeta, Record
 from conflict_ingest.rollups import ROLLUPS_PREFIX, build_rollups, read_rollup
 from conflict_ingest.storage import MANIFEST_NAME, curated_partition
-
-pytestmark = pytest.mark.integration
 
 
 def _rows(source: str, count: int, day: dt.date) -> list[dict]:

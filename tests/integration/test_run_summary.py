@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from conflict_ingest.pipeline import MAX_FETCH_FAILURES_IN_SUMMARY, RunContext, validate_stage
-
-pytestmark = pytest.mark.integration
 
 
 def test_fetch_failures_reach_the_run_summary_with_their_reasons(store) -> None:

@@ -30,8 +30,6 @@ from conflict_ingest.storage import (
     curated_partition,
 )
 
-pytestmark = pytest.mark.integration
-
 # botocore: no retry, fast failure on a closed port (the DAG's task retries do the rest)
 FAST_FAIL = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=1, read_timeout=5)
 

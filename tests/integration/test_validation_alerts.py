@@ -28,8 +28,6 @@ from conflict_ingest.land import read_partition, write_partition
 from conflict_ingest.records import Extraction, PageMeta, Record
 from conflict_ingest.storage import ObjectStore, curated_partition, quarantine_partition, report_prefix
 
-pytestmark = pytest.mark.integration
-
 SEED_DAY = dt.date(2016, 12, 1)  # the seed page: 2,709 vs 27,800 "in November"
 CLEAN_DAY = dt.date(2016, 12, 2)  # the AFCENT summary (sitemap source): nothing broken or flagged
 ALERT_TO = "analysts@example.test"
@@ -274,7 +272,7 @@ class Answer500:
 
     def __init__(self) -> None:
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - stdlib name
+            def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 self.send_response(500)
                 self.send_header("Content-Length", "0")

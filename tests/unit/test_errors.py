@@ -128,7 +128,7 @@ def test_the_cli_prints_a_library_error_as_one_line_and_exits_1(monkeypatch, cap
 
 def test_the_console_script_exits_1_without_a_traceback_on_a_library_error(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CONFLICT_INGEST_S3_SSE": "rot13"}
-    done = subprocess.run(  # noqa: S603  (our own interpreter and module, fixed arguments)
+    done = subprocess.run(  # our own interpreter and module, fixed arguments
         [sys.executable, "-m", "conflict_ingest.cli", "show", "--day", "2016-12-01"],
         env=env,
         capture_output=True,
