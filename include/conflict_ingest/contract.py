@@ -83,43 +83,47 @@ class Field:
     values: type[enum.StrEnum] | None = None
 
 
+# ``Field.required``, spelled so the table reads
+REQUIRED = True
+NULLABLE = False
+
 FIELDS: tuple[Field, ...] = (
-    Field("record_id", str, ARROW_STRING, True,
+    Field("record_id", str, ARROW_STRING, REQUIRED,
           "deterministic: same page, same statement -> same id across re-runs and re-fetches"),
-    Field("source_id", str, ARROW_STRING, True,
+    Field("source_id", str, ARROW_STRING, REQUIRED,
           "the configured source (or manual run) the page was read for"),
-    Field("source_url", str, ARROW_STRING, True, "the URL the page was fetched from"),
-    Field("canonical_url", str, ARROW_STRING, True,
+    Field("source_url", str, ARROW_STRING, REQUIRED, "the URL the page was fetched from"),
+    Field("canonical_url", str, ARROW_STRING, REQUIRED,
           "the page's canonical URL (the record id is derived from it, or from source_url if empty)"),
-    Field("title", str, ARROW_STRING, True, "the page's title"),
-    Field("published_at", dt.datetime | None, ARROW_TIMESTAMP, False,
+    Field("title", str, ARROW_STRING, REQUIRED, "the page's title"),
+    Field("published_at", dt.datetime | None, ARROW_TIMESTAMP, NULLABLE,
           "the article's publication time (never the site chrome's \"Updated ...\" clock)"),
-    Field("fetched_at", dt.datetime, ARROW_TIMESTAMP, True, "when the page was fetched"),
-    Field("raw_key", str, ARROW_STRING, True,
+    Field("fetched_at", dt.datetime, ARROW_TIMESTAMP, REQUIRED, "when the page was fetched"),
+    Field("raw_key", str, ARROW_STRING, REQUIRED,
           "the raw page's key in the raw zone, for re-derivation and provenance"),
-    Field("content_sha256", str, ARROW_STRING, True, "sha256 of the raw page as fetched"),
-    Field("extractor_version", str, ARROW_STRING, True, "which extractor produced the record"),
-    Field("metric", str, ARROW_STRING, True,
+    Field("content_sha256", str, ARROW_STRING, REQUIRED, "sha256 of the raw page as fetched"),
+    Field("extractor_version", str, ARROW_STRING, REQUIRED, "which extractor produced the record"),
+    Field("metric", str, ARROW_STRING, REQUIRED,
           "what was counted (`strikes`: also airstrikes, air raids; `weapons_released`: weapons, "
           "munitions, bombs, missiles, rockets, shells, drones launched)",
           Metric),
-    Field("count", int, ARROW_INT64, True,
+    Field("count", int, ARROW_INT64, REQUIRED,
           "the number stated: \"3,038\" -> 3038, \"nine\" -> 9, \"a dozen\" -> 12, "
           "\"killed the commander\" -> 1"),
-    Field("qualifier", str, ARROW_STRING, True,
+    Field("qualifier", str, ARROW_STRING, REQUIRED,
           "how the page qualifies the count (`at_least`: more than, over; `at_most`: up to, "
           "fewer than; `approximate`: about, nearly, some, around)",
           Qualifier),
-    Field("victim", str | None, ARROW_STRING, False,
+    Field("victim", str | None, ARROW_STRING, NULLABLE,
           "for killed and wounded: who they were; null for every other metric", Victim),
-    Field("actor", str | None, ARROW_STRING, False,
+    Field("actor", str | None, ARROW_STRING, NULLABLE,
           "who carried it out, as stated, normalised short name (\"US-led coalition\")"),
-    Field("target", str | None, ARROW_STRING, False, "what or whom it was aimed at, as stated (\"ISIS\")"),
-    Field("location", str | None, ARROW_STRING, False, "where, as stated, normalised short name (\"Mosul\")"),
-    Field("period_start", dt.date | None, ARROW_DATE, False, "the first day the count covers"),
-    Field("period_end", dt.date | None, ARROW_DATE, False, "the last day the count covers"),
-    Field("evidence", str, ARROW_STRING, True, "the sentence the count was read from"),
-    Field("flags", list[str], ARROW_STRING_LIST, False,
+    Field("target", str | None, ARROW_STRING, NULLABLE, "what or whom it was aimed at, as stated (\"ISIS\")"),
+    Field("location", str | None, ARROW_STRING, NULLABLE, "where, as stated, normalised short name (\"Mosul\")"),
+    Field("period_start", dt.date | None, ARROW_DATE, NULLABLE, "the first day the count covers"),
+    Field("period_end", dt.date | None, ARROW_DATE, NULLABLE, "the last day the count covers"),
+    Field("evidence", str, ARROW_STRING, REQUIRED, "the sentence the count was read from"),
+    Field("flags", list[str], ARROW_STRING_LIST, NULLABLE,
           "names of the warning-level expectations the record broke (empty when clean)"),
 )  # fmt: skip
 

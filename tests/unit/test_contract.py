@@ -216,6 +216,40 @@ def test_parquet_written_with_todays_nullable_schema_still_reads_the_same() -> N
     assert [r["title"] for r in new_rows] == ["A title seen nowhere else"] * 2
 
 
+def test_rows_read_back_from_curated_and_quarantine_parts_validate_as_before() -> None:
+    """What the pipeline lands reads back into rows that validation judges exactly as it judged
+    them before landing (the curated rows pass, the quarantined ones break the same expectations)."""
+    import pyarrow.parquet as pq
+
+    def page(i: int) -> dict[str, str]:
+        return {"source_url": f"https://news.example/{i}", "canonical_url": f"https://news.example/{i}"}
+
+    good = [
+        _row(**page(1)),
+        _row(record_id="other", count=18, evidence="At least 18 were killed.", **page(2)),
+    ]
+    bad = [_row(record_id="bad", title=None, metric="bogus", **page(3))]
+    before = validate.validate_records([*good, *bad])
+    assert len(before.passed) == 2 and len(before.failed) == 1
+
+    def read_back(rows: list[dict[str, Any]], **kwargs: Any) -> list[dict[str, Any]]:
+        return pq.read_table(io.BytesIO(land.to_parquet_bytes(rows, **kwargs))).to_pylist()
+
+    curated = read_back(before.passed)
+    quarantined = read_back(
+        before.failed, extra_list_columns=("failed_expectations",), enforce_required=False
+    )
+    again = validate.validate_records(
+        [*curated, *({k: v for k, v in r.items() if k != "failed_expectations"} for r in quarantined)]
+    )
+    assert [r["record_id"] for r in again.passed] == [r["record_id"] for r in before.passed]
+    assert again.passed == before.passed
+    assert [r["failed_expectations"] for r in again.failed] == [
+        r["failed_expectations"] for r in before.failed
+    ]
+    assert quarantined[0]["failed_expectations"] == before.failed[0]["failed_expectations"]
+
+
 # --- validation ---------------------------------------------------------------------------------
 
 
