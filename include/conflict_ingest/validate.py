@@ -71,7 +71,7 @@ DEFAULT_MAX_COUNT_PER_METRIC: dict[str, int] = {
 # A period longer than this (days, both ends included) is flagged: a leap year is 366 days.
 MAX_PERIOD_DAYS = 366
 # Metrics whose records should say who carried them out (warning when the actor is null).
-ACTOR_EXPECTED_METRICS: tuple[str, ...] = ("strikes",)
+ACTOR_EXPECTED_METRICS: tuple[str, ...] = contract.values((contract.Metric.STRIKES,))
 # The contract's fields by what validation checks (all derived from conflict_ingest.contract):
 # never null, and the Python type each kind of field must have.
 REQUIRED_FIELDS: tuple[str, ...] = contract.REQUIRED_FIELDS

@@ -104,6 +104,9 @@ def test_enums_are_the_sets_validation_checks() -> None:
     in_set = {e.column: list(e.value_set) for e in suite if type(e).__name__ == "ExpectColumnValuesToBeInSet"}
     assert in_set == {name: list(allowed) for name, allowed in contract.ENUM_VALUES.items()}
     assert all(type(v) is str for allowed in in_set.values() for v in allowed)
+    # every metric has a plausible bound, and only metrics do
+    assert set(validate.DEFAULT_MAX_COUNT_PER_METRIC) == set(Metric)
+    assert set(validate.ACTOR_EXPECTED_METRICS) <= set(Metric)
 
 
 # --- Record and RECORD_FIELDS -----------------------------------------------------------------
