@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from conflict_ingest import lexicon as lx
+from conflict_ingest.contract import CASUALTY_METRICS, Metric, Qualifier, Victim
 from conflict_ingest.entities import (
     country_of,
     find_actor,
@@ -356,9 +357,9 @@ def _after_words(text: str, limit: int) -> list[str]:
 def _toll_metric(words: Iterable[str]) -> str | None:
     for w in words:
         if w in lx.KILLED_VERBS:
-            return "killed"
+            return Metric.KILLED
         if w in lx.WOUNDED_VERBS:
-            return "wounded"
+            return Metric.WOUNDED
     return None
 
 
@@ -400,7 +401,7 @@ def _predicate_victim(rest: str, pos: int = 0) -> str | None:
     ``rest`` from ``pos``."""
     pred = _PREDICATE_VICTIM_AT.match(rest, pos)
     victim = lx.VICTIM_NOUNS.get(pred.group("noun").lower()) if pred else None
-    return victim if victim != "unspecified" else None
+    return victim if victim != Victim.UNSPECIFIED else None
 
 
 def _is_year(n: NumberMention) -> bool:
@@ -543,10 +544,10 @@ class _SentenceReader:
                     _ends_before(lx.NESTED_BEFORE_RE, self.s, n.start, SHORT_LOOKBACK_CHARS)
                     and before_toll
                     or _PARTITIVE_AT.match(self.s, n.end)
-                    and (before_toll or self.state.last_metric in ("killed", "wounded"))
+                    and (before_toll or self.state.last_metric in CASUALTY_METRICS)
                 )
                 self.counts.append(c)
-                self._toll_seen = self._toll_seen or c.metric in ("killed", "wounded")
+                self._toll_seen = self._toll_seen or c.metric in CASUALTY_METRICS
                 if c.victim and not c.nested:
                     self._victim = c.victim
         return self.counts
@@ -576,7 +577,7 @@ class _SentenceReader:
         head = words[-1] if words else None
         if _is_year(n) and not (head and head in lx.METRIC_NOUNS):
             return None
-        if n.value == 1 and qual == "at_least":
+        if n.value == 1 and qual == Qualifier.AT_LEAST:
             return None  # "at least one" is not a stated count
         if head and len(words) >= 2 and words[-2] in lx.VICTIM_NOUNS and head not in lx.METRIC_NOUNS:
             pass
@@ -597,17 +598,17 @@ class _SentenceReader:
         s = self.s
         if head in lx.METRIC_NOUNS:
             noun_metric = lx.METRIC_NOUNS[head]
-            victim = None
-            if noun_metric == "weapons_released" and not self._weapon_ok(n, qual, head, after, prev):
+            victim: str | None = None
+            if noun_metric == Metric.WEAPONS_RELEASED and not self._weapon_ok(n, qual, head, after, prev):
                 return None
-            if noun_metric in ("killed", "wounded"):
+            if noun_metric in CASUALTY_METRICS:
                 victim = next((lx.VICTIM_MODIFIERS[w] for w in words[:-1] if w in lx.VICTIM_MODIFIERS), None)
                 if partitive and victim is None:
                     victim = _predicate_victim(s, n.end)
-                victim = victim or (self._recent_victim() if partitive else None) or "unspecified"
+                victim = victim or (self._recent_victim() if partitive else None) or Victim.UNSPECIFIED
             return _Count(noun_metric, n.value, qual, victim, n.start, n.end)
         if head == "times" and self.ix.strike_verb_before(n.start):
-            return _Count("strikes", n.value, qual, None, n.start, n.end)
+            return _Count(Metric.STRIKES, n.value, qual, None, n.start, n.end)
         if head in lx.VICTIM_NOUNS:
             metric: str | None = _toll_metric(prev[:1]) or _toll_metric(after) or _toll_metric(prev)
             if metric is None:
@@ -618,7 +619,7 @@ class _SentenceReader:
             if metric is None:
                 sm = self._sentence_metric()
                 nested = partitive or _ends_before(lx.NESTED_BEFORE_RE, s, n.start, SHORT_LOOKBACK_CHARS)
-                if sm and sm[0] in ("killed", "wounded") and nested:
+                if sm and sm[0] in CASUALTY_METRICS and nested:
                     metric = sm[0]
             if metric is None:
                 return None
@@ -635,14 +636,14 @@ class _SentenceReader:
         if lx.OUTCOME_RE.search(tail) or self.ix.outcome_governs(n.start):
             return False
         window = s[max(0, n.start - 60) : n.end + 40]
-        owned = qual == "exact" and prev[:1] in (["has"], ["have"], ["had"])
+        owned = qual == Qualifier.EXACT and prev[:1] in (["has"], ["have"], ["had"])
         if lx.NON_RELEASE_RE.search(window) or owned:
             return False
         if head in lx.WEAPON_NOUNS_NEEDING_VERB:
             if self.ix.has_weapon_verb:
                 return True
             # a breakdown of the salvo just counted ("The barrage included 170 drones")
-            return self.state.last_metric == "weapons_released" and bool(
+            return self.state.last_metric == Metric.WEAPONS_RELEASED and bool(
                 self.ix.first_before("breakdown", n.start)
             )
         return True
@@ -660,7 +661,11 @@ class _SentenceReader:
         if re.match(r"^\s*(?:or|and\s+\d|to\s+\d)\b", tail) or (after and after[0] == "times"):
             return None
         got = self._bare_metric(n, qual, tail, after, prev, qstart, partitive)
-        if got is not None and got.metric == "weapons_released" and lx.OUTCOME_RE.search(" ".join(after)):
+        if (
+            got is not None
+            and got.metric == Metric.WEAPONS_RELEASED
+            and lx.OUTCOME_RE.search(" ".join(after))
+        ):
             return None
         return got
 
@@ -676,23 +681,27 @@ class _SentenceReader:
     ) -> _Count | None:
         """``qstart`` is where the number (or its hedge) starts: the text before it is ``self.s[:qstart]``."""
         sm = self._sentence_metric()
-        if partitive and sm is not None and sm[0] not in ("killed", "wounded"):
+        if partitive and sm is not None and sm[0] not in CASUALTY_METRICS:
             # "of which"/"of them" points back at the count before it, whatever verb follows.
             return _Count(sm[0], n.value, qual, sm[1], n.start, n.end)
         toll = _toll_metric(after[:4])
         if toll:
             victim = (_predicate_victim(tail) if partitive else None) or self._recent_victim()
-            return _Count(toll, n.value, qual, victim or "unspecified", n.start, n.end)
+            return _Count(toll, n.value, qual, victim or Victim.UNSPECIFIED, n.start, n.end)
         if any(w in lx.WEAPON_VERBS for w in after[:3]) or (prev and prev[0] in lx.WEAPON_VERBS):
-            return _Count("weapons_released", n.value, qual, None, n.start, n.end)
+            return _Count(Metric.WEAPONS_RELEASED, n.value, qual, None, n.start, n.end)
         if prev and prev[0] in lx.KILLED_VERBS:
-            return _Count("killed", n.value, qual, self._recent_victim() or "unspecified", n.start, n.end)
+            return _Count(
+                Metric.KILLED, n.value, qual, self._recent_victim() or Victim.UNSPECIFIED, n.start, n.end
+            )
         if prev and prev[0] in lx.WOUNDED_VERBS:
-            return _Count("wounded", n.value, qual, self._recent_victim() or "unspecified", n.start, n.end)
+            return _Count(
+                Metric.WOUNDED, n.value, qual, self._recent_victim() or Victim.UNSPECIFIED, n.start, n.end
+            )
         toll_m = self.ix.first_before("death_toll", qstart)
         if toll_m and self.ix.first_before("toll", qstart):
-            victim = "civilians" if toll_m.group("civ") else "unspecified"
-            return _Count("killed", n.value, qual, victim, n.start, n.end)
+            victim = Victim.CIVILIANS if toll_m.group("civ") else Victim.UNSPECIFIED
+            return _Count(Metric.KILLED, n.value, qual, victim, n.start, n.end)
         if n.is_word and n.value == 1 and not re.match(r"^\s*(?:more\b|,|near\b|in\b|on\b|of\s+them)", tail):
             return None
         tally = _ends_before(lx.TALLY_BEFORE_RE, self.s, qstart, LONG_LOOKBACK_CHARS)
@@ -700,12 +709,12 @@ class _SentenceReader:
         tally_metric = next((lx.METRIC_NOUNS[w] for w in tally_nouns if w in lx.METRIC_NOUNS), None)
         if tally_metric:
             metric = tally_metric
-            victim = "unspecified" if metric in ("killed", "wounded") else None
+            victim = Victim.UNSPECIFIED if metric in CASUALTY_METRICS else None
             return _Count(metric, n.value, qual, victim, n.start, n.end)
         if sm is not None:
             return _Count(sm[0], n.value, qual, sm[1], n.start, n.end)
         if self.state.last_metric and self._continues_previous(qstart, tail):
-            victim = self.state.last_victim if self.state.last_metric in ("killed", "wounded") else None
+            victim = self.state.last_victim if self.state.last_metric in CASUALTY_METRICS else None
             return _Count(self.state.last_metric, n.value, qual, victim, n.start, n.end)
         return None
 
@@ -989,8 +998,10 @@ class _PageExtractor:
             nums = [n for n in find_numbers(cell) if not n.has_fraction]
             if metric is None or len(nums) != 1 or cell.strip().endswith("%"):
                 continue
-            victim = "unspecified" if metric in ("killed", "wounded") else None
-            self._emit(_Count(metric, nums[0].value, "exact", victim, 0, 0), text, period, location=place)
+            victim = Victim.UNSPECIFIED if metric in CASUALTY_METRICS else None
+            self._emit(
+                _Count(metric, nums[0].value, Qualifier.EXACT, victim, 0, 0), text, period, location=place
+            )
 
     def _correction(self, text: str) -> None:
         for sentence in split_sentences(text):
@@ -1051,7 +1062,7 @@ class _PageExtractor:
             nxt = counts[i + 1].start if i + 1 < len(counts) else len(sentence)
             loc = location_for(sentence, c.end, nxt, self.state.last_place, self.state.last_country)
             self.state.last_place = loc or self.state.last_place
-            open_actor = open_toll and c.metric in ("killed", "wounded")
+            open_actor = open_toll and c.metric in CASUALTY_METRICS
             self._emit(
                 c,
                 sentence,
@@ -1124,7 +1135,7 @@ class _PageExtractor:
             count=c.count,
             qualifier=c.qualifier,
             evidence=evidence,
-            victim=c.victim if c.metric in ("killed", "wounded") else None,
+            victim=c.victim if c.metric in CASUALTY_METRICS else None,
             actor=None if open_actor else (actor or self.default_actor),
             target=target or self.default_target,
             location=location,
@@ -1133,7 +1144,7 @@ class _PageExtractor:
         )
         self.state.records.append(rec)
         self.state.last_metric = c.metric
-        if c.metric in ("killed", "wounded") and c.victim and not c.nested:
+        if c.metric in CASUALTY_METRICS and c.victim and not c.nested:
             self.state.last_victim = c.victim
         if start and end:
             self.state.spans.append((start, end))
@@ -1149,9 +1160,9 @@ def _metric_in_header(text: str) -> str | None:
             return lx.METRIC_NOUNS[w]
     low = text.lower()
     if "killed" in low or "deaths" in low:
-        return "killed"
+        return Metric.KILLED
     if "wounded" in low or "injured" in low:
-        return "wounded"
+        return Metric.WOUNDED
     return None
 
 

@@ -38,8 +38,16 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from conflict_ingest.contract import (
+    ARROW_DATE,
+    ARROW_STRING_LIST,
+    ARROW_TIMESTAMP,
+    FIELDS,
+    arrow_type,
+    fields_of,
+)
 from conflict_ingest.errors import ConflictIngestError
-from conflict_ingest.records import EXTRACTOR_VERSION, RECORD_FIELDS
+from conflict_ingest.records import EXTRACTOR_VERSION
 from conflict_ingest.storage import MANIFEST_NAME, ConcurrentUpdate, ObjectStore
 
 logger = logging.getLogger(__name__)
@@ -75,35 +83,20 @@ class LandingConflict(ConflictIngestError, RuntimeError):
     """A landing that could not commit its manifest (too many concurrent commits, or too old)."""
 
 
-def arrow_schema(extra_list_columns: tuple[str, ...] = ()) -> Any:
+def arrow_schema(extra_list_columns: tuple[str, ...] = (), *, enforce_required: bool = True) -> Any:
+    """The Parquet schema of a partition: the contract's fields (:data:`conflict_ingest.contract.FIELDS`)
+    with their Arrow types, then ``extra_list_columns`` (lists of strings).
+
+    With ``enforce_required`` (the curated zone), a required field is not-null in Arrow too, so a
+    null there fails the write instead of landing. The quarantine zone holds the records that broke
+    the contract (a null title, a missing field), so it passes ``enforce_required=False``: every
+    field nullable, nothing it must keep is refused.
+    """
     import pyarrow as pa
 
-    ts = pa.timestamp("us", tz="UTC")
-    types: dict[str, Any] = {
-        "record_id": pa.string(),
-        "source_id": pa.string(),
-        "source_url": pa.string(),
-        "canonical_url": pa.string(),
-        "title": pa.string(),
-        "published_at": ts,
-        "fetched_at": ts,
-        "raw_key": pa.string(),
-        "content_sha256": pa.string(),
-        "extractor_version": pa.string(),
-        "metric": pa.string(),
-        "count": pa.int64(),
-        "qualifier": pa.string(),
-        "victim": pa.string(),
-        "actor": pa.string(),
-        "target": pa.string(),
-        "location": pa.string(),
-        "period_start": pa.date32(),
-        "period_end": pa.date32(),
-        "evidence": pa.string(),
-        "flags": pa.list_(pa.string()),
-    }
-    required = {"record_id", "metric", "count"}
-    fields = [pa.field(name, types[name], nullable=name not in required) for name in RECORD_FIELDS]
+    fields = [
+        pa.field(f.name, arrow_type(f.arrow), nullable=not (enforce_required and f.required)) for f in FIELDS
+    ]
     fields += [pa.field(name, pa.list_(pa.string())) for name in extra_list_columns]
     return pa.schema(fields)
 
@@ -111,26 +104,29 @@ def arrow_schema(extra_list_columns: tuple[str, ...] = ()) -> Any:
 def coerce_row(row: dict[str, Any]) -> dict[str, Any]:
     """JSON-decoded rows carry ISO strings; Arrow wants dates and datetimes."""
     out = dict(row)
-    for name in ("published_at", "fetched_at"):
+    for name in fields_of(ARROW_TIMESTAMP):
         value = out.get(name)
         if isinstance(value, str):
             parsed = dt.datetime.fromisoformat(value)
             out[name] = parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
         elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             out[name] = dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
-    for name in ("period_start", "period_end"):
+    for name in fields_of(ARROW_DATE):
         value = out.get(name)
         if isinstance(value, str):
             out[name] = dt.date.fromisoformat(value[:10])
-    out["flags"] = list(out.get("flags") or [])
+    for name in fields_of(ARROW_STRING_LIST):
+        out[name] = list(out.get(name) or [])
     return out
 
 
-def to_parquet_bytes(rows: list[dict[str, Any]], extra_list_columns: tuple[str, ...] = ()) -> bytes:
+def to_parquet_bytes(
+    rows: list[dict[str, Any]], extra_list_columns: tuple[str, ...] = (), *, enforce_required: bool = True
+) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = arrow_schema(extra_list_columns)
+    schema = arrow_schema(extra_list_columns, enforce_required=enforce_required)
     coerced = [coerce_row(r) for r in rows]
     table = pa.Table.from_pylist(
         [{name: r.get(name) for name in schema.names} for r in coerced], schema=schema
@@ -158,6 +154,7 @@ def write_partition(
     run_id: str,
     extra_list_columns: tuple[str, ...] = (),
     manifest_extra: dict[str, Any] | None = None,
+    enforce_required: bool = True,
 ) -> dict[str, Any]:
     """Replace, in the partition under ``prefix``, the parts of each group (source) in ``groups``.
 
@@ -165,7 +162,8 @@ def write_partition(
     does not wipe what an earlier (or concurrent) run landed for it. A record another group has
     already landed here is not landed twice. Safe to call concurrently for the same partition
     (see the module docstring). Returns the manifest committed; raises :class:`LandingConflict`
-    when it could not commit (nothing of this call is then visible).
+    when it could not commit (nothing of this call is then visible). ``enforce_required=False``
+    (the quarantine zone) lets the contract's required fields be null (see :func:`arrow_schema`).
     """
     manifest_key = prefix + MANIFEST_NAME
     token = attempt_token(run_id)
@@ -207,7 +205,7 @@ def write_partition(
                 parts = []
                 for start in range(0, len(rows), MAX_ROWS_PER_PART):
                     chunk = rows[start : start + MAX_ROWS_PER_PART]
-                    data = to_parquet_bytes(chunk, extra_list_columns)
+                    data = to_parquet_bytes(chunk, extra_list_columns, enforce_required=enforce_required)
                     key = part_key(prefix, group, token, next_index)
                     next_index += 1
                     written.append(key)

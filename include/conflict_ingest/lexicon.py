@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import re
 
+from conflict_ingest.contract import Metric, Victim
+
 # Head nouns that make a number a count of a metric.
-METRIC_NOUNS: dict[str, str] = {
+METRIC_NOUNS: dict[str, Metric] = {
     **dict.fromkeys(
         ("strike", "strikes", "airstrike", "airstrikes", "raid", "raids", "attacks", "attack", "bombings"),
-        "strikes",
+        Metric.STRIKES,
     ),
-    **dict.fromkeys(("bombardments",), "strikes"),
-    **dict.fromkeys(("engagement", "engagements"), "engagements"),
-    **dict.fromkeys(("sortie", "sorties"), "sorties"),
+    **dict.fromkeys(("bombardments",), Metric.STRIKES),
+    **dict.fromkeys(("engagement", "engagements"), Metric.ENGAGEMENTS),
+    **dict.fromkeys(("sortie", "sorties"), Metric.SORTIES),
     **dict.fromkeys(
         (
             "weapon",
@@ -38,16 +40,16 @@ METRIC_NOUNS: dict[str, str] = {
             "hellfires",
             "warheads",
         ),
-        "weapons_released",
+        Metric.WEAPONS_RELEASED,
     ),
-    **dict.fromkeys(("deaths", "dead", "fatalities"), "killed"),
-    **dict.fromkeys(("injuries",), "wounded"),
+    **dict.fromkeys(("deaths", "dead", "fatalities"), Metric.KILLED),
+    **dict.fromkeys(("injuries",), Metric.WOUNDED),
 }
 # Weapon nouns that also name things merely owned or flown: they need a launch verb in the sentence.
 WEAPON_NOUNS_NEEDING_VERB = frozenset({"drones", "rounds", "shells", "mortars"})
 
 # People a toll counts, by victim class ("others" takes the class of the toll before it).
-VICTIM_NOUNS: dict[str, str] = {
+VICTIM_NOUNS: dict[str, Victim] = {
     **dict.fromkeys(
         (
             "militants",
@@ -69,7 +71,7 @@ VICTIM_NOUNS: dict[str, str] = {
             "operatives",
             "policemen",
         ),
-        "combatants",
+        Victim.COMBATANTS,
     ),
     **dict.fromkeys(
         (
@@ -90,7 +92,7 @@ VICTIM_NOUNS: dict[str, str] = {
             "infants",
             "babies",
         ),
-        "civilians",
+        Victim.CIVILIANS,
     ),
     **dict.fromkeys(
         (
@@ -111,14 +113,14 @@ VICTIM_NOUNS: dict[str, str] = {
             "members",
             "residents",
         ),
-        "unspecified",
+        Victim.UNSPECIFIED,
     ),
 }
 # Modifiers inside a toll's noun phrase that set the victim class ("348 civilian deaths").
-VICTIM_MODIFIERS: dict[str, str] = {
-    "civilian": "civilians",
-    "military": "combatants",
-    "militant": "combatants",
+VICTIM_MODIFIERS: dict[str, Victim] = {
+    "civilian": Victim.CIVILIANS,
+    "military": Victim.COMBATANTS,
+    "militant": Victim.COMBATANTS,
 }
 INHERITING_VICTIM_NOUNS = frozenset({"others"})
 

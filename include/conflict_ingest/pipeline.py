@@ -868,6 +868,7 @@ def write_quarantine(
         day=run.day,
         run_id=run.run_id,
         extra_list_columns=QUARANTINE_EXTRA_COLUMNS,
+        enforce_required=False,  # it holds the records that broke the contract, nulls included
     )
 
 

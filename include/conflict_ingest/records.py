@@ -1,8 +1,9 @@
 """The record contract: what one extracted strike count looks like, and how it is identified.
 
 ``Extraction`` is what the extractor finds in a page's text; ``Record`` adds provenance
-(source, URLs, raw object, fetch time) and a deterministic ``record_id``. ``RECORD_FIELDS``
-and :func:`arrow_schema` are the curated zone's schema.
+(source, URLs, raw object, fetch time) and a deterministic ``record_id``. The fields, their
+types and enums are written once, in :mod:`conflict_ingest.contract`; ``Record`` spells them out
+for the type checker, and ``tests/unit/test_contract.py`` checks it against the table.
 """
 
 from __future__ import annotations
@@ -13,12 +14,24 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from conflict_ingest.contract import (
+    CASUALTY_METRICS,
+    ENUM_VALUES,
+    FIELD_NAMES,
+    Metric,
+    Qualifier,
+    Victim,
+    plain,
+    values,
+)
+
 EXTRACTOR_VERSION = "0.1.0"
 
-METRICS = ("strikes", "engagements", "sorties", "weapons_released", "killed", "wounded")
-QUALIFIERS = ("exact", "at_least", "at_most", "approximate")
-VICTIMS = ("combatants", "civilians", "unspecified")
-TOLL_METRICS = ("killed", "wounded")
+# The enums' values as plain strings (what records hold).
+METRICS: tuple[str, ...] = values(Metric)
+QUALIFIERS: tuple[str, ...] = values(Qualifier)
+VICTIMS: tuple[str, ...] = values(Victim)
+TOLL_METRICS: tuple[str, ...] = values(CASUALTY_METRICS)
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,12 @@ class Extraction:
     location: str | None = None
     period_start: dt.date | None = None
     period_end: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        # The extractor passes contract enums; records hold their plain strings (same JSON, same
+        # Parquet, same repr as ever).
+        for name in ENUM_VALUES:
+            object.__setattr__(self, name, plain(getattr(self, name)))
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -57,29 +76,7 @@ class PageMeta:
     content_sha256: str
 
 
-RECORD_FIELDS: tuple[str, ...] = (
-    "record_id",
-    "source_id",
-    "source_url",
-    "canonical_url",
-    "title",
-    "published_at",
-    "fetched_at",
-    "raw_key",
-    "content_sha256",
-    "extractor_version",
-    "metric",
-    "count",
-    "qualifier",
-    "victim",
-    "actor",
-    "target",
-    "location",
-    "period_start",
-    "period_end",
-    "evidence",
-    "flags",
-)
+RECORD_FIELDS: tuple[str, ...] = FIELD_NAMES
 
 
 def make_record_id(page_url: str, ex: Extraction) -> str:
@@ -103,7 +100,7 @@ def make_record_id(page_url: str, ex: Extraction) -> str:
 
 @dataclass
 class Record:
-    """One row of the curated zone (the contract in DESIGN.md)."""
+    """One row of the curated zone: the fields of :data:`conflict_ingest.contract.FIELDS`, in order."""
 
     record_id: str
     source_id: str
@@ -126,6 +123,10 @@ class Record:
     period_end: dt.date | None
     evidence: str
     flags: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for name in ENUM_VALUES:
+            setattr(self, name, plain(getattr(self, name)))
 
     @classmethod
     def build(cls, meta: PageMeta, ex: Extraction) -> Record:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from conflict_ingest.contract import ARROW_STRING_LIST, FIELD_NAMES, fields_of
 from conflict_ingest.inputs import redact_userinfo, without_userinfo
 
 if TYPE_CHECKING:
@@ -30,7 +31,14 @@ INDEX_COLUMNS = frozenset({"record_id", "row_number"})
 ALERT_SECTION_START = "<!-- alert-delivery -->"
 ALERT_SECTION_END = "<!-- /alert-delivery -->"
 
-RECORD_COLUMNS: tuple[str, ...] = (
+# Report columns that show several fields of the contract in one cell.
+COMBINED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "period": ("period_start", "period_end"),
+    "page": ("canonical_url", "source_url"),
+}
+# What a reviewer reads first, in this order; every other field of the contract follows, in the
+# contract's order (so a field added to the contract shows up here without an edit).
+LEADING_COLUMNS: tuple[str, ...] = (
     "record_id",
     "source_id",
     "metric",
@@ -45,6 +53,18 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "page",
     "evidence",
 )
+
+
+def _record_columns() -> tuple[str, ...]:
+    shown = {name for column in LEADING_COLUMNS for name in COMBINED_COLUMNS.get(column, (column,))}
+    return (*LEADING_COLUMNS, *(name for name in FIELD_NAMES if name not in shown))
+
+
+#: the columns of the records tables: together they show every field of the contract
+RECORD_COLUMNS: tuple[str, ...] = _record_columns()
+# List-valued fields, shown one name per line.
+LIST_COLUMNS: frozenset[str] = frozenset(fields_of(ARROW_STRING_LIST))
+
 
 STYLE = """
 body { font-family: sans-serif; margin: 1.5em; color: #222; }
@@ -86,9 +106,13 @@ def _cell(row: dict[str, Any], column: str) -> str:
     if column == "period":
         return f"<td>{_period(row)}</td>"
     if column == "page":
-        return f"<td>{_link(row.get('canonical_url') or row.get('source_url'))}</td>"
+        canonical, source = row.get("canonical_url"), row.get("source_url")
+        fetched = f"<br>fetched from {_link(source)}" if canonical and source and source != canonical else ""
+        return f"<td>{_link(canonical or source)}{fetched}</td>"
     if column == "evidence":
         return f'<td class="evidence">{_e(row.get("evidence"))}</td>'
+    if column in LIST_COLUMNS:
+        return f"<td>{_names(row.get(column))}</td>"
     return f"<td>{_e(row.get(column))}</td>"
 
 
@@ -238,9 +262,9 @@ def render_report_html(outcome: ValidationOutcome, *, title: str) -> str:
         f"<table>{facts_html}</table>"
         f"<h2>Expectations</h2>{_expectations_table(outcome.expectation_results)}"
         f"<h2>Held back ({summary['failed']})</h2>"
-        f"{_records_table(outcome.failed, [('failed expectations', 'failed_expectations'), ('flags', 'flags')], notes)}"
+        f"{_records_table(outcome.failed, [('failed expectations', 'failed_expectations')], notes)}"
         f"<h2>Landed with flags ({len(flagged)})</h2>"
-        f"{_records_table(flagged, [('flags', 'flags')], notes)}"
+        f"{_records_table(flagged, [], notes)}"
         f"<h2>Source warnings ({len(outcome.source_warnings)})</h2>"
         f"{_source_warnings_html(outcome.source_warnings)}"
         "</body></html>\n"

@@ -130,30 +130,21 @@ def _parquet(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
     return sink.getvalue()
 
 
-MONTHLY_COLUMNS = [
-    "month",
-    "actor",
-    "metric",
-    "location",
+# The rollups' columns (an empty table is written with these). Their keys are fields of the record
+# contract; the rest are what each rollup computes, not record fields.
+MONTHLY_KEY_FIELDS: tuple[str, ...] = ("actor", "metric", "location")
+MONTHLY_VALUE_COLUMNS: tuple[str, ...] = (
     "records",
     "sources",
     "max_count",
     "sum_daily_counts",
     "days_with_daily_counts",
     "stated_month_total",
-]
-CROSS_COLUMNS = [
-    "actor",
-    "metric",
-    "location",
-    "period_start",
-    "period_end",
-    "sources",
-    "counts",
-    "min_count",
-    "max_count",
-    "agree",
-]
+)
+CROSS_KEY_FIELDS: tuple[str, ...] = ("actor", "metric", "location", "period_start", "period_end")
+CROSS_VALUE_COLUMNS: tuple[str, ...] = ("sources", "counts", "min_count", "max_count", "agree")
+MONTHLY_COLUMNS = ["month", *MONTHLY_KEY_FIELDS, *MONTHLY_VALUE_COLUMNS]
+CROSS_COLUMNS = [*CROSS_KEY_FIELDS, *CROSS_VALUE_COLUMNS]
 
 
 def _replace_table(

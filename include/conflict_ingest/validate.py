@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from conflict_ingest import contract
 from conflict_ingest.errors import ConfigError
-from conflict_ingest.records import METRICS, QUALIFIERS, RECORD_FIELDS, TOLL_METRICS, VICTIMS
+from conflict_ingest.records import METRICS, RECORD_FIELDS, TOLL_METRICS
 from conflict_ingest.report import render_report_html
 
 if TYPE_CHECKING:
@@ -71,42 +72,17 @@ DEFAULT_MAX_COUNT_PER_METRIC: dict[str, int] = {
 # A period longer than this (days, both ends included) is flagged: a leap year is 366 days.
 MAX_PERIOD_DAYS = 366
 # Metrics whose records should say who carried them out (warning when the actor is null).
-ACTOR_EXPECTED_METRICS: tuple[str, ...] = ("strikes",)
-# Fields of the contract that may never be null.
-REQUIRED_FIELDS: tuple[str, ...] = (
-    "record_id",
-    "source_id",
-    "source_url",
-    "canonical_url",
-    "title",
-    "fetched_at",
-    "raw_key",
-    "content_sha256",
-    "extractor_version",
-    "metric",
-    "count",
-    "qualifier",
-    "evidence",
-)
-STR_FIELDS: tuple[str, ...] = (
-    "record_id",
-    "source_id",
-    "source_url",
-    "canonical_url",
-    "title",
-    "raw_key",
-    "content_sha256",
-    "extractor_version",
-    "metric",
-    "qualifier",
-    "victim",
-    "actor",
-    "target",
-    "location",
-    "evidence",
-)
-DATE_FIELDS: tuple[str, ...] = ("period_start", "period_end")
-DATETIME_FIELDS: tuple[str, ...] = ("published_at", "fetched_at")
+ACTOR_EXPECTED_METRICS: tuple[str, ...] = contract.values((contract.Metric.STRIKES,))
+# The contract's fields by what validation checks (all derived from conflict_ingest.contract):
+# never null, and the Python type each kind of field must have.
+REQUIRED_FIELDS: tuple[str, ...] = contract.REQUIRED_FIELDS
+STR_FIELDS: tuple[str, ...] = contract.fields_of(contract.ARROW_STRING)
+INT_FIELDS: tuple[str, ...] = contract.fields_of(contract.ARROW_INT64)
+DATE_FIELDS: tuple[str, ...] = contract.fields_of(contract.ARROW_DATE)
+DATETIME_FIELDS: tuple[str, ...] = contract.fields_of(contract.ARROW_TIMESTAMP)
+STR_LIST_FIELDS: tuple[str, ...] = contract.fields_of(contract.ARROW_STRING_LIST)
+# field -> the values it may take (``<field>_in_set`` expectations)
+IN_SET_FIELDS: dict[str, tuple[str, ...]] = contract.ENUM_VALUES
 # Two records are from the same page when they share one of these URLs.
 PAGE_URL_FIELDS: tuple[str, ...] = ("canonical_url", "source_url")
 # What makes two records statements of the same thing (besides the page); compared null-safely.
@@ -533,13 +509,15 @@ def _types_problem(row: dict[str, Any]) -> str | None:
 
     for name in STR_FIELDS:
         check(name, isinstance(row.get(name), str))
-    check("count", _is_int(row.get("count")))
+    for name in INT_FIELDS:
+        check(name, _is_int(row.get(name)))
     for name in DATE_FIELDS:
         check(name, _is_date(row.get(name)))
     for name in DATETIME_FIELDS:
         check(name, isinstance(row.get(name), dt.datetime))
-    flags = row.get("flags")
-    check("flags", isinstance(flags, list) and all(isinstance(f, str) for f in flags))
+    for name in STR_LIST_FIELDS:
+        value = row.get(name)
+        check(name, isinstance(value, list) and all(isinstance(v, str) for v in value))
     return "; ".join(wrong) or None
 
 
@@ -549,10 +527,11 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
     for name in STR_FIELDS:
         value = row.get(name)
         out[name] = value if value is None or isinstance(value, str) else str(value)
-    count = row.get("count")
-    out["count"] = None
-    if isinstance(count, numbers.Integral) and not isinstance(count, bool):
-        out["count"] = max(min(int(count), FRAME_COUNT_CAP), -FRAME_COUNT_CAP)
+    for name in INT_FIELDS:
+        value = row.get(name)
+        out[name] = None
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            out[name] = max(min(int(value), FRAME_COUNT_CAP), -FRAME_COUNT_CAP)
     for name in DATE_FIELDS:
         value = row.get(name)
         out[name] = value if _is_date(value) else None
@@ -744,12 +723,12 @@ def _build_expectations(max_count: dict[str, int]) -> list[Any]:
     ]
     suite += [
         named(gxe.ExpectColumnValuesToBeUnique(column="record_id"), "record_id_unique"),
-        named(gxe.ExpectColumnValuesToBeInSet(column="metric", value_set=list(METRICS)), "metric_in_set"),
-        named(
-            gxe.ExpectColumnValuesToBeInSet(column="qualifier", value_set=list(QUALIFIERS)),
-            "qualifier_in_set",
-        ),
-        named(gxe.ExpectColumnValuesToBeInSet(column="victim", value_set=list(VICTIMS)), "victim_in_set"),
+    ]
+    suite += [
+        named(gxe.ExpectColumnValuesToBeInSet(column=name, value_set=list(allowed)), f"{name}_in_set")
+        for name, allowed in IN_SET_FIELDS.items()
+    ]
+    suite += [
         named(
             gxe.ExpectColumnValuesToNotBeNull(
                 column="victim", row_condition=Column("metric").is_in(list(TOLL_METRICS))
