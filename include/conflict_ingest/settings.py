@@ -181,8 +181,11 @@ class Variable(Generic[T]):
         try:
             value = self.parse(raw)
         except ValueError as exc:
-            shown = "(secret)" if self.secret else repr(raw)
-            message = f"{self.name}: {exc}" if "got" in str(exc) else f"{self.name} {exc}, got {shown}"
+            if self.secret:  # the reason may quote the value
+                raise ValueError(
+                    f"{self.name} is not a valid {self.type} (value not shown: a secret)"
+                ) from None
+            message = f"{self.name}: {exc}" if "got" in str(exc) else f"{self.name} {exc}, got {raw!r}"
             raise ValueError(message) from None
         return self._bounded(value, raw)
 

@@ -134,6 +134,10 @@ def test_the_webhook_secret_is_never_in_a_repr_or_an_error() -> None:
     assert settings.alert_webhook_url == secret
     assert "secret-token" not in repr(settings) and "secret-token" not in str(settings)
     assert S.ALERT_WEBHOOK_URL.secret
+    secret_number = S.Variable("SECRET_NUMBER", "int", 0, int, "a secret number", secret=True)
+    with pytest.raises(ValueError, match="SECRET_NUMBER is not a valid int") as err:
+        secret_number.read({"SECRET_NUMBER": "hunter2-token"})
+    assert "hunter2" not in str(err.value)
 
 
 @pytest.mark.parametrize(
