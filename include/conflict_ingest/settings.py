@@ -53,7 +53,10 @@ MAX_URLS_PER_RUN = 200
 MAX_BATCH_SIZE = 2000
 #: SQS long polling waits at most this long per receive call.
 MAX_SQS_WAIT_S = 20
-#: The plausible bound of ``count`` per metric (``CONFLICT_INGEST_MAX_COUNT`` overrides some).
+#: The largest count that is plausible for one record of each metric (``CONFLICT_INGEST_MAX_COUNT``
+#: overrides some). Whole wars stay under these (the anti-ISIS coalition released about 120,000
+#: weapons in four years; the deadliest recent wars count their dead in the hundreds of thousands);
+#: a larger number is a misread (a concatenation, an ID, money).
 DEFAULT_MAX_COUNT_PER_METRIC: dict[str, int] = {
     "strikes": 200_000,
     "engagements": 200_000,

@@ -56,11 +56,8 @@ WARNING = "warning"
 
 # --- tunables -------------------------------------------------------------------------------
 
-# The largest count that is plausible for one record of each metric. Whole wars stay under these
-# (the anti-ISIS coalition released about 120,000 weapons in four years; the deadliest recent wars
-# count their dead in the hundreds of thousands); a larger number is a misread (a concatenation, an
-# ID, money). Configurable per call with ``max_count_per_metric``; the defaults are
-# ``settings.DEFAULT_MAX_COUNT_PER_METRIC`` (``CONFLICT_INGEST_MAX_COUNT``).
+# The largest plausible count per metric: ``settings.DEFAULT_MAX_COUNT_PER_METRIC`` (why those
+# bounds: there), overridden by ``CONFLICT_INGEST_MAX_COUNT`` or per call with ``max_count_per_metric``.
 # A period longer than this (days, both ends included) is flagged: a leap year is 366 days.
 MAX_PERIOD_DAYS = 366
 # Metrics whose records should say who carried them out (warning when the actor is null).
