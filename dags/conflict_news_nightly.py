@@ -44,7 +44,7 @@ import pendulum
 from airflow.sdk import Asset, CronDataIntervalTimetable, Param, TaskGroup, dag, get_current_context, task
 
 from conflict_ingest.families import fetch_families, fetch_pool
-from conflict_ingest.settings import sources_path_from_env
+from conflict_ingest.settings import MAX_URLS_PER_RUN, dag_settings
 from conflict_ingest.timeouts import (
     ALERT_TIMEOUT,
     CLEAN_TIMEOUT,
@@ -59,12 +59,14 @@ from conflict_ingest.timeouts import (
 )
 
 DAG_ID = "conflict_news_nightly"
-BUCKET = os.environ.get("CONFLICT_INGEST_BUCKET", "conflict-news")
+#: The settings a DAG file reads when parsed (cheap; task settings are read by the tasks).
+PARSED = dag_settings()
+BUCKET = PARSED.bucket
 CURATED_ASSET = Asset(name="curated_strike_counts", uri=f"s3://{BUCKET}/curated/strike_counts/")
 
-RETRY_DELAY_S = float(os.environ.get("CONFLICT_INGEST_RETRY_DELAY_S", "30"))
+RETRY_DELAY_S = PARSED.retry_delay_s
 #: One fetch lane (task group) per family; read from sources.yaml at parse time, a local file.
-FAMILIES = fetch_families(sources_path_from_env())
+FAMILIES = fetch_families(PARSED.sources_path)
 
 default_args = {
     "owner": "conflict-ingest",
@@ -163,11 +165,7 @@ def _fetcher() -> Any:
     start_date=pendulum.datetime(2014, 1, 1, tz="UTC"),
     # Unset in production. The e2e tests set a past day (after the days they backfill) so the DAG's
     # own run for today never competes with theirs; backfills and triggered runs before it still run.
-    end_date=(
-        dt.datetime.fromisoformat(os.environ["CONFLICT_INGEST_NIGHTLY_END_DATE"]).replace(tzinfo=dt.UTC)
-        if os.environ.get("CONFLICT_INGEST_NIGHTLY_END_DATE")
-        else None
-    ),
+    end_date=PARSED.nightly_end_date,
     catchup=False,
     is_paused_upon_creation=False,  # backfill runs of a paused DAG would stay queued forever
     max_active_runs=3,
@@ -198,7 +196,7 @@ def _fetcher() -> Any:
             # http(s), a host without user:password@, no blanks, nothing after the end (JSON schema has no \Z);
             # list_sources checks each URL again (conflict_ingest.inputs.check_page_url)
             items={"type": "string", "pattern": r"^https?://[^\s/?#@\\]+(?:[/?#]\S*)?(?![\s\S])"},
-            maxItems=200,
+            maxItems=MAX_URLS_PER_RUN,
             title="Pages",
             description="Fetch, parse and land exactly these pages (one per line). Untrusted: URLs with credentials "
             "(user:password@) are refused; private, loopback, link-local and metadata addresses are refused unless "

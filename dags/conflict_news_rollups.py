@@ -12,18 +12,19 @@ partition, the tables analysts read first:
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Any
 
 import pendulum
 from airflow.sdk import Asset, dag, task
 
+from conflict_ingest.settings import dag_settings
 from conflict_ingest.timeouts import DEFAULT_TASK_TIMEOUT, ROLLUPS_TIMEOUT
 
-BUCKET = os.environ.get("CONFLICT_INGEST_BUCKET", "conflict-news")
+PARSED = dag_settings()
+BUCKET = PARSED.bucket
 CURATED_ASSET = Asset(name="curated_strike_counts", uri=f"s3://{BUCKET}/curated/strike_counts/")
 ROLLUPS_ASSET = Asset(name="strike_count_rollups", uri=f"s3://{BUCKET}/rollups/strike_counts/")
-RETRY_DELAY_S = float(os.environ.get("CONFLICT_INGEST_RETRY_DELAY_S", "30"))
+RETRY_DELAY_S = PARSED.retry_delay_s
 
 
 @dag(

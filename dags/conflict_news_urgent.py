@@ -37,28 +37,30 @@ request replaces its own curated records, never duplicates them).
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Any
 
 import pendulum
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.sdk import Asset, AssetWatcher, dag, get_current_context, task
 
+from conflict_ingest.settings import dag_settings
 from conflict_ingest.timeouts import DEFAULT_TASK_TIMEOUT, GATE_TIMEOUT, PLAN_TIMEOUT
 
 DAG_ID = "conflict_news_urgent"
 NIGHTLY_DAG_ID = "conflict_news_nightly"
 URGENT_ASSET_NAME = "urgent_pages_queue"
 
-QUEUE_URL = os.environ.get("CONFLICT_INGEST_URGENT_QUEUE_URL", "").strip()
-AWS_CONN_ID = os.environ.get("CONFLICT_INGEST_AWS_CONN_ID", "").strip() or "aws_default"
+#: The settings a DAG file reads when parsed (conflict_ingest.settings.DagSettings).
+PARSED = dag_settings()
+QUEUE_URL = PARSED.urgent.queue_url
+AWS_CONN_ID = PARSED.aws_conn_id
 #: SQS long polling: how long one receive call waits for a message (SQS allows at most 20 s).
-WAIT_S = min(int(os.environ.get("CONFLICT_INGEST_URGENT_WAIT_S", "20")), 20)
+WAIT_S = PARSED.urgent.wait_s
 #: Pause between two receive calls that found nothing.
-POLL_S = int(os.environ.get("CONFLICT_INGEST_URGENT_POLL_S", "10"))
+POLL_S = PARSED.urgent.poll_s
 #: Messages taken per receive call (the SQS maximum).
 MAX_MESSAGES = 10
-RETRY_DELAY_S = float(os.environ.get("CONFLICT_INGEST_RETRY_DELAY_S", "30"))
+RETRY_DELAY_S = PARSED.retry_delay_s
 
 
 def _urgent_schedule() -> list[Asset] | None:

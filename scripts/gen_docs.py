@@ -1,12 +1,13 @@
 """Rewrite the parts of the docs that are generated from code: ``.venv/bin/python scripts/gen_docs.py``.
 
-Today one part: the record contract table in README.md, between ``<!-- contract:start -->`` and
-``<!-- contract:end -->``, from :func:`conflict_ingest.contract.markdown_table`. Run it after changing
+Today one part: the record contract table in README.md and docs/reference/contract.md, between
+``<!-- contract:start -->`` and ``<!-- contract:end -->``, from :func:`conflict_ingest.contract.markdown_table`
+(the configuration reference has its own script, ``scripts/gen_settings_docs.py``). Run it after changing
 ``include/conflict_ingest/contract.py``; ``tests/unit/test_contract.py`` fails until you do.
 
-    python scripts/gen_docs.py            rewrite README.md
-    python scripts/gen_docs.py --check    exit 1 (and say so) when README.md is not up to date
-    python scripts/gen_docs.py PATH       rewrite another file holding the markers
+    python scripts/gen_docs.py            rewrite README.md and docs/reference/contract.md
+    python scripts/gen_docs.py --check    exit 1 (and say so) when one is not up to date
+    python scripts/gen_docs.py PATH...    rewrite other files holding the markers
 """
 
 from __future__ import annotations
@@ -39,22 +40,27 @@ def replace_block(text: str) -> str:
     return head + START + block() + END + tail
 
 
+DEFAULT_PATHS = (ROOT / "README.md", ROOT / "docs" / "reference" / "contract.md")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("path", nargs="?", type=Path, default=ROOT / "README.md")
-    parser.add_argument("--check", action="store_true", help="only say whether the file is up to date")
+    parser.add_argument("paths", nargs="*", type=Path, default=list(DEFAULT_PATHS))
+    parser.add_argument("--check", action="store_true", help="only say whether the files are up to date")
     args = parser.parse_args(argv)
-    text = args.path.read_text(encoding="utf-8")
-    new = replace_block(text)
-    if new == text:
-        print(f"{args.path}: up to date")
-        return 0
-    if args.check:
-        print(f"{args.path}: the contract table is out of date; run .venv/bin/python scripts/gen_docs.py")
-        return 1
-    args.path.write_text(new, encoding="utf-8")
-    print(f"{args.path}: contract table rewritten")
-    return 0
+    status = 0
+    for path in args.paths:
+        text = path.read_text(encoding="utf-8")
+        new = replace_block(text)
+        if new == text:
+            print(f"{path}: up to date")
+        elif args.check:
+            print(f"{path}: the contract table is out of date; run .venv/bin/python scripts/gen_docs.py")
+            status = 1
+        else:
+            path.write_text(new, encoding="utf-8")
+            print(f"{path}: contract table rewritten")
+    return status
 
 
 if __name__ == "__main__":

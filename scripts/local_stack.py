@@ -24,10 +24,10 @@ from conflict_ingest.devstack import (
     MailServer,
     S3Server,
     StaticSite,
-    aws_connection,
+    local_env,
     running,
-    smtp_connection,
 )
+from conflict_ingest.settings import BUCKET as BUCKET_SETTING
 from conflict_ingest.storage import ObjectStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,37 +38,22 @@ S3_PORT = int(os.environ.get("LOCAL_S3_PORT", "5055"))
 SITE_PORT = int(os.environ.get("LOCAL_SITE_PORT", "8765"))
 SMTP_PORT = int(os.environ.get("LOCAL_SMTP_PORT", "8025"))
 API_PORT = int(os.environ.get("LOCAL_API_PORT", "8080"))
-BUCKET = os.environ.get("CONFLICT_INGEST_BUCKET", "conflict-news")
+BUCKET = BUCKET_SETTING.read()
 
 
 def airflow_env(s3_url: str, site_url: str, smtp_port: int) -> dict[str, str]:
     home = LOCAL / "airflow"
     home.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
-    env.update(
-        {
-            "AIRFLOW_HOME": str(home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__PARALLELISM": "4",
-            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
-            "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
-            "AIRFLOW_CONN_AWS_DEFAULT": aws_connection(s3_url),
-            "AIRFLOW_CONN_SMTP_DEFAULT": smtp_connection(smtp_port),
-            "SAMPLE_SITE_URL": site_url,
-            "CONFLICT_INGEST_BUCKET": BUCKET,
-            # for the CLI (`conflict-ingest show`) and boto3 outside Airflow
-            "AWS_ENDPOINT_URL": s3_url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",  # moto's dummy credentials
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-            "NO_PROXY": "127.0.0.1,localhost",
-            "no_proxy": "127.0.0.1,localhost",
-        }
+    return local_env(
+        home,
+        s3_url=s3_url,
+        site_url=site_url,
+        smtp_port=smtp_port,
+        bucket=BUCKET,
+        parallelism=4,
+        paused_at_creation=False,
+        bin_dir=VENV_BIN,
     )
-    return env
 
 
 def _store(s3_url: str) -> ObjectStore:

@@ -12,34 +12,29 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from conflict_ingest.devstack import PROXY_VARS, MailServer, S3Server, StaticSite, local_env
+from conflict_ingest.storage import ObjectStore
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="conflict-ingest-airflow-"))
-os.environ.update(
-    {
-        "AIRFLOW_HOME": str(_AIRFLOW_HOME),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
-        "CONFLICT_INGEST_RETRY_DELAY_S": "1",
-        "NO_PROXY": "127.0.0.1,localhost",
-        "no_proxy": "127.0.0.1,localhost",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-)
-for _proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
-    os.environ.pop(_proxy, None)
 
-from conflict_ingest.devstack import MailServer, S3Server, StaticSite, aws_connection  # noqa: E402
-from conflict_ingest.storage import ObjectStore  # noqa: E402
+
+def session_env(**servers: Any) -> dict[str, str]:
+    """The session's local Airflow environment (its home, quick retries), plus the servers' parts."""
+    return local_env(
+        _AIRFLOW_HOME, retry_delay_s=1, base={}, extra={"AIRFLOW__CORE__UNIT_TEST_MODE": "False"}, **servers
+    )
+
+
+for _proxy in PROXY_VARS:
+    os.environ.pop(_proxy, None)
+os.environ.update(session_env())
 
 
 @pytest.fixture(scope="session")
@@ -113,14 +108,11 @@ def airflow_env(
     monkeypatch: pytest.MonkeyPatch,
 ) -> dict[str, str]:
     """Connections and settings for a DAG run against the local servers (environment only)."""
-    values = {
-        "AIRFLOW_CONN_AWS_DEFAULT": aws_connection(s3_server.url),
-        "CONFLICT_INGEST_BUCKET": bucket_name,
-        "SAMPLE_SITE_URL": sample_site.url,
-    }
+    full = session_env(s3_url=s3_server.url, site_url=sample_site.url, bucket=bucket_name)
+    values = {key: value for key, value in full.items() if os.environ.get(key) != value}
     for key, value in values.items():
         monkeypatch.setenv(key, value)
-    return values
+    return full
 
 
 #: The folder decides a test's kind: ``-m "not integration and not e2e"`` (``make test-fast``) runs

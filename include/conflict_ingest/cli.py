@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from conflict_ingest.errors import ConflictIngestError
-from conflict_ingest.settings import Settings
+from conflict_ingest.settings import DEFAULT_FETCH_MAX_BYTES, DEFAULT_FETCH_TIMEOUT_S, Settings
 
 
 def _read(path: str) -> bytes:
@@ -218,8 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("url")
     p.add_argument("--allow-private", action="store_true", help="allow loopback/private addresses")
     p.add_argument("--ignore-robots", action="store_true", help="do not read or honour robots.txt")
-    p.add_argument("--timeout", type=float, default=20.0, help="connect/read timeout, seconds")
-    p.add_argument("--max-bytes", type=int, default=5_000_000, help="size cap (decompressed)")
+    p.add_argument(
+        "--timeout", type=float, default=DEFAULT_FETCH_TIMEOUT_S, help="connect/read timeout, seconds"
+    )
+    p.add_argument("--max-bytes", type=int, default=DEFAULT_FETCH_MAX_BYTES, help="size cap (decompressed)")
     p.add_argument("--etag", default=None, help="send If-None-Match (a 304 means unchanged)")
     p.add_argument("--last-modified", default=None, help="send If-Modified-Since")
     p.set_defaults(func=cmd_fetch)

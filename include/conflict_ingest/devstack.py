@@ -13,20 +13,96 @@ import functools
 import http.server
 import json
 import logging
+import os
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
 from typing import Any
 
-from conflict_ingest.settings import SAMPLE_SITE_DIR
+from conflict_ingest.settings import BUCKET, INCLUDE_DIR, RETRY_DELAY_S, SAMPLE_SITE_DIR
 
 logger = logging.getLogger(__name__)
 
 LOCALHOST = "127.0.0.1"
+#: The project's checkout: its ``dags/`` and ``plugins/`` folders.
+PROJECT_ROOT = INCLUDE_DIR.parent
+#: moto's documented dummy credentials and region.
+DUMMY_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+#: Proxy variables: a local stack talks only to 127.0.0.1, never through a proxy.
+PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy")
+NO_PROXY = "127.0.0.1,localhost"
+
+
+def local_env(
+    home: Path,
+    *,
+    s3_url: str | None = None,
+    site_url: str | None = None,
+    smtp_port: int | None = None,
+    bucket: str | None = None,
+    retry_delay_s: float | None = None,
+    logging_level: str = "WARNING",
+    parallelism: int | None = None,
+    paused_at_creation: bool | None = None,
+    bin_dir: Path | None = None,
+    base: Mapping[str, str] | None = None,
+    drop_proxies: bool = False,
+    extra: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The environment of a local Airflow against the local servers: ``make run``, ``make airflow``,
+    the tests' Airflow (tests/conftest.py) and the e2e deployments (tests/e2e/deployment.py).
+
+    ``base`` (default: this process's environment) is copied (without proxy variables with
+    ``drop_proxies``) and given:
+    ``AIRFLOW_HOME`` = ``home``, the project's DAG and plugin folders, no example DAGs, the logging
+    level, moto's dummy AWS credentials, ``NO_PROXY`` for 127.0.0.1; with ``s3_url`` the
+    ``aws_default`` connection and ``AWS_ENDPOINT_URL`` (for the CLI and boto3 outside Airflow), with
+    ``smtp_port`` the ``smtp_default`` connection, with ``site_url`` ``SAMPLE_SITE_URL``; ``bucket``,
+    ``retry_delay_s``, ``parallelism`` and ``paused_at_creation`` when given (else Airflow's and the
+    pipeline's defaults hold); ``bin_dir`` goes first on ``PATH``. ``extra`` is applied last.
+    """
+    env = dict(os.environ if base is None else base)
+    for proxy in PROXY_VARS if drop_proxies else ():
+        env.pop(proxy, None)
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": logging_level,
+            **DUMMY_AWS,
+            "NO_PROXY": NO_PROXY,
+            "no_proxy": NO_PROXY,
+        }
+    )
+    if parallelism is not None:
+        env["AIRFLOW__CORE__PARALLELISM"] = str(parallelism)
+    if paused_at_creation is not None:
+        env["AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION"] = str(paused_at_creation)
+    if s3_url is not None:
+        env["AIRFLOW_CONN_AWS_DEFAULT"] = aws_connection(s3_url)
+        env["AWS_ENDPOINT_URL"] = s3_url
+    if smtp_port is not None:
+        env["AIRFLOW_CONN_SMTP_DEFAULT"] = smtp_connection(smtp_port)
+    if site_url is not None:
+        env["SAMPLE_SITE_URL"] = site_url
+    if bucket is not None:
+        env[BUCKET.name] = bucket
+    if retry_delay_s is not None:
+        env[RETRY_DELAY_S.name] = f"{retry_delay_s:g}"
+    if bin_dir is not None:
+        env["PATH"] = f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"
+    env.update(extra or {})
+    return env
 
 
 def aws_connection(endpoint_url: str) -> str:

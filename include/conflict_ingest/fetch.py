@@ -67,10 +67,15 @@ from conflict_ingest.http_safety import (
     check_url,
     redact_url,
 )
+from conflict_ingest.settings import (
+    DEFAULT_FETCH_MAX_BYTES,
+    DEFAULT_FETCH_TIMEOUT_S,
+    DEFAULT_RATE_LIMIT_PER_S,
+    DEFAULT_USER_AGENT,
+)
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_USER_AGENT = "conflict-ingest/0.1 (+https://github.com/example/conflict-ingest)"
 
 # Media types the pipeline can parse: pages, feeds and sitemaps. Any "+xml" type is accepted too.
 ALLOWED_MEDIA_TYPES = frozenset(
@@ -404,12 +409,12 @@ class Fetcher:
         self,
         *,
         user_agent: str = DEFAULT_USER_AGENT,
-        timeout_s: float = 20.0,
-        max_bytes: int = 5_000_000,
+        timeout_s: float = DEFAULT_FETCH_TIMEOUT_S,
+        max_bytes: int = DEFAULT_FETCH_MAX_BYTES,
         max_redirects: int = 5,
         retries: int = 3,
         backoff_s: float = 0.5,
-        rate_limit_per_s: float | None = 1.0,
+        rate_limit_per_s: float | None = DEFAULT_RATE_LIMIT_PER_S,
         allow_private: bool = False,
         respect_robots: bool = True,
         max_retry_after_s: float = 60.0,

@@ -32,6 +32,7 @@ from conflict_ingest.errors import ConflictIngestError
 from conflict_ingest.http_safety import redact_url
 from conflict_ingest.inputs import InputError
 from conflict_ingest.records import PageMeta, Record
+from conflict_ingest.settings import MAX_URLS_PER_RUN
 from conflict_ingest.storage import (
     RAW_PREFIX,
     ObjectStore,
@@ -103,7 +104,7 @@ def resolve_day(
 
 # -- plan ------------------------------------------------------------------------------------
 #: At most this many URLs in one manual or urgent run (a form field is untrusted input).
-MAX_MANUAL_URLS = 200
+MAX_MANUAL_URLS = MAX_URLS_PER_RUN
 #: How a run gets its pages: from the raw zone when the day's pages are there, else the network
 #: ("auto"); only from the raw zone, no network ("raw"); always from the network ("refetch").
 MODES = ("auto", "raw", "refetch")

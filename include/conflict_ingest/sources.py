@@ -31,6 +31,11 @@ from defusedxml.ElementTree import fromstring as safe_fromstring
 
 from conflict_ingest.errors import ConfigError, ConflictIngestError
 from conflict_ingest.families import DEFAULT_FAMILY, FAMILY_RE
+from conflict_ingest.settings import (
+    DEFAULT_FETCH_MAX_BYTES,
+    DEFAULT_FETCH_TIMEOUT_S,
+    DEFAULT_RATE_LIMIT_PER_S,
+)
 
 if TYPE_CHECKING:
     from conflict_ingest.fetch import FetchResult
@@ -42,7 +47,11 @@ FEED_KINDS = ("rss", "atom", "sitemap")
 SOURCE_ID_RE = re.compile(r"\A[a-z0-9][a-z0-9-]*\Z")  # \Z: "$" would accept a trailing newline
 ENV_REF_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
-DEFAULTS: dict[str, Any] = {"rate_limit_per_s": 1.0, "timeout_s": 20.0, "max_bytes": 5_000_000}
+DEFAULTS: dict[str, Any] = {
+    "rate_limit_per_s": DEFAULT_RATE_LIMIT_PER_S,
+    "timeout_s": DEFAULT_FETCH_TIMEOUT_S,
+    "max_bytes": DEFAULT_FETCH_MAX_BYTES,
+}
 DEFAULT_KEYS = frozenset({"rate_limit_per_s", "timeout_s", "max_bytes", "allow_private", "max_sitemaps"})
 SOURCE_KEYS = frozenset(
     {
@@ -102,9 +111,9 @@ class Source:
     url: str | None = None
     urls: tuple[str, ...] = ()
     allow_private: bool = False
-    rate_limit_per_s: float | None = 1.0
-    timeout_s: float = 20.0
-    max_bytes: int = 5_000_000
+    rate_limit_per_s: float | None = DEFAULT_RATE_LIMIT_PER_S
+    timeout_s: float = DEFAULT_FETCH_TIMEOUT_S
+    max_bytes: int = DEFAULT_FETCH_MAX_BYTES
     max_sitemaps: int = MAX_SITEMAPS
     enabled: bool = True
     description: str | None = None

@@ -22,7 +22,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from conflict_ingest.errors import ConfigError, ConflictIngestError
+from conflict_ingest.errors import ConflictIngestError
+from conflict_ingest.settings import S3_KMS_KEY_ID, S3_SSE, SSE_NONE, SSE_S3, StorageSettings
 
 logger = logging.getLogger(__name__)
 
@@ -97,12 +98,8 @@ def s3_client_from_env() -> Any:
     )
 
 
-SSE_ENV = "CONFLICT_INGEST_S3_SSE"
-SSE_KMS_KEY_ENV = "CONFLICT_INGEST_S3_KMS_KEY_ID"
-SSE_S3 = "AES256"
-SSE_KMS = "aws:kms"
-SSE_NONE = "none"
-SSE_MODES = (SSE_S3, SSE_KMS, SSE_NONE)
+SSE_ENV = S3_SSE.name
+SSE_KMS_KEY_ENV = S3_KMS_KEY_ID.name
 DEFAULT_SSE = SSE_S3
 
 
@@ -115,17 +112,16 @@ class Encryption:
     kms_key_id: str | None = None
 
     def __post_init__(self) -> None:
-        if self.mode not in SSE_MODES:
-            raise ConfigError(f"{SSE_ENV} must be one of {', '.join(SSE_MODES)}, got {self.mode!r}")
-        if self.kms_key_id and self.mode != SSE_KMS:
-            raise ConfigError(f"{SSE_KMS_KEY_ENV} is set but {SSE_ENV} is {self.mode!r}, not {SSE_KMS!r}")
+        StorageSettings(sse=self.mode, kms_key_id=self.kms_key_id)  # the checks, with the variables named
+
+    @classmethod
+    def from_settings(cls, settings: StorageSettings) -> Encryption:
+        return cls(mode=settings.sse, kms_key_id=settings.kms_key_id)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Encryption:
-        env = os.environ if environ is None else environ
-        raw = env.get(SSE_ENV, "").strip()
-        mode = {m.lower(): m for m in SSE_MODES}.get(raw.lower(), raw) if raw else DEFAULT_SSE
-        return cls(mode=mode, kms_key_id=env.get(SSE_KMS_KEY_ENV, "").strip() or None)
+        """``CONFLICT_INGEST_S3_SSE`` and ``CONFLICT_INGEST_S3_KMS_KEY_ID`` (:class:`StorageSettings`)."""
+        return cls.from_settings(StorageSettings.from_env(environ))
 
     def put_args(self) -> dict[str, str]:
         """Extra ``put_object`` arguments."""

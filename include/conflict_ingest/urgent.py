@@ -31,13 +31,13 @@ from typing import Any
 from conflict_ingest.errors import ConflictIngestError
 from conflict_ingest.inputs import MAX_URL_CHARS as MAX_URL_CHARS  # re-exported: the limit a message sees
 from conflict_ingest.inputs import InputError, check_page_url, parse_day
+from conflict_ingest.settings import MAX_URLS_PER_RUN
 
 log = logging.getLogger(__name__)
 
-#: At most this many URLs in one message (SQS bodies go up to 256 KiB; a request is a handful).
-MAX_URLS_PER_MESSAGE = 200
-#: At most this many URLs in one triggered nightly run (the nightly DAG's ``urls`` Param allows 200).
-MAX_URLS_PER_RUN = 200
+#: At most this many URLs in one message (SQS bodies go up to 256 KiB; a request is a handful), and
+#: in one triggered nightly run (``settings.MAX_URLS_PER_RUN``, the nightly DAG's ``urls`` Param's cap).
+MAX_URLS_PER_MESSAGE = MAX_URLS_PER_RUN
 #: Longest message body read (characters); longer ones are rejected unread.
 MAX_BODY_CHARS = 256 * 1024
 #: Keys a JSON message may carry.

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import numbers
-import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -28,9 +27,10 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from conflict_ingest import contract
-from conflict_ingest.errors import ConfigError
-from conflict_ingest.records import METRICS, RECORD_FIELDS, TOLL_METRICS
+from conflict_ingest.records import RECORD_FIELDS, TOLL_METRICS
 from conflict_ingest.report import render_report_html
+from conflict_ingest.settings import DEFAULT_MAX_COUNT_PER_METRIC, ValidationSettings
+from conflict_ingest.settings import parse_max_counts as parse_max_counts  # re-exported
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,18 +57,8 @@ WARNING = "warning"
 
 # --- tunables -------------------------------------------------------------------------------
 
-# The largest count that is plausible for one record of each metric. Whole wars stay under these
-# (the anti-ISIS coalition released about 120,000 weapons in four years; the deadliest recent wars
-# count their dead in the hundreds of thousands); a larger number is a misread (a concatenation, an
-# ID, money). Configurable per call with ``max_count_per_metric``.
-DEFAULT_MAX_COUNT_PER_METRIC: dict[str, int] = {
-    "strikes": 200_000,
-    "engagements": 200_000,
-    "sorties": 500_000,
-    "weapons_released": 500_000,
-    "killed": 1_000_000,
-    "wounded": 2_000_000,
-}
+# The largest plausible count per metric: ``settings.DEFAULT_MAX_COUNT_PER_METRIC`` (why those
+# bounds: there), overridden by ``CONFLICT_INGEST_MAX_COUNT`` or per call with ``max_count_per_metric``.
 # A period longer than this (days, both ends included) is flagged: a leap year is 366 days.
 MAX_PERIOD_DAYS = 366
 # Metrics whose records should say who carried them out (warning when the actor is null).
@@ -105,23 +95,9 @@ MAX_SUM_STEPS = 10_000
 FRAME_COUNT_CAP = 2**62
 INTEGER_FRAME_COLUMNS: tuple[str, ...] = ("count", "period_days", "row_number")
 
-# The trailing-history warnings (see ValidationConfig for what each tunable means).
-DEFAULT_HISTORY_DAYS = 30
-DEFAULT_SPIKE_FACTOR = 10.0
-DEFAULT_SPIKE_MIN_HISTORY_DAYS = 3
-DEFAULT_SILENT_SOURCE_MIN_DAYS = 3
-DEFAULT_SILENT_SOURCE_MIN_SHARE = 0.5
 # The warning names of the trailing-history checks: one per row, one per source.
 SPIKE = "count_far_above_trailing_max"
 SOURCE_SILENT = "source_yielded_no_records"
-# Environment variables that tune the suite (read by ValidationConfig.from_env).
-ENV_MAX_COUNT = "CONFLICT_INGEST_MAX_COUNT"
-ENV_HISTORY_DAYS = "CONFLICT_INGEST_HISTORY_DAYS"
-ENV_SPIKE_FACTOR = "CONFLICT_INGEST_SPIKE_FACTOR"
-ENV_SPIKE_MIN_HISTORY_DAYS = "CONFLICT_INGEST_SPIKE_MIN_HISTORY_DAYS"
-ENV_SILENT_SOURCE_MIN_DAYS = "CONFLICT_INGEST_SILENT_SOURCE_MIN_DAYS"
-ENV_SILENT_SOURCE_MIN_SHARE = "CONFLICT_INGEST_SILENT_SOURCE_MIN_SHARE"
-
 RESULT_FORMAT: dict[str, Any] = {
     "result_format": "COMPLETE",
     "unexpected_index_column_names": ["record_id", "row_number"],
@@ -247,42 +223,6 @@ def evidence_states_count(evidence: str, count: int) -> bool:
 # --- configuration and trailing history --------------------------------------------------------
 
 
-def _env_number(environ: Mapping[str, str], name: str, default: float, *, integer: bool) -> Any:
-    raw = (environ.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw) if integer else float(raw)
-    except ValueError as exc:
-        kind = "an integer" if integer else "a number"
-        raise ConfigError(f"{name} must be {kind}, got {raw!r}") from exc
-    if value < 0:
-        raise ConfigError(f"{name} must not be negative, got {raw!r}")
-    return value
-
-
-def parse_max_counts(text: str) -> dict[str, int]:
-    """``"strikes=5000, sorties=900000"`` -> ``{"strikes": 5000, "sorties": 900000}``."""
-    out: dict[str, int] = {}
-    for item in text.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        metric, sep, bound = item.partition("=")
-        metric = metric.strip()
-        if not sep or metric not in METRICS:
-            raise ConfigError(
-                f"{ENV_MAX_COUNT}: expected METRIC=BOUND with METRIC in {METRICS}, got {item!r}"
-            )
-        try:
-            out[metric] = int(bound.strip().replace("_", ""))
-        except ValueError as exc:
-            raise ConfigError(
-                f"{ENV_MAX_COUNT}: bound of {metric} must be an integer, got {bound!r}"
-            ) from exc
-    return out
-
-
 @dataclass(frozen=True)
 class ValidationConfig:
     """The suite's tunables.
@@ -298,32 +238,27 @@ class ValidationConfig:
     """
 
     max_count_per_metric: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_MAX_COUNT_PER_METRIC))
-    history_days: int = DEFAULT_HISTORY_DAYS
-    spike_factor: float = DEFAULT_SPIKE_FACTOR
-    spike_min_history_days: int = DEFAULT_SPIKE_MIN_HISTORY_DAYS
-    silent_source_min_days: int = DEFAULT_SILENT_SOURCE_MIN_DAYS
-    silent_source_min_share: float = DEFAULT_SILENT_SOURCE_MIN_SHARE
+    history_days: int = ValidationSettings.history_days
+    spike_factor: float = ValidationSettings.spike_factor
+    spike_min_history_days: int = ValidationSettings.spike_min_history_days
+    silent_source_min_days: int = ValidationSettings.silent_source_min_days
+    silent_source_min_share: float = ValidationSettings.silent_source_min_share
+
+    @classmethod
+    def from_settings(cls, settings: ValidationSettings) -> ValidationConfig:
+        return cls(
+            max_count_per_metric=dict(settings.max_count_per_metric),
+            history_days=settings.history_days,
+            spike_factor=settings.spike_factor,
+            spike_min_history_days=settings.spike_min_history_days,
+            silent_source_min_days=settings.silent_source_min_days,
+            silent_source_min_share=settings.silent_source_min_share,
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ValidationConfig:
-        env = os.environ if environ is None else environ
-        return cls(
-            max_count_per_metric={
-                **DEFAULT_MAX_COUNT_PER_METRIC,
-                **parse_max_counts(env.get(ENV_MAX_COUNT) or ""),
-            },
-            history_days=_env_number(env, ENV_HISTORY_DAYS, DEFAULT_HISTORY_DAYS, integer=True),
-            spike_factor=_env_number(env, ENV_SPIKE_FACTOR, DEFAULT_SPIKE_FACTOR, integer=False),
-            spike_min_history_days=_env_number(
-                env, ENV_SPIKE_MIN_HISTORY_DAYS, DEFAULT_SPIKE_MIN_HISTORY_DAYS, integer=True
-            ),
-            silent_source_min_days=_env_number(
-                env, ENV_SILENT_SOURCE_MIN_DAYS, DEFAULT_SILENT_SOURCE_MIN_DAYS, integer=True
-            ),
-            silent_source_min_share=_env_number(
-                env, ENV_SILENT_SOURCE_MIN_SHARE, DEFAULT_SILENT_SOURCE_MIN_SHARE, integer=False
-            ),
-        )
+        """The ``CONFLICT_INGEST_*`` tunables (:class:`conflict_ingest.settings.ValidationSettings`)."""
+        return cls.from_settings(ValidationSettings.from_env(environ))
 
 
 def _actor_key(actor: Any) -> str | None:

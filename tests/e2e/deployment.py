@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 
 import requests
 
-from conflict_ingest.devstack import LOCALHOST, aws_connection, free_port
+from conflict_ingest.devstack import LOCALHOST, free_port, local_env
 
 ROOT = Path(__file__).resolve().parents[2]
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
@@ -296,15 +296,24 @@ def airflow_env(
     broker_url: str | None = None,
     extra_env: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The one configuration of every process of an e2e deployment (same database and secrets)."""
-    env = dict(os.environ)
+    """The one configuration of every process of an e2e deployment (same database and secrets):
+    :func:`conflict_ingest.devstack.local_env` plus PostgreSQL, the API, the executor and the
+    loaded-machine timing."""
+    env = local_env(
+        home,
+        s3_url=s3_url,
+        site_url=site_url,
+        bucket=bucket,
+        retry_delay_s=1,
+        logging_level="INFO",
+        parallelism=4,
+        paused_at_creation=True,
+        bin_dir=Path(sys.executable).parent,
+    )
     env.update(
         {
-            "AIRFLOW_HOME": str(home),
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
             "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p),
             "AIRFLOW__CORE__EXECUTOR": executor,
-            "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database_url,
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://{LOCALHOST}:{api_port}/execution/",
             "AIRFLOW__API__HOST": LOCALHOST,
@@ -313,19 +322,10 @@ def airflow_env(
             "AIRFLOW__API__SECRET_KEY": secrets.token_hex(16),
             "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_hex(32),
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
-            "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
             "AIRFLOW__SCHEDULER__MIN_FILE_PROCESS_INTERVAL": "5",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             **LOADED_MACHINE_TIMING,
-            "AIRFLOW_CONN_AWS_DEFAULT": aws_connection(s3_url),
-            "CONFLICT_INGEST_BUCKET": bucket,
-            "CONFLICT_INGEST_RETRY_DELAY_S": "1",
             "CONFLICT_INGEST_NIGHTLY_END_DATE": NIGHTLY_END_DATE.isoformat(),
-            "SAMPLE_SITE_URL": site_url,
         }
     )
     if broker_url is not None:
