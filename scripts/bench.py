@@ -348,37 +348,25 @@ def _sources_yaml(path: Path, feed_url: str) -> Path:
 def _child_env(
     base: dict[str, str], *, home: Path, s3_url: str, bucket: str, sources: Path, smtp_port: int = 0
 ) -> dict[str, str]:
-    from conflict_ingest.devstack import aws_connection, smtp_connection
+    from conflict_ingest.devstack import local_env
 
-    env = dict(base)
-    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
-        env.pop(proxy, None)
-    env.update(
-        {
-            "AIRFLOW_HOME": str(home),
+    return local_env(
+        home,
+        base=base,
+        drop_proxies=True,
+        s3_url=s3_url,
+        smtp_port=smtp_port,
+        bucket=bucket,
+        retry_delay_s=1,
+        extra={
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-            "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
-            "AIRFLOW_CONN_AWS_DEFAULT": aws_connection(s3_url),
-            "AIRFLOW_CONN_SMTP_DEFAULT": smtp_connection(smtp_port),
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ENDPOINT_URL": s3_url,
-            "NO_PROXY": "127.0.0.1,localhost",
-            "no_proxy": "127.0.0.1,localhost",
-            "CONFLICT_INGEST_BUCKET": bucket,
             "CONFLICT_INGEST_SOURCES": str(sources),
             "CONFLICT_INGEST_BATCH_SIZE": str(BATCH_SIZE),
-            "CONFLICT_INGEST_RETRY_DELAY_S": "1",
             "CONFLICT_INGEST_ALLOW_PRIVATE_URLS": "true",
             "BENCH_DAY": DAY.isoformat(),
-        }
+        },
     )
-    return env
 
 
 def measure_dag(workdir: Path, sizes: Sequence[int]) -> dict[str, float]:
