@@ -639,7 +639,7 @@ def rule_part_of_year(sentence: str, ctx: PeriodContext, claims: _Claims) -> Non
 
 
 def rule_last_monthname(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
-    """Last October: the latest October before the reference day's month."""
+    """Strikes last October: the latest October before the reference day's month."""
     ry = ctx.ref_year
     for lm in LAST_MONTHNAME_RE.finditer(sentence):
         mon = _month_of(lm.group("mon"))
