@@ -243,46 +243,17 @@ def _small_int(word: str | None) -> int | None:
     )
 
 
-def resolve_atom(m: re.Match[str], p: str, ctx: PeriodContext) -> tuple[dt.date, dt.date, str] | None:  # noqa: C901
+def resolve_atom(m: re.Match[str], p: str, ctx: PeriodContext) -> tuple[dt.date, dt.date, str] | None:
     """The days one atom (group prefix ``p``) covers, and its kind."""
     g = m.groupdict()
-    mid = (g.get(p + "mid") or "").strip().lower()
     if g.get(p + "mon") and g.get(p + "d1"):
-        mon = _month_of(g[p + "mon"])
-        day = int(g[p + "d1"])
-        year = int(g[p + "y1"]) if g.get(p + "y1") else (_year_for(ctx, mon, day) if mon else None)
-        return _day(year, mon, day)
+        return _dated_day(g[p + "mon"], g[p + "d1"], g.get(p + "y1"), ctx)
     if g.get(p + "d2") and g.get(p + "mon2"):
-        mon = _month_of(g[p + "mon2"])
-        day = int(g[p + "d2"])
-        year = int(g[p + "y2"]) if g.get(p + "y2") else (_year_for(ctx, mon, day) if mon else None)
-        return _day(year, mon, day)
+        return _dated_day(g[p + "mon2"], g[p + "d2"], g.get(p + "y2"), ctx)
     if g.get(p + "mon3"):
-        mon = _month_of(g[p + "mon3"])
-        if mon is None:
-            return None
-        year = int(g[p + "y3"]) if g.get(p + "y3") else _year_for(ctx, mon)
-        if year is None:
-            return None
-        first, last = month_span(year, mon)
-        if mid == "mid-":
-            d = dt.date(year, mon, 15)
-            return d, d, "day"
-        if mid in ("the end of", "late"):
-            return (last, last, "day") if mid == "the end of" else (first, last, "month")
-        if mid in ("the beginning of", "the start of"):
-            return first, first, "day"
-        return first, last, "month"
+        return _named_month(g[p + "mon3"], g.get(p + "y3"), (g.get(p + "mid") or "").strip().lower(), ctx)
     if g.get(p + "wd"):
-        if g.get(p + "wmon") and g.get(p + "wd_d"):
-            mon = _month_of(g[p + "wmon"])
-            if mon:
-                day = int(g[p + "wd_d"])
-                return _day(_year_for(ctx, mon, day), mon, day)
-        if ctx.ref is None:
-            return None
-        d = _weekday_on_or_before(ctx.ref, WEEKDAYS[g[p + "wd"].lower()])
-        return d, d, "day"
+        return _weekday(g, p, ctx)
     if g.get(p + "rel"):
         if ctx.ref is None:
             return None
@@ -293,6 +264,51 @@ def resolve_atom(m: re.Match[str], p: str, ctx: PeriodContext) -> tuple[dt.date,
         y = int(g[p + "year"])
         return dt.date(y, 1, 1), dt.date(y, 12, 31), "year"
     return None
+
+
+def _dated_day(
+    month: str, day_text: str, year_text: str | None, ctx: PeriodContext
+) -> tuple[dt.date, dt.date, str] | None:
+    """ "Oct. 17" or "17 October" (with or without its year)."""
+    mon = _month_of(month)
+    day = int(day_text)
+    year = int(year_text) if year_text else (_year_for(ctx, mon, day) if mon else None)
+    return _day(year, mon, day)
+
+
+def _named_month(
+    month: str, year_text: str | None, mid: str, ctx: PeriodContext
+) -> tuple[dt.date, dt.date, str] | None:
+    """ "October", "October 2019", "mid-October", "the end of October"."""
+    mon = _month_of(month)
+    if mon is None:
+        return None
+    year = int(year_text) if year_text else _year_for(ctx, mon)
+    if year is None:
+        return None
+    first, last = month_span(year, mon)
+    if mid == "mid-":
+        d = dt.date(year, mon, 15)
+        return d, d, "day"
+    if mid in ("the end of", "late"):
+        return (last, last, "day") if mid == "the end of" else (first, last, "month")
+    if mid in ("the beginning of", "the start of"):
+        return first, first, "day"
+    return first, last, "month"
+
+
+def _weekday(g: dict[str, str | None], p: str, ctx: PeriodContext) -> tuple[dt.date, dt.date, str] | None:
+    """ "Tuesday" (the latest on or before the reference day) or "Tuesday, Oct. 17"."""
+    wmon, wd_d = g.get(p + "wmon"), g.get(p + "wd_d")
+    if wmon and wd_d:
+        mon = _month_of(wmon)
+        if mon:
+            day = int(wd_d)
+            return _day(_year_for(ctx, mon, day), mon, day)
+    if ctx.ref is None:
+        return None
+    d = _weekday_on_or_before(ctx.ref, WEEKDAYS[str(g[p + "wd"]).lower()])
+    return d, d, "day"
 
 
 def _day(year: int | None, mon: int | None, day: int) -> tuple[dt.date, dt.date, str] | None:
