@@ -517,8 +517,64 @@ class _SentenceIndex:
         return m if m is not None and m.end() <= end else None
 
 
+@dataclass(frozen=True)
+class _Number:
+    """One number of a sentence and what the reader's rules read around it (found once, by ``_context``)."""
+
+    n: NumberMention
+    qual: str  # its hedge ("at least", "about"), as a Qualifier
+    qstart: int  # where the number, or its hedge, starts: the text before it is ``sentence[:qstart]``
+    words: list[str]  # the noun phrase right after it ("civilian casualties"), past "of the"/"more"
+    tail: str  # the text after that noun phrase, up to the next number
+    after: list[str]  # the first words of ``tail``
+    prev: list[str]  # the two words before the number's hedge, nearest first
+    partitive: bool  # "of them", "of the dead", "of which" right after it
+
+    @property
+    def head(self) -> str | None:
+        """The noun the number counts ("strikes"), if it has one."""
+        return self.words[-1] if self.words else None
+
+    def count(self, metric: str, victim: str | None) -> _Count:
+        return _Count(metric, self.n.value, self.qual, victim, self.n.start, self.n.end)
+
+
 class _SentenceReader:
-    """Finds the counts in one sentence."""
+    """Finds the counts in one sentence.
+
+    Each number goes through these rules in order; the first that decides gives its count (or none):
+
+    1. Not a count at all (``_not_a_count``): a fraction, "a 12-day operation", "GR4", "$40 million",
+       "Oct. 17", "at 3:30", "more than 40 percent", "between 10 and 20", "+5".
+    2. A year counts nothing unless a metric noun follows: "in 2019".
+    3. "At least one" is not a stated count.
+
+    A number with a noun after it (``_with_noun``):
+
+    4. A metric noun: "14 strikes", "released 3,038 weapons"; weapons only when released, not
+       "intercepted 99 missiles", "has 40 drones" or "sold 200 bombs", and "drones"/"shells" only with a
+       launch verb in the sentence or as a breakdown of the salvo just counted
+       ("The barrage included 170 drones").
+    5. "times" after a strike verb: "struck the town 12 times".
+    6. A victim noun with a toll verb, or inside the sentence's toll: "52 fighters were killed",
+       "killing 12 civilians", "including six children".
+
+    A number without a noun (``_bare``):
+
+    7. An alternative, a range or a factor counts nothing: "3 or 4", "12 to 15", "3 times".
+    8. "Of which" after a count that is not a toll: "12 strikes, of which 3 hit Mosul".
+    9. A toll verb after it: "12 were killed".
+    10. A launch verb around it: "fired 40", "40 were launched".
+    11. A toll verb before it: "killing 12", "wounding 3".
+    12. After a death toll: "the death toll rose to 52".
+    13. A lone "one" counts nothing unless a count continues ("one more", "one near Mosul"): "one said".
+    14. The end of a tally: "the number of strikes rose to 40".
+    15. The sentence's first count: "3,038 weapons in October and 2,709 in November".
+    16. The previous sentence's count, when the number opens its clause: "Two more, southeast of Irbil".
+
+    A bare weapons count followed by an outcome counts nothing ("40 ... were shot down"). A count after
+    "including" a toll of this sentence, or followed by "of the dead" after a toll, is a sub-count (nested).
+    """
 
     def __init__(self, sentence: str, state: _State, budget: _Budget | None = None) -> None:
         self.s = sentence
@@ -564,6 +620,17 @@ class _SentenceReader:
         return None
 
     def _classify(self, n: NumberMention, next_start: int) -> _Count | None:
+        x = self._context(n, next_start)
+        if _is_year(n) and not (x.head and x.head in lx.METRIC_NOUNS):
+            return None
+        if n.value == 1 and x.qual == Qualifier.AT_LEAST:
+            return None  # "at least one" is not a stated count
+        if x.head is not None:
+            return self._with_noun(x, x.head)
+        return self._bare(x)
+
+    def _context(self, n: NumberMention, next_start: int) -> _Number:
+        """What the rules read around ``n``; the text after it is read up to the next number."""
         s = self.s
         qual, qstart = qualifier_before(s, n.start)
         rest = s[n.end : next_start]
@@ -572,74 +639,70 @@ class _SentenceReader:
         np_start = partitive.end() if partitive else (lead.end() if lead else 0)
         words, np_end = _noun_phrase(rest[np_start:])
         np_end += np_start
-        after = _after_words(rest[np_end:], AFTER_VERB_WINDOW)
-        prev = self.ix.words_before(qstart, 2)
-        head = words[-1] if words else None
-        if _is_year(n) and not (head and head in lx.METRIC_NOUNS):
-            return None
-        if n.value == 1 and qual == Qualifier.AT_LEAST:
-            return None  # "at least one" is not a stated count
-        if head and len(words) >= 2 and words[-2] in lx.VICTIM_NOUNS and head not in lx.METRIC_NOUNS:
-            pass
-        if head is not None:
-            return self._with_noun(n, qual, words, head, after, prev, bool(partitive))
-        return self._bare(n, qual, rest[np_end:], after, prev, qstart, bool(partitive))
+        return _Number(
+            n=n,
+            qual=qual,
+            qstart=qstart,
+            words=words,
+            tail=rest[np_end:],
+            after=_after_words(rest[np_end:], AFTER_VERB_WINDOW),
+            prev=self.ix.words_before(qstart, 2),
+            partitive=bool(partitive),
+        )
 
-    def _with_noun(
-        self,
-        n: NumberMention,
-        qual: str,
-        words: list[str],
-        head: str,
-        after: list[str],
-        prev: list[str],
-        partitive: bool,
-    ) -> _Count | None:
-        s = self.s
+    def _with_noun(self, x: _Number, head: str) -> _Count | None:
+        """Rules 4-6: the noun after the number (``head``) names what it counts."""
         if head in lx.METRIC_NOUNS:
             noun_metric = lx.METRIC_NOUNS[head]
             victim: str | None = None
-            if noun_metric == Metric.WEAPONS_RELEASED and not self._weapon_ok(n, qual, head, after, prev):
+            if noun_metric == Metric.WEAPONS_RELEASED and not self._weapon_ok(x):
                 return None
             if noun_metric in CASUALTY_METRICS:
-                victim = next((lx.VICTIM_MODIFIERS[w] for w in words[:-1] if w in lx.VICTIM_MODIFIERS), None)
-                if partitive and victim is None:
-                    victim = _predicate_victim(s, n.end)
-                victim = victim or (self._recent_victim() if partitive else None) or Victim.UNSPECIFIED
-            return _Count(noun_metric, n.value, qual, victim, n.start, n.end)
-        if head == "times" and self.ix.strike_verb_before(n.start):
-            return _Count(Metric.STRIKES, n.value, qual, None, n.start, n.end)
-        if head in lx.VICTIM_NOUNS:
-            metric: str | None = _toll_metric(prev[:1]) or _toll_metric(after) or _toll_metric(prev)
-            if metric is None:
-                later = _TOLL_PASSIVE_AT.match(s, n.end)
-                metric = (
-                    _toll_metric([(later.group("verb") or later.group("verb2")).lower()]) if later else None
+                victim = next(
+                    (lx.VICTIM_MODIFIERS[w] for w in x.words[:-1] if w in lx.VICTIM_MODIFIERS), None
                 )
-            if metric is None:
-                sm = self._sentence_metric()
-                nested = partitive or _ends_before(lx.NESTED_BEFORE_RE, s, n.start, SHORT_LOOKBACK_CHARS)
-                if sm and sm[0] in CASUALTY_METRICS and nested:
-                    metric = sm[0]
+                if x.partitive and victim is None:
+                    victim = _predicate_victim(self.s, x.n.end)
+                victim = victim or (self._recent_victim() if x.partitive else None) or Victim.UNSPECIFIED
+            return x.count(noun_metric, victim)
+        if head == "times" and self.ix.strike_verb_before(x.n.start):
+            return x.count(Metric.STRIKES, None)
+        if head in lx.VICTIM_NOUNS:
+            metric = self._victim_noun_metric(x)
             if metric is None:
                 return None
             victim = lx.VICTIM_NOUNS[head]
             if head in lx.INHERITING_VICTIM_NOUNS:
-                sm = self._sentence_metric()
                 victim = self._recent_victim() or victim
-            return _Count(metric, n.value, qual, victim, n.start, n.end)
+            return x.count(metric, victim)
         return None
 
-    def _weapon_ok(self, n: NumberMention, qual: str, head: str, after: list[str], prev: list[str]) -> bool:
-        s = self.s
-        tail = " ".join(after)
+    def _victim_noun_metric(self, x: _Number) -> str | None:
+        """Rule 6: the toll a victim noun belongs to: a toll verb around it, or the sentence's toll it is
+        part of ("including six children")."""
+        metric: str | None = _toll_metric(x.prev[:1]) or _toll_metric(x.after) or _toll_metric(x.prev)
+        if metric is None:
+            later = _TOLL_PASSIVE_AT.match(self.s, x.n.end)
+            metric = _toll_metric([(later.group("verb") or later.group("verb2")).lower()]) if later else None
+        if metric is None:
+            sm = self._sentence_metric()
+            nested = x.partitive or _ends_before(lx.NESTED_BEFORE_RE, self.s, x.n.start, SHORT_LOOKBACK_CHARS)
+            if sm and sm[0] in CASUALTY_METRICS and nested:
+                metric = sm[0]
+        return metric
+
+    def _weapon_ok(self, x: _Number) -> bool:
+        """Rule 4's test for weapons: released, not intercepted, owned or sold, and (for "drones", "shells")
+        with a launch verb in the sentence or as a breakdown of the salvo just counted."""
+        n = x.n
+        tail = " ".join(x.after)
         if lx.OUTCOME_RE.search(tail) or self.ix.outcome_governs(n.start):
             return False
-        window = s[max(0, n.start - 60) : n.end + 40]
-        owned = qual == Qualifier.EXACT and prev[:1] in (["has"], ["have"], ["had"])
+        window = self.s[max(0, n.start - 60) : n.end + 40]
+        owned = x.qual == Qualifier.EXACT and x.prev[:1] in (["has"], ["have"], ["had"])
         if lx.NON_RELEASE_RE.search(window) or owned:
             return False
-        if head in lx.WEAPON_NOUNS_NEEDING_VERB:
+        if x.head in lx.WEAPON_NOUNS_NEEDING_VERB:
             if self.ix.has_weapon_verb:
                 return True
             # a breakdown of the salvo just counted ("The barrage included 170 drones")
@@ -648,80 +711,72 @@ class _SentenceReader:
             )
         return True
 
-    def _bare(
-        self,
-        n: NumberMention,
-        qual: str,
-        tail: str,
-        after: list[str],
-        prev: list[str],
-        qstart: int,
-        partitive: bool,
-    ) -> _Count | None:
-        if re.match(r"^\s*(?:or|and\s+\d|to\s+\d)\b", tail) or (after and after[0] == "times"):
+    def _bare(self, x: _Number) -> _Count | None:
+        """Rules 7-16: a number without a noun."""
+        if re.match(r"^\s*(?:or|and\s+\d|to\s+\d)\b", x.tail) or (x.after and x.after[0] == "times"):
             return None
-        got = self._bare_metric(n, qual, tail, after, prev, qstart, partitive)
+        got = self._bare_metric(x)
         if (
             got is not None
             and got.metric == Metric.WEAPONS_RELEASED
-            and lx.OUTCOME_RE.search(" ".join(after))
+            and lx.OUTCOME_RE.search(" ".join(x.after))
         ):
             return None
         return got
 
-    def _bare_metric(
-        self,
-        n: NumberMention,
-        qual: str,
-        tail: str,
-        after: list[str],
-        prev: list[str],
-        qstart: int,
-        partitive: bool,
-    ) -> _Count | None:
-        """``qstart`` is where the number (or its hedge) starts: the text before it is ``self.s[:qstart]``."""
+    def _bare_metric(self, x: _Number) -> _Count | None:
+        """Rules 8-16, in order: the first that names a metric gives the count."""
         sm = self._sentence_metric()
-        if partitive and sm is not None and sm[0] not in CASUALTY_METRICS:
+        if x.partitive and sm is not None and sm[0] not in CASUALTY_METRICS:
             # "of which"/"of them" points back at the count before it, whatever verb follows.
-            return _Count(sm[0], n.value, qual, sm[1], n.start, n.end)
-        toll = _toll_metric(after[:4])
-        if toll:
-            victim = (_predicate_victim(tail) if partitive else None) or self._recent_victim()
-            return _Count(toll, n.value, qual, victim or Victim.UNSPECIFIED, n.start, n.end)
-        if any(w in lx.WEAPON_VERBS for w in after[:3]) or (prev and prev[0] in lx.WEAPON_VERBS):
-            return _Count(Metric.WEAPONS_RELEASED, n.value, qual, None, n.start, n.end)
-        if prev and prev[0] in lx.KILLED_VERBS:
-            return _Count(
-                Metric.KILLED, n.value, qual, self._recent_victim() or Victim.UNSPECIFIED, n.start, n.end
-            )
-        if prev and prev[0] in lx.WOUNDED_VERBS:
-            return _Count(
-                Metric.WOUNDED, n.value, qual, self._recent_victim() or Victim.UNSPECIFIED, n.start, n.end
-            )
-        toll_m = self.ix.first_before("death_toll", qstart)
-        if toll_m and self.ix.first_before("toll", qstart):
-            victim = Victim.CIVILIANS if toll_m.group("civ") else Victim.UNSPECIFIED
-            return _Count(Metric.KILLED, n.value, qual, victim, n.start, n.end)
-        if n.is_word and n.value == 1 and not re.match(r"^\s*(?:more\b|,|near\b|in\b|on\b|of\s+them)", tail):
+            return x.count(sm[0], sm[1])
+        got = self._bare_by_verb(x)
+        if got is not None:
+            return got
+        toll_m = self.ix.first_before("death_toll", x.qstart)
+        if toll_m and self.ix.first_before("toll", x.qstart):
+            return x.count(Metric.KILLED, Victim.CIVILIANS if toll_m.group("civ") else Victim.UNSPECIFIED)
+        if (
+            x.n.is_word
+            and x.n.value == 1
+            and not re.match(r"^\s*(?:more\b|,|near\b|in\b|on\b|of\s+them)", x.tail)
+        ):
             return None
-        tally = _ends_before(lx.TALLY_BEFORE_RE, self.s, qstart, LONG_LOOKBACK_CHARS)
-        tally_nouns = [_word(t) for t, _a, _b in _tokens(tally.group("words"))] if tally else []
-        tally_metric = next((lx.METRIC_NOUNS[w] for w in tally_nouns if w in lx.METRIC_NOUNS), None)
+        tally_metric = self._tally_metric(x)
         if tally_metric:
-            metric = tally_metric
-            victim = Victim.UNSPECIFIED if metric in CASUALTY_METRICS else None
-            return _Count(metric, n.value, qual, victim, n.start, n.end)
+            return x.count(tally_metric, Victim.UNSPECIFIED if tally_metric in CASUALTY_METRICS else None)
         if sm is not None:
-            return _Count(sm[0], n.value, qual, sm[1], n.start, n.end)
-        if self.state.last_metric and self._continues_previous(qstart, tail):
+            return x.count(sm[0], sm[1])
+        if self.state.last_metric and self._continues_previous(x):
             victim = self.state.last_victim if self.state.last_metric in CASUALTY_METRICS else None
-            return _Count(self.state.last_metric, n.value, qual, victim, n.start, n.end)
+            return x.count(self.state.last_metric, victim)
         return None
 
-    def _continues_previous(self, qstart: int, tail: str) -> bool:
-        """A bare number that opens its clause continues the previous sentence's count."""
+    def _bare_by_verb(self, x: _Number) -> _Count | None:
+        """Rules 9-11: a toll verb after the number, a launch verb around it, a toll verb before it."""
+        toll = _toll_metric(x.after[:4])
+        if toll:
+            victim = (_predicate_victim(x.tail) if x.partitive else None) or self._recent_victim()
+            return x.count(toll, victim or Victim.UNSPECIFIED)
+        prev0 = x.prev[0] if x.prev else None
+        if any(w in lx.WEAPON_VERBS for w in x.after[:3]) or prev0 in lx.WEAPON_VERBS:
+            return x.count(Metric.WEAPONS_RELEASED, None)
+        if prev0 in lx.KILLED_VERBS:
+            return x.count(Metric.KILLED, self._recent_victim() or Victim.UNSPECIFIED)
+        if prev0 in lx.WOUNDED_VERBS:
+            return x.count(Metric.WOUNDED, self._recent_victim() or Victim.UNSPECIFIED)
+        return None
+
+    def _tally_metric(self, x: _Number) -> str | None:
+        """Rule 14: the metric noun of a tally the number completes ("the number of strikes rose to 40")."""
+        tally = _ends_before(lx.TALLY_BEFORE_RE, self.s, x.qstart, LONG_LOOKBACK_CHARS)
+        tally_nouns = [_word(t) for t, _a, _b in _tokens(tally.group("words"))] if tally else []
+        return next((lx.METRIC_NOUNS[w] for w in tally_nouns if w in lx.METRIC_NOUNS), None)
+
+    def _continues_previous(self, x: _Number) -> bool:
+        """Rule 16: a bare number that opens its clause continues the previous sentence's count."""
         s = self.s
-        end = qstart
+        end = x.qstart
         while end > 0 and s[end - 1].isspace():
             end -= 1
         start = self.ix.lead_space
@@ -739,7 +794,7 @@ class _SentenceReader:
         # four ..."), not behind a name ("said Ahmed, 43, a fisherman")
         opener = b == "" or b.endswith((";", ":")) or bool(word_opener) or bool(intro)
         follows = re.match(
-            r"^\s*(?:more\b|of\s+them\b|,|;|near\b|in\b|on\b|were\b|was\b|took\b|hit\b|struck\b)", tail
+            r"^\s*(?:more\b|of\s+them\b|,|;|near\b|in\b|on\b|were\b|was\b|took\b|hit\b|struck\b)", x.tail
         )
         return (opener or b.endswith("with")) and bool(follows)
 

@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from conflict_ingest.numbers import UNITS, word_value
@@ -242,46 +243,17 @@ def _small_int(word: str | None) -> int | None:
     )
 
 
-def resolve_atom(m: re.Match[str], p: str, ctx: PeriodContext) -> tuple[dt.date, dt.date, str] | None:  # noqa: C901
+def resolve_atom(m: re.Match[str], p: str, ctx: PeriodContext) -> tuple[dt.date, dt.date, str] | None:
     """The days one atom (group prefix ``p``) covers, and its kind."""
     g = m.groupdict()
-    mid = (g.get(p + "mid") or "").strip().lower()
     if g.get(p + "mon") and g.get(p + "d1"):
-        mon = _month_of(g[p + "mon"])
-        day = int(g[p + "d1"])
-        year = int(g[p + "y1"]) if g.get(p + "y1") else (_year_for(ctx, mon, day) if mon else None)
-        return _day(year, mon, day)
+        return _dated_day(g[p + "mon"], g[p + "d1"], g.get(p + "y1"), ctx)
     if g.get(p + "d2") and g.get(p + "mon2"):
-        mon = _month_of(g[p + "mon2"])
-        day = int(g[p + "d2"])
-        year = int(g[p + "y2"]) if g.get(p + "y2") else (_year_for(ctx, mon, day) if mon else None)
-        return _day(year, mon, day)
+        return _dated_day(g[p + "mon2"], g[p + "d2"], g.get(p + "y2"), ctx)
     if g.get(p + "mon3"):
-        mon = _month_of(g[p + "mon3"])
-        if mon is None:
-            return None
-        year = int(g[p + "y3"]) if g.get(p + "y3") else _year_for(ctx, mon)
-        if year is None:
-            return None
-        first, last = month_span(year, mon)
-        if mid == "mid-":
-            d = dt.date(year, mon, 15)
-            return d, d, "day"
-        if mid in ("the end of", "late"):
-            return (last, last, "day") if mid == "the end of" else (first, last, "month")
-        if mid in ("the beginning of", "the start of"):
-            return first, first, "day"
-        return first, last, "month"
+        return _named_month(g[p + "mon3"], g.get(p + "y3"), (g.get(p + "mid") or "").strip().lower(), ctx)
     if g.get(p + "wd"):
-        if g.get(p + "wmon") and g.get(p + "wd_d"):
-            mon = _month_of(g[p + "wmon"])
-            if mon:
-                day = int(g[p + "wd_d"])
-                return _day(_year_for(ctx, mon, day), mon, day)
-        if ctx.ref is None:
-            return None
-        d = _weekday_on_or_before(ctx.ref, WEEKDAYS[g[p + "wd"].lower()])
-        return d, d, "day"
+        return _weekday(g, p, ctx)
     if g.get(p + "rel"):
         if ctx.ref is None:
             return None
@@ -292,6 +264,51 @@ def resolve_atom(m: re.Match[str], p: str, ctx: PeriodContext) -> tuple[dt.date,
         y = int(g[p + "year"])
         return dt.date(y, 1, 1), dt.date(y, 12, 31), "year"
     return None
+
+
+def _dated_day(
+    month: str, day_text: str, year_text: str | None, ctx: PeriodContext
+) -> tuple[dt.date, dt.date, str] | None:
+    """ "Oct. 17" or "17 October" (with or without its year)."""
+    mon = _month_of(month)
+    day = int(day_text)
+    year = int(year_text) if year_text else (_year_for(ctx, mon, day) if mon else None)
+    return _day(year, mon, day)
+
+
+def _named_month(
+    month: str, year_text: str | None, mid: str, ctx: PeriodContext
+) -> tuple[dt.date, dt.date, str] | None:
+    """ "October", "October 2019", "mid-October", "the end of October"."""
+    mon = _month_of(month)
+    if mon is None:
+        return None
+    year = int(year_text) if year_text else _year_for(ctx, mon)
+    if year is None:
+        return None
+    first, last = month_span(year, mon)
+    if mid == "mid-":
+        d = dt.date(year, mon, 15)
+        return d, d, "day"
+    if mid in ("the end of", "late"):
+        return (last, last, "day") if mid == "the end of" else (first, last, "month")
+    if mid in ("the beginning of", "the start of"):
+        return first, first, "day"
+    return first, last, "month"
+
+
+def _weekday(g: dict[str, str | None], p: str, ctx: PeriodContext) -> tuple[dt.date, dt.date, str] | None:
+    """ "Tuesday" (the latest on or before the reference day) or "Tuesday, Oct. 17"."""
+    wmon, wd_d = g.get(p + "wmon"), g.get(p + "wd_d")
+    if wmon and wd_d:
+        mon = _month_of(wmon)
+        if mon:
+            day = int(wd_d)
+            return _day(_year_for(ctx, mon, day), mon, day)
+    if ctx.ref is None:
+        return None
+    d = _weekday_on_or_before(ctx.ref, WEEKDAYS[str(g[p + "wd"]).lower()])
+    return d, d, "day"
 
 
 def _day(year: int | None, mon: int | None, day: int) -> tuple[dt.date, dt.date, str] | None:
@@ -341,48 +358,74 @@ def _month_atoms(sentence: str, ctx: PeriodContext) -> list[tuple[int, tuple[int
     return out
 
 
-def find_time_expressions(sentence: str, ctx: PeriodContext) -> tuple[list[TimeExpr], TimeExpr | None]:  # noqa: C901
-    """Bindable time expressions in ``sentence`` and the sentence's cut-off, if any.
+class _Claims:
+    """What the time rules of one sentence share: the spans already claimed, the expressions found, the
+    sentence's cut-off, and facts about the sentence computed once, when a rule first asks."""
 
-    Also records event start days in ``ctx.anchors`` and the last month named in ``ctx.last_month``.
-    """
-    taken = _Taken(len(sentence))
-    out: list[TimeExpr] = []
-    free = taken.free
+    def __init__(self, sentence: str) -> None:
+        self.taken = _Taken(len(sentence))
+        self.found: list[TimeExpr] = []
+        self.cutoff: TimeExpr | None = None
+        self.semicolons = [i for i, ch in enumerate(sentence) if ch == ";"]
+        self._sentence = sentence
+        self._atom_anywhere: bool | None = None
+        self._month_atoms: list[tuple[int, tuple[int, int]]] | None = None
 
-    def add(a: int, b: int, ps: dt.date | None, pe: dt.date | None, kind: str, **kw: object) -> None:
-        taken.append((a, b))
+    def free(self, a: int, b: int) -> bool:
+        """Whether ``[a, b)`` overlaps no span claimed so far."""
+        return self.taken.free(a, b)
+
+    def claim(self, a: int, b: int) -> None:
+        """Claim ``[a, b)`` without binding it to any days (a later rule will not read it)."""
+        self.taken.append((a, b))
+
+    def add(self, a: int, b: int, ps: dt.date | None, pe: dt.date | None, kind: str, **kw: object) -> None:
+        """Claim ``[a, b)`` and, when its days are known, record it as an expression."""
+        self.taken.append((a, b))
         if ps is not None and pe is not None:
-            out.append(TimeExpr(a, b, ps, pe, kind, **kw))  # type: ignore[arg-type]
+            self.found.append(TimeExpr(a, b, ps, pe, kind, **kw))  # type: ignore[arg-type]
 
-    semicolons = [i for i, ch in enumerate(sentence) if ch == ";"]
-    atom_anywhere: list[bool] = []  # whether the sentence holds any date (computed once, when first asked)
-    month_atoms: list[tuple[int, tuple[int, int]]] | None = None  # (end, (year, month)) of month atoms
+    def atom_anywhere(self) -> bool:
+        """Whether the sentence holds any date at all."""
+        if self._atom_anywhere is None:
+            self._atom_anywhere = bool(ATOM_RE.search(self._sentence))
+        return self._atom_anywhere
 
-    ref = ctx.ref
-    # "the 12-day operation ... which began on Aug. 20"
+    def month_atoms(self, ctx: PeriodContext) -> list[tuple[int, tuple[int, int]]]:
+        """(end, (year, month)) of every month the sentence names, left to right."""
+        if self._month_atoms is None:
+            self._month_atoms = _month_atoms(self._sentence, ctx)
+        return self._month_atoms
+
+
+def rule_n_day_operation(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """The 12-day operation, which began on Aug. 20: a span of n days from its start (an anchor)."""
     n_day = N_DAY_OP_RE.search(sentence)
     start_m = START_RE.search(sentence)
-    if n_day and start_m and not SINCE_RE.search(sentence[: start_m.start()]):
-        n = _small_int(n_day.group("n"))
-        got = resolve_atom(start_m, "b_", ctx)
-        if n and got:
-            ctx.anchors.append(got[0])
-            add(
-                min(n_day.start(), start_m.start()),
-                max(n_day.end(), start_m.end()),
-                got[0],
-                got[0] + dt.timedelta(days=n - 1),
-                "span",
-            )
-    # since ...
+    if not (n_day and start_m) or SINCE_RE.search(sentence[: start_m.start()]):
+        return
+    n = _small_int(n_day.group("n"))
+    got = resolve_atom(start_m, "b_", ctx)
+    if n and got:
+        ctx.anchors.append(got[0])
+        claims.add(
+            min(n_day.start(), start_m.start()),
+            max(n_day.end(), start_m.end()),
+            got[0],
+            got[0] + dt.timedelta(days=n - 1),
+            "span",
+        )
+
+
+def rule_since(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """Since the attack began Oct. 17: from that day (an anchor) to the reference day, cumulative."""
     for sm in SINCE_RE.finditer(sentence):
-        if not free(sm.start(), sm.end()):
+        if not claims.free(sm.start(), sm.end()):
             continue
         # the clause after "since" (up to the next semicolon), read in place: no copy of the sentence's rest
         c0 = sm.end()
-        k = bisect.bisect_left(semicolons, c0)
-        c1 = semicolons[k] if k < len(semicolons) else len(sentence)
+        k = bisect.bisect_left(claims.semicolons, c0)
+        c1 = claims.semicolons[k] if k < len(claims.semicolons) else len(sentence)
         direct = SINCE_EVENT_RE.match(sentence, c0, c1)
         am = ATOM_RE.match(sentence, direct.end(), c1) if direct else None
         if am is None:
@@ -391,56 +434,76 @@ def find_time_expressions(sentence: str, ctx: PeriodContext) -> tuple[list[TimeE
             if vm and am is None:
                 # "since the attack ... began" without a date: the page's event start.
                 if ctx.anchors:
-                    add(sm.start(), vm.end(), ctx.anchors[-1], ref, "since", cumulative=True)
+                    claims.add(sm.start(), vm.end(), ctx.anchors[-1], ctx.ref, "since", cumulative=True)
                 else:
-                    taken.append((sm.start(), vm.end()))
+                    claims.claim(sm.start(), vm.end())
                 continue
         if am is None:
             am = _since_event_date(sentence, c0, c1)
         if am is None:
             continue
         got = resolve_atom(am, "", ctx)
-        end = am.end()
         if got:
             ctx.anchors.append(got[0])
-            add(sm.start(), end, got[0], ref, "since", cumulative=True)
+            claims.add(sm.start(), am.end(), got[0], ctx.ref, "since", cumulative=True)
         else:
-            taken.append((sm.start(), end))
-    # between X and Y
+            claims.claim(sm.start(), am.end())
+
+
+def rule_between(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """Between the start of the war on Oct. 7 and Nov. 24: a span (its first day an anchor after "start")."""
     for bm in BETWEEN_RE.finditer(sentence):
-        if not free(bm.start(), bm.end()):
+        if not claims.free(bm.start(), bm.end()):
             continue
         a = resolve_atom(bm, "a_", ctx)
         b = resolve_atom(bm, "b_", ctx)
         if a and b and a[0] <= b[1]:
             if bm.group("lead") and re.search(r"\b(?:start|beginning)\b", bm.group("lead")):
                 ctx.anchors.append(a[0])
-            add(bm.start(), bm.end(), a[0], b[1], "span")
-    # in the 24 hours to Wednesday
+            claims.add(bm.start(), bm.end(), a[0], b[1], "span")
+
+
+def rule_hours_to(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """In the 24 hours to Wednesday: the days those hours cover, ending on that day."""
     for hm in HOURS_TO_RE.finditer(sentence):
         b = resolve_atom(hm, "b_", ctx)
         n = _small_int(hm.group("n"))
-        if b and n and free(hm.start(), hm.end()):
-            add(hm.start(), hm.end(), b[1] - dt.timedelta(days=max(1, math.ceil(n / 24))), b[1], "span")
+        if b and n and claims.free(hm.start(), hm.end()):
+            claims.add(
+                hm.start(), hm.end(), b[1] - dt.timedelta(days=max(1, math.ceil(n / 24))), b[1], "span"
+            )
+
+
+def rule_overnight_into(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """Overnight into Wednesday: that day and the one before."""
     for om in OVERNIGHT_RE.finditer(sentence):
         b = resolve_atom(om, "b_", ctx)
-        if b and free(om.start(), om.end()):
-            add(om.start(), om.end(), b[0] - dt.timedelta(days=1), b[1], "span")
+        if b and claims.free(om.start(), om.end()):
+            claims.add(om.start(), om.end(), b[0] - dt.timedelta(days=1), b[1], "span")
+
+
+def rule_overnight_alone(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """Strikes overnight (in a sentence naming no date): the reference day and the one before."""
+    ref = ctx.ref
     for om in OVERNIGHT_ALONE_RE.finditer(sentence):
-        if not (ref and free(om.start(), om.end())):
-            continue
-        if not atom_anywhere:
-            atom_anywhere.append(bool(ATOM_RE.search(sentence)))
-        if not atom_anywhere[0]:
-            add(om.start(), om.end(), ref - dt.timedelta(days=1), ref, "span")
+        if ref and claims.free(om.start(), om.end()) and not claims.atom_anywhere():
+            claims.add(om.start(), om.end(), ref - dt.timedelta(days=1), ref, "span")
+
+
+def rule_past_hours(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """In the past 48 hours: the days before the reference day, up to it."""
+    ref = ctx.ref
     for pm in PAST_HOURS_RE.finditer(sentence):
         n = _small_int(pm.group("n"))
-        if n and ref and free(pm.start(), pm.end()):
+        if n and ref and claims.free(pm.start(), pm.end()):
             days = max(1, math.ceil(n / 24)) if pm.group("unit") == "hours" else n
-            add(pm.start(), pm.end(), ref - dt.timedelta(days=days), ref, "span")
-    # first 48 hours of the escalation / first week of the operation
+            claims.add(pm.start(), pm.end(), ref - dt.timedelta(days=days), ref, "span")
+
+
+def rule_first_n(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """The first 48 hours of the escalation: a span from the page's last event start."""
     for fm in FIRST_N_RE.finditer(sentence):
-        if not free(fm.start(), fm.end()):
+        if not claims.free(fm.start(), fm.end()):
             continue
         unit = fm.group("unit").lower()
         n = _small_int(fm.group("n")) if fm.group("n") else 1
@@ -448,115 +511,182 @@ def find_time_expressions(sentence: str, ctx: PeriodContext) -> tuple[list[TimeE
             continue
         a0 = ctx.anchors[-1]
         if unit == "hours":
-            span = max(1, math.ceil(n / 24))
-            add(fm.start(), fm.end(), a0, a0 + dt.timedelta(days=span), "span")
+            days = max(1, math.ceil(n / 24))
         elif unit in ("week", "weeks"):
-            add(fm.start(), fm.end(), a0, a0 + dt.timedelta(days=7 * n - 1), "span")
+            days = 7 * n - 1
         else:
-            add(fm.start(), fm.end(), a0, a0 + dt.timedelta(days=n - 1), "span")
+            days = n - 1
+        claims.add(fm.start(), fm.end(), a0, a0 + dt.timedelta(days=days), "span")
+
+
+def rule_over_n_days(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """Over the 12 days of fighting: from the last event start (or n days back) to the reference day."""
+    ref = ctx.ref
     for om in OVER_N_DAYS_RE.finditer(sentence):
         n = _small_int(om.group("n"))
-        if n and ref and free(om.start(), om.end()):
+        if n and ref and claims.free(om.start(), om.end()):
             start = ctx.anchors[-1] if ctx.anchors else ref - dt.timedelta(days=n - 1)
-            add(om.start(), om.end(), start, ref, "span")
+            claims.add(om.start(), om.end(), start, ref, "span")
+
+
+def rule_lookback(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """Those 12 days: a look back of n days, resolved by the reader (no days of its own)."""
     for lm in LOOKBACK_RE.finditer(sentence):
         n = _small_int(lm.group("n") or lm.group("n2"))
-        if n and free(lm.start(), lm.end()):
-            taken.append((lm.start(), lm.end()))
-            out.append(TimeExpr(lm.start(), lm.end(), None, None, "lookback", lookback_days=n))
-    # Event starts that are not "since" ranges: remember, never bind.
+        if n and claims.free(lm.start(), lm.end()):
+            claims.claim(lm.start(), lm.end())
+            claims.found.append(TimeExpr(lm.start(), lm.end(), None, None, "lookback", lookback_days=n))
+
+
+def rule_event_start(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """The campaign began on Aug. 8: an event start, remembered as an anchor, never bound to a count."""
     for st in START_RE.finditer(sentence):
-        if free(st.start(), st.end()):
+        if claims.free(st.start(), st.end()):
             got = resolve_atom(st, "b_", ctx)
             if got:
                 ctx.anchors.append(got[0])
-            taken.append((st.start(), st.end()))
-    # Spans of two atoms: "Tuesday and Wednesday", "October and November", "June 18 and Aug. 30".
+            claims.claim(st.start(), st.end())
+
+
+def rule_two_atom_span(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """On Tuesday and Wednesday (or October and November, June 18 and Aug. 30): a span of two dates."""
     for sp in SPAN_RE.finditer(sentence):
-        if not free(sp.start(), sp.end()):
+        if not claims.free(sp.start(), sp.end()):
             continue
         a = resolve_atom(sp, "a_", ctx)
         b = resolve_atom(sp, "b_", ctx)
         if a and b and a[0] <= b[1] and (a[2] == b[2] or {a[2], b[2]} <= {"day", "month"}):
-            add(sp.start(), sp.end(), a[0], b[1], "span")
-    # Cut-offs.
-    cutoff: TimeExpr | None = None
+            claims.add(sp.start(), sp.end(), a[0], b[1], "span")
+
+
+def rule_cutoff(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """Through Sept. 30: the sentence's cut-off (the last one wins), cumulative, never bound."""
     for cm in CUTOFF_RE.finditer(sentence):
-        if not free(cm.start(), cm.end()):
+        if not claims.free(cm.start(), cm.end()):
             continue
         got = resolve_atom(cm, "b_", ctx)
-        taken.append((cm.start(), cm.end()))
+        claims.claim(cm.start(), cm.end())
         if got:
-            cutoff = TimeExpr(cm.start(), cm.end(), None, got[1], "cutoff", cumulative=True)
-    # Relative spans.
-    if ref:
-        for rm in LAST_WEEK_RE.finditer(sentence):
-            if free(rm.start(), rm.end()):
-                add(rm.start(), rm.end(), ref - dt.timedelta(days=7), ref - dt.timedelta(days=1), "span")
-        for rm in THIS_WEEK_RE.finditer(sentence):
-            if free(rm.start(), rm.end()):
-                add(
-                    rm.start(), rm.end(), ref - dt.timedelta(days=ref.weekday()), ref, "span", cumulative=True
-                )
-        for rm in LAST_MONTH_RE.finditer(sentence):
-            if free(rm.start(), rm.end()):
-                first = (ref.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
-                add(rm.start(), rm.end(), *month_span(first.year, first.month), "month")
-        for rm in THIS_MONTH_RE.finditer(sentence):
-            if free(rm.start(), rm.end()):
-                add(rm.start(), rm.end(), ref.replace(day=1), ref, "month", cumulative=True)
+            claims.cutoff = TimeExpr(cm.start(), cm.end(), None, got[1], "cutoff", cumulative=True)
+
+
+def rule_last_week(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """Last week: the seven days before the reference day."""
+    ref = ctx.ref
+    if ref is None:
+        return
+    for rm in LAST_WEEK_RE.finditer(sentence):
+        if claims.free(rm.start(), rm.end()):
+            claims.add(rm.start(), rm.end(), ref - dt.timedelta(days=7), ref - dt.timedelta(days=1), "span")
+
+
+def rule_this_week(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """This week: from Monday to the reference day, cumulative."""
+    ref = ctx.ref
+    if ref is None:
+        return
+    for rm in THIS_WEEK_RE.finditer(sentence):
+        if claims.free(rm.start(), rm.end()):
+            monday = ref - dt.timedelta(days=ref.weekday())
+            claims.add(rm.start(), rm.end(), monday, ref, "span", cumulative=True)
+
+
+def rule_last_month(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """Last month: the calendar month before the reference day's."""
+    ref = ctx.ref
+    if ref is None:
+        return
+    for rm in LAST_MONTH_RE.finditer(sentence):
+        if claims.free(rm.start(), rm.end()):
+            first = (ref.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+            claims.add(rm.start(), rm.end(), *month_span(first.year, first.month), "month")
+
+
+def rule_this_month(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """This month: from the first of the reference day's month to that day, cumulative."""
+    ref = ctx.ref
+    if ref is None:
+        return
+    for rm in THIS_MONTH_RE.finditer(sentence):
+        if claims.free(rm.start(), rm.end()):
+            claims.add(rm.start(), rm.end(), ref.replace(day=1), ref, "month", cumulative=True)
+
+
+def rule_last_year(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """Last year: the calendar year before the reference year."""
     ry = ctx.ref_year
-    if ry:
-        for rm in LAST_YEAR_RE.finditer(sentence):
-            if free(rm.start(), rm.end()):
-                add(rm.start(), rm.end(), dt.date(ry - 1, 1, 1), dt.date(ry - 1, 12, 31), "year")
-        for rm in THIS_YEAR_RE.finditer(sentence):
-            if free(rm.start(), rm.end()):
-                add(
-                    rm.start(),
-                    rm.end(),
-                    dt.date(ry, 1, 1),
-                    ref or dt.date(ry, 12, 31),
-                    "year",
-                    cumulative=True,
-                )
-        for rm in PART_OF_YEAR_RE.finditer(sentence):
-            if not free(rm.start(), rm.end()):
-                continue
-            y = int(rm.group("year")) if rm.group("year") else ry
-            part, unit = rm.group("part").lower(), rm.group("unit").lower()
-            idx = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}[part]
-            size = {"quarter": 3, "three months": 3, "half": 6, "six months": 6}[unit]
-            count = 12 // size
-            if idx == -1:
-                idx = count - 1
-            if idx >= count:
-                continue
-            m0 = idx * size + 1
-            add(rm.start(), rm.end(), dt.date(y, m0, 1), month_span(y, m0 + size - 1)[1], "span")
+    if not ry:
+        return
+    for rm in LAST_YEAR_RE.finditer(sentence):
+        if claims.free(rm.start(), rm.end()):
+            claims.add(rm.start(), rm.end(), dt.date(ry - 1, 1, 1), dt.date(ry - 1, 12, 31), "year")
+
+
+def rule_this_year(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """So far this year: from Jan. 1 to the reference day (or the year's end), cumulative."""
+    ry = ctx.ref_year
+    if not ry:
+        return
+    for rm in THIS_YEAR_RE.finditer(sentence):
+        if claims.free(rm.start(), rm.end()):
+            end = ctx.ref or dt.date(ry, 12, 31)
+            claims.add(rm.start(), rm.end(), dt.date(ry, 1, 1), end, "year", cumulative=True)
+
+
+def rule_part_of_year(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """The first quarter of 2020 (or the second half of the year): those months."""
+    ry = ctx.ref_year
+    if not ry:
+        return
+    for rm in PART_OF_YEAR_RE.finditer(sentence):
+        if not claims.free(rm.start(), rm.end()):
+            continue
+        y = int(rm.group("year")) if rm.group("year") else ry
+        part, unit = rm.group("part").lower(), rm.group("unit").lower()
+        idx = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}[part]
+        size = {"quarter": 3, "three months": 3, "half": 6, "six months": 6}[unit]
+        count = 12 // size
+        if idx == -1:
+            idx = count - 1
+        if idx >= count:
+            continue
+        m0 = idx * size + 1
+        claims.add(rm.start(), rm.end(), dt.date(y, m0, 1), month_span(y, m0 + size - 1)[1], "span")
+
+
+def rule_last_monthname(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """Strikes last October: the latest October before the reference day's month."""
+    ry = ctx.ref_year
     for lm in LAST_MONTHNAME_RE.finditer(sentence):
         mon = _month_of(lm.group("mon"))
-        if mon and free(lm.start(), lm.end()) and ry:
-            y = ry - 1 if ref is None or mon >= ref.month else ry
-            add(lm.start(), lm.end(), *month_span(y, mon), "month")
+        if mon and claims.free(lm.start(), lm.end()) and ry:
+            y = ry - 1 if ctx.ref is None or mon >= ctx.ref.month else ry
+            claims.add(lm.start(), lm.end(), *month_span(y, mon), "month")
+
+
+def rule_month_before(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """In October, and 30 the month before: the month before the last month named (here or earlier)."""
     for mb in MONTH_BEFORE_RE.finditer(sentence):
-        if free(mb.start(), mb.end()):
-            if month_atoms is None:
-                month_atoms = _month_atoms(sentence, ctx)
-            i = bisect.bisect_right(month_atoms, (mb.start(), (10_000, 13))) - 1
-            prev = month_atoms[i][1] if i >= 0 else ctx.last_month
-            if prev:
-                y, mon = prev
-                mon -= 1
-                if mon == 0:
-                    y, mon = y - 1, 12
-                add(mb.start(), mb.end(), *month_span(y, mon), "month")
-    # Single atoms.
+        if not claims.free(mb.start(), mb.end()):
+            continue
+        month_atoms = claims.month_atoms(ctx)
+        i = bisect.bisect_right(month_atoms, (mb.start(), (10_000, 13))) - 1
+        prev = month_atoms[i][1] if i >= 0 else ctx.last_month
+        if prev:
+            y, mon = prev
+            mon -= 1
+            if mon == 0:
+                y, mon = y - 1, 12
+            claims.add(mb.start(), mb.end(), *month_span(y, mon), "month")
+
+
+def rule_single_atom(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """On Tuesday (or on Oct. 17, in October, in 2019, yesterday): one date; "said Tuesday" is not one."""
     for am in ATOM_RE.finditer(sentence):
-        if not free(am.start(), am.end()):
+        if not claims.free(am.start(), am.end()):
             continue
         if _is_reporting(sentence, am.start()):
-            taken.append((am.start(), am.end()))
+            claims.claim(am.start(), am.end())
             continue
         got = resolve_atom(am, "", ctx)
         if got is None:
@@ -566,12 +696,55 @@ def find_time_expressions(sentence: str, ctx: PeriodContext) -> tuple[list[TimeE
             and not am.group("y3")
             and not BARE_MONTH_PREP_RE.search(sentence, max(0, am.start() - LOOKBACK_CHARS), am.start())
         )
-        add(am.start(), am.end(), got[0], got[1], got[2], bare_month=bare)
+        claims.add(am.start(), am.end(), got[0], got[1], got[2], bare_month=bare)
+
+
+TimeRule = Callable[[str, PeriodContext, _Claims], None]
+# The rules in the order they read a sentence: a rule reads only what earlier rules left free, so a
+# longer or more specific phrase comes before the parts it is made of ("since Oct. 17" before "Oct. 17").
+# A new rule goes where its phrase must win over the rules after it; test it in tests/unit/test_time_rules.py.
+TIME_RULES: tuple[TimeRule, ...] = (
+    rule_n_day_operation,
+    rule_since,
+    rule_between,
+    rule_hours_to,
+    rule_overnight_into,
+    rule_overnight_alone,
+    rule_past_hours,
+    rule_first_n,
+    rule_over_n_days,
+    rule_lookback,
+    rule_event_start,
+    rule_two_atom_span,
+    rule_cutoff,
+    rule_last_week,
+    rule_this_week,
+    rule_last_month,
+    rule_this_month,
+    rule_last_year,
+    rule_this_year,
+    rule_part_of_year,
+    rule_last_monthname,
+    rule_month_before,
+    rule_single_atom,
+)
+
+
+def find_time_expressions(sentence: str, ctx: PeriodContext) -> tuple[list[TimeExpr], TimeExpr | None]:
+    """Bindable time expressions in ``sentence`` and the sentence's cut-off, if any: each rule of
+    :data:`TIME_RULES` in turn claims the phrases it reads.
+
+    Also records event start days in ``ctx.anchors`` and the last month named in ``ctx.last_month``.
+    """
+    claims = _Claims(sentence)
+    for rule in TIME_RULES:
+        rule(sentence, ctx, claims)
+    out = claims.found
     out.sort(key=lambda e: e.start)
     last = [e for e in out if e.kind == "month" and e.period_start]
     if last and last[-1].period_start:
         ctx.last_month = (last[-1].period_start.year, last[-1].period_start.month)
-    return out, cutoff
+    return out, claims.cutoff
 
 
 def _since_event_date(sentence: str, pos: int, endpos: int) -> re.Match[str] | None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
-from conflict_ingest.extract import extract_records, split_sentences
+from conflict_ingest.contract import Metric
+from conflict_ingest.extract import _SentenceReader, _State, extract_records, split_sentences
 from conflict_ingest.records import Extraction
 
 D = dt.date
@@ -441,3 +443,42 @@ def test_page_with_no_counts_gives_no_records_and_no_defaults_are_needed() -> No
         "2020-03-20", "Coalition jets flew over the city.", "The ministry said talks would resume."
     )
     assert recs == []
+
+
+def _reader_rules() -> list[tuple[int, str]]:
+    doc = _SentenceReader.__doc__ or ""
+    found = re.findall(r"^\s*(\d+)\. (.+?)(?=^\s*\d+\. |^\s*$)", doc, re.M | re.S)
+    return [(int(k), " ".join(text.split())) for k, text in found]
+
+
+def test_sentence_reader_documents_its_rules_in_order_each_with_an_example() -> None:
+    rules = _reader_rules()
+    assert [k for k, _ in rules] == list(range(1, len(rules) + 1)), rules
+    assert len(rules) >= 10
+    for k, text in rules:
+        assert '"' in text, f"rule {k} gives no example phrase: {text}"
+
+
+def test_each_documented_reader_rule_decides_its_example_sentence() -> None:
+    cases: dict[int, tuple[str, list[tuple[str, int]]]] = {
+        2: ("Jets struck Mosul in 2019.", []),
+        3: ("At least one strike hit Mosul.", []),
+        4: ("The coalition conducted 14 strikes.", [(Metric.STRIKES, 14)]),
+        5: ("Jets struck the town 12 times.", [(Metric.STRIKES, 12)]),
+        6: ("52 fighters were killed.", [(Metric.KILLED, 52)]),
+        7: ("Officials said 12 to 15 were killed.", [(Metric.KILLED, 15)]),
+        9: ("In Mosul, 12 were killed.", [(Metric.KILLED, 12)]),
+        10: ("The ships fired 40 at the port.", [(Metric.WEAPONS_RELEASED, 40)]),
+        11: ("The raid hit a market, killing 12.", [(Metric.KILLED, 12)]),
+        12: ("The death toll rose to 52.", [(Metric.KILLED, 52)]),
+        14: ("The number of strikes rose to 40.", [(Metric.STRIKES, 40)]),
+        15: (
+            "Jets released 3,038 weapons in October and 2,709 in November.",
+            [(Metric.WEAPONS_RELEASED, 3038), (Metric.WEAPONS_RELEASED, 2709)],
+        ),
+    }
+    documented = dict(_reader_rules())
+    for k, (sentence, want) in cases.items():
+        assert k in documented
+        got = [(c.metric, c.count) for c in _SentenceReader(sentence, _State()).read()]
+        assert got == want, (k, documented[k], sentence, got)
