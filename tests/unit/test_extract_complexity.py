@@ -1,7 +1,7 @@
 """Extraction takes CPU time linear in the page (issue 11): hostile pages at 1x and 4x size.
 
 Each test extracts a generated page and the same page four times as large, and compares CPU times
-(``time.process_time``). Linear work gives a ratio near 4; the quadratic work these pages used to cause
+(``time.thread_time``, the best of two, garbage collector paused). Linear work gives a ratio near 4; the quadratic work these pages used to cause
 (each number re-tokenising the sentence before it) gives 16. The bound is 8: a ratio, never a wall time.
 Each size is run until it has used at least ``MIN_CPU_S`` (at least once), so the times compared are
 long enough to be stable on a busy machine.
@@ -9,6 +9,7 @@ long enough to be stable on a busy machine.
 
 from __future__ import annotations
 
+import gc
 import random
 import time
 from collections.abc import Callable
@@ -49,14 +50,26 @@ def _paragraphs(*texts: str) -> _Page:
 
 
 def _cpu_per_run(page: CleanedPage | _Page) -> tuple[float, int]:
-    """CPU seconds one extraction of ``page`` takes (averaged over runs totalling MIN_CPU_S), and its records."""
-    runs, spent, records = 0, 0.0, 0
-    while runs == 0 or spent < MIN_CPU_S:
-        start = time.process_time()
-        records = len(extract_records(page, URL, cpu_budget_s=None))
-        spent += time.process_time() - start
-        runs += 1
-    return spent / runs, records
+    """CPU seconds one extraction of ``page`` takes (averaged over runs totalling MIN_CPU_S), and its records.
+
+    The extracting thread's own CPU clock, with the garbage collector paused: other threads of the test
+    process (servers left by earlier tests) and a collection that happens to fall in one run do not count.
+    The best of two measurements is kept."""
+    best, records = float("inf"), 0
+    for _ in range(2):
+        runs, spent = 0, 0.0
+        gc.collect()
+        gc.disable()
+        try:
+            while runs == 0 or spent < MIN_CPU_S:
+                start = time.thread_time()
+                records = len(extract_records(page, URL, cpu_budget_s=None))
+                spent += time.thread_time() - start
+                runs += 1
+        finally:
+            gc.enable()
+        best = min(best, spent / runs)
+    return best, records
 
 
 def _ratio(make: Callable[[int], CleanedPage | _Page], n: int) -> tuple[float, int, int]:
