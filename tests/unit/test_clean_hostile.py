@@ -8,15 +8,15 @@ import gzip
 
 import pytest
 
-from conflict_ingest.clean import (
+from conflict_ingest.clean.cleaner import (
     CPU_BUDGET_S,
     NOTE_NAMES,
     CleaningAbandoned,
     canonical_refusal,
     clean_html,
 )
-from conflict_ingest.pipeline import clean_stage
-from conflict_ingest.storage import ObjectStore
+from conflict_ingest.pipeline.clean import clean_stage
+from conflict_ingest.storage.store import ObjectStore
 
 STORY = (
     "Coalition aircraft struck targets near Hodeidah on Tuesday night, officials said, in the heaviest raids "

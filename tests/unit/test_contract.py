@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from conflict_ingest import contract, land, report, rollups, validate
-from conflict_ingest.clean import clean_html
+from conflict_ingest import contract, rollups
+from conflict_ingest.clean.cleaner import clean_html
 from conflict_ingest.contract import CASUALTY_METRICS, FIELD_NAMES, FIELDS, Metric, Qualifier, Victim
-from conflict_ingest.extract import extract_records
+from conflict_ingest.extract.reader import extract_records
 from conflict_ingest.records import (
     METRICS,
     QUALIFIERS,
@@ -30,6 +30,9 @@ from conflict_ingest.records import (
     PageMeta,
     Record,
 )
+from conflict_ingest.storage import partitions as land
+from conflict_ingest.validate import checks as validate
+from conflict_ingest.validate import report
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "extraction"

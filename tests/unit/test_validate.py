@@ -15,15 +15,15 @@ from typing import Any
 import pytest
 
 from conflict_ingest.records import RECORD_FIELDS, Extraction, PageMeta, Record
-from conflict_ingest.validate import (
+from conflict_ingest.validate.checks import (
     TrailingHistory,
     ValidationConfig,
     ValidationOutcome,
     evidence_states_count,
-    render_report_html,
     silent_sources,
     validate_records,
 )
+from conflict_ingest.validate.report import render_report_html
 
 D = dt.date
 GOLD = Path(__file__).resolve().parents[3] / "shared" / "devset" / "gold.json"  # ../shared beside the project
@@ -840,3 +840,24 @@ def test_configured_bound_holds_back_counts_over_it():
         [row], config=ValidationConfig.from_env({"CONFLICT_INGEST_MAX_COUNT": "strikes=5000"})
     )
     assert outcome.failed[0]["failed_expectations"] == ["count_within_plausible_bound"]
+
+
+def test_report_depends_on_validate_one_way() -> None:
+    """The report reads validate's problem columns and levels by the names validate defines; validate
+    never imports the report (no cycle, no names matched by string on both sides)."""
+    import ast
+
+    from conflict_ingest.validate import checks, report
+
+    def imported_modules(module: object) -> set[str]:
+        tree = ast.parse(Path(str(getattr(module, "__file__", ""))).read_text(encoding="utf-8"))
+        return {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+
+    assert "conflict_ingest.validate.report" not in imported_modules(checks)
+    assert "conflict_ingest.validate.checks" in imported_modules(report)
+    assert report.PROBLEM_COLUMN_PREFIX is checks.PROBLEM_COLUMN_PREFIX
+    assert report.CRITICAL is checks.CRITICAL
+    problem_columns = [
+        v for k, v in vars(checks).items() if k.startswith("PROBLEM_") and k != "PROBLEM_COLUMN_PREFIX"
+    ]
+    assert problem_columns and all(c.startswith(checks.PROBLEM_COLUMN_PREFIX) for c in problem_columns)

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 
 from conflict_ingest import contract
 from conflict_ingest.records import RECORD_FIELDS, TOLL_METRICS
-from conflict_ingest.report import render_report_html
 from conflict_ingest.settings import DEFAULT_MAX_COUNT_PER_METRIC, ValidationSettings
 from conflict_ingest.settings import parse_max_counts as parse_max_counts  # re-exported
 
@@ -46,7 +45,6 @@ __all__ = [
     "silent_sources",
     "evidence_states_count",
     "numbers_in_text",
-    "render_report_html",
     "validate_records",
 ]
 
@@ -54,6 +52,17 @@ logger = logging.getLogger(__name__)
 
 CRITICAL = "critical"
 WARNING = "warning"
+
+# --- the problem columns -------------------------------------------------------------------
+# Per-row checks write a sentence into these columns of the validated frame (null: the row is fine);
+# the report reads them by this prefix (report imports these names from here, never the reverse).
+PROBLEM_COLUMN_PREFIX = "problem_"
+PROBLEM_FIELDS = PROBLEM_COLUMN_PREFIX + "fields"
+PROBLEM_TYPES = PROBLEM_COLUMN_PREFIX + "types"
+PROBLEM_EVIDENCE = PROBLEM_COLUMN_PREFIX + "evidence"
+PROBLEM_CONFLICT = PROBLEM_COLUMN_PREFIX + "conflict"
+PROBLEM_SUM = PROBLEM_COLUMN_PREFIX + "sum"
+PROBLEM_SPIKE = PROBLEM_COLUMN_PREFIX + "spike"
 
 # --- tunables -------------------------------------------------------------------------------
 
@@ -623,12 +632,12 @@ def _frame(
     pages = _page_groups(cleans)
     columns: dict[str, list[Any]] = {name: [c[name] for c in cleans] for name in _clean({})}
     columns["row_number"] = list(range(len(rows)))
-    columns["problem_fields"] = [_fields_problem(row) for row in rows]
-    columns["problem_types"] = [_types_problem(row) for row in rows]
-    columns["problem_evidence"] = [_evidence_problem(c) for c in cleans]
-    columns["problem_conflict"] = _conflict_problems(cleans, pages)
-    columns["problem_sum"] = _sum_problems(cleans, pages)
-    columns["problem_spike"] = _spike_problems(cleans, history, config or ValidationConfig())
+    columns[PROBLEM_FIELDS] = [_fields_problem(row) for row in rows]
+    columns[PROBLEM_TYPES] = [_types_problem(row) for row in rows]
+    columns[PROBLEM_EVIDENCE] = [_evidence_problem(c) for c in cleans]
+    columns[PROBLEM_CONFLICT] = _conflict_problems(cleans, pages)
+    columns[PROBLEM_SUM] = _sum_problems(cleans, pages)
+    columns[PROBLEM_SPIKE] = _spike_problems(cleans, history, config or ValidationConfig())
     frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in columns.items()})
     for name in INTEGER_FRAME_COLUMNS:
         frame[name] = pd.array(columns[name], dtype="Int64")
@@ -650,8 +659,8 @@ def _build_expectations(max_count: dict[str, int]) -> list[Any]:
         return expectation
 
     suite: list[Any] = [
-        named(gxe.ExpectColumnValuesToBeNull(column="problem_fields"), "record_fields_match_contract"),
-        named(gxe.ExpectColumnValuesToBeNull(column="problem_types"), "field_types_match_contract"),
+        named(gxe.ExpectColumnValuesToBeNull(column=PROBLEM_FIELDS), "record_fields_match_contract"),
+        named(gxe.ExpectColumnValuesToBeNull(column=PROBLEM_TYPES), "field_types_match_contract"),
     ]
     suite += [
         named(gxe.ExpectColumnValuesToNotBeNull(column=name), f"{name}_not_null") for name in REQUIRED_FIELDS
@@ -706,8 +715,8 @@ def _build_expectations(max_count: dict[str, int]) -> list[Any]:
             ),
             "period_start_not_after_publication",
         ),
-        named(gxe.ExpectColumnValuesToBeNull(column="problem_evidence"), "evidence_contains_count"),
-        named(gxe.ExpectColumnValuesToBeNull(column="problem_conflict"), "no_conflicting_counts"),
+        named(gxe.ExpectColumnValuesToBeNull(column=PROBLEM_EVIDENCE), "evidence_contains_count"),
+        named(gxe.ExpectColumnValuesToBeNull(column=PROBLEM_CONFLICT), "no_conflicting_counts"),
         # warnings: the record lands, with the name in its flags
         named(
             gxe.ExpectColumnValuesToBeBetween(column="period_days", max_value=MAX_PERIOD_DAYS),
@@ -724,9 +733,9 @@ def _build_expectations(max_count: dict[str, int]) -> list[Any]:
         for metric in ACTOR_EXPECTED_METRICS
     ]
     suite.append(
-        named(gxe.ExpectColumnValuesToBeNull(column="problem_sum"), "sum_disagrees_with_parts", WARNING)
+        named(gxe.ExpectColumnValuesToBeNull(column=PROBLEM_SUM), "sum_disagrees_with_parts", WARNING)
     )
-    suite.append(named(gxe.ExpectColumnValuesToBeNull(column="problem_spike"), SPIKE, WARNING))
+    suite.append(named(gxe.ExpectColumnValuesToBeNull(column=PROBLEM_SPIKE), SPIKE, WARNING))
     return suite
 
 

@@ -17,7 +17,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from conflict_ingest.numbers import UNITS, word_value
+from conflict_ingest.extract.numbers import UNITS, word_value
 
 logger = logging.getLogger(__name__)
 

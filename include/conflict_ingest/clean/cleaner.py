@@ -48,7 +48,7 @@ from bs4 import BeautifulSoup
 from bs4.dammit import EncodingDetector, UnicodeDammit
 from lxml import etree
 
-from conflict_ingest import dates
+from conflict_ingest.clean import dates
 from conflict_ingest.errors import ConflictIngestError
 
 logger = logging.getLogger(__name__)
