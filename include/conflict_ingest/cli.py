@@ -39,7 +39,8 @@ def _budget(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_clean(args: argparse.Namespace) -> int:
     """Print the cleaned page as JSON (with its ``notes``); a page abandoned over its CPU budget
     prints ``{"error": "abandoned: ..."}`` and exits 1."""
-    from conflict_ingest.clean.cleaner import CleaningAbandoned, clean_html
+    from conflict_ingest.clean.budget import CleaningAbandoned
+    from conflict_ingest.clean.cleaner import clean_html
 
     try:
         page = clean_html(_read(args.file), args.url, **_budget(args))
@@ -53,7 +54,8 @@ def cmd_clean(args: argparse.Namespace) -> int:
 def cmd_extract(args: argparse.Namespace) -> int:
     """Print one JSON record per line; a page abandoned over a CPU budget (cleaning or extraction)
     prints nothing on stdout, says why on stderr and exits 1."""
-    from conflict_ingest.clean.cleaner import CleaningAbandoned, clean_html
+    from conflict_ingest.clean.budget import CleaningAbandoned
+    from conflict_ingest.clean.cleaner import clean_html
     from conflict_ingest.extract.reader import PageBudgetExceeded, extract_records
 
     try:

@@ -8,13 +8,10 @@ import gzip
 
 import pytest
 
-from conflict_ingest.clean.cleaner import (
-    CPU_BUDGET_S,
-    NOTE_NAMES,
-    CleaningAbandoned,
-    canonical_refusal,
-    clean_html,
-)
+from conflict_ingest.clean.budget import CleaningAbandoned
+from conflict_ingest.clean.cleaner import clean_html
+from conflict_ingest.clean.constants import CPU_BUDGET_S, NOTE_NAMES
+from conflict_ingest.clean.metadata import canonical_refusal
 from conflict_ingest.pipeline.clean import clean_stage
 from conflict_ingest.storage.store import ObjectStore
 

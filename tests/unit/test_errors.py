@@ -25,7 +25,7 @@ from conflict_ingest.errors import ConfigError, ConflictIngestError
 OLD_BASES: dict[str, type[BaseException]] = {
     "conflict_ingest.alerts:AlertDeliveryError": RuntimeError,
     "conflict_ingest.alerts:WebhookError": RuntimeError,
-    "conflict_ingest.clean.cleaner:CleaningAbandoned": RuntimeError,
+    "conflict_ingest.clean.budget:CleaningAbandoned": RuntimeError,
     "conflict_ingest.extract.reader:PageBudgetExceeded": Exception,
     "conflict_ingest.fetch.client:_Failure": Exception,
     "conflict_ingest.fetch.client:_Deferred": Exception,

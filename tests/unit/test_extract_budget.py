@@ -6,7 +6,8 @@ import dataclasses
 
 import pytest
 
-from conflict_ingest.clean.cleaner import Block, CleanedPage, clean_html
+from conflict_ingest.clean.cleaner import clean_html
+from conflict_ingest.clean.page import Block, CleanedPage
 from conflict_ingest.extract.reader import PAGE_CPU_BUDGET_S, PageBudgetExceeded, extract_records
 from conflict_ingest.pipeline.extract import extract_stage
 from conflict_ingest.storage.store import ObjectStore

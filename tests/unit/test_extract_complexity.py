@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from conflict_ingest.clean.cleaner import CleanedPage, clean_html
+from conflict_ingest.clean.cleaner import clean_html
+from conflict_ingest.clean.page import CleanedPage
 from conflict_ingest.extract.reader import extract_records
 
 MAX_RATIO = 8.0

@@ -47,7 +47,9 @@ def clean_stage(store: ObjectStore, fetched_key: str, *, cpu_budget_s: float | N
     JSON-LD skipped, huge_tree, refused canonical URL, ..., and ``abandoned``). Each cleaned row keeps
     its page's notes (``clean_notes``). ``cpu_budget_s`` overrides the per-page CPU budget
     (``clean.CPU_BUDGET_S``)."""
-    from conflict_ingest.clean.cleaner import CPU_BUDGET_S, CleaningAbandoned, clean_html
+    from conflict_ingest.clean.budget import CleaningAbandoned
+    from conflict_ingest.clean.cleaner import clean_html
+    from conflict_ingest.clean.constants import CPU_BUDGET_S
 
     fetched = store.get_json(fetched_key)
     rows: list[dict[str, Any]] = []

@@ -31,7 +31,7 @@ def records_for_page(row: dict[str, Any], **options: Any) -> list[dict[str, Any]
 
     ``options`` go to :func:`~conflict_ingest.extract.reader.extract_records` (``cpu_budget_s``: the page's CPU
     budget, ``PAGE_CPU_BUDGET_S`` unless given); a page over it raises ``PageBudgetExceeded``."""
-    from conflict_ingest.clean.cleaner import Block, CleanedPage
+    from conflict_ingest.clean.page import Block, CleanedPage
     from conflict_ingest.extract.reader import extract_records
 
     page = CleanedPage(
