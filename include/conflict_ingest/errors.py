@@ -11,7 +11,7 @@ nothing from the library, so every module can depend on it.
 The family (module, class, its built-in base, when it is raised):
 
 - ``errors.ConfigError`` (ValueError): a bad setting, i.e. an environment variable
-  (``settings``, ``storage.store`` encryption, ``validate.checks`` bounds) or the sources file
+  (``settings``, ``storage.store`` encryption, ``validate.config`` bounds) or the sources file
   (``sources.registry``).
 - ``inputs.InputError`` (ValueError): bad input from outside: a URL, a day, a manual run's URLs,
   source ids or mode (``pipeline.plan``).

@@ -84,7 +84,7 @@ def test_the_base_itself_is_a_plain_exception_not_a_value_or_runtime_error() -> 
 def test_a_bad_environment_setting_is_a_config_error_with_its_message(monkeypatch) -> None:
     from conflict_ingest.settings import Settings
     from conflict_ingest.storage.store import Encryption
-    from conflict_ingest.validate.checks import ValidationConfig
+    from conflict_ingest.validate.config import ValidationConfig
 
     monkeypatch.setenv("CONFLICT_INGEST_BATCH_SIZE", "many")
     with pytest.raises(ConfigError) as settings_err:

@@ -94,7 +94,7 @@ def test_the_environment_is_read_only_in_settings() -> None:
         if direct_read.search(p.read_text(encoding="utf-8")) and p.name != "settings.py"
     ]
     assert offenders == []
-    assert "os.environ" not in (ROOT / "include" / "conflict_ingest" / "validate" / "checks.py").read_text(
+    assert "os.environ" not in (ROOT / "include" / "conflict_ingest" / "validate" / "config.py").read_text(
         encoding="utf-8"
     )
     for dag in (ROOT / "dags").glob("*.py"):
@@ -175,7 +175,7 @@ def test_blank_values_take_the_default_and_long_polls_are_capped() -> None:
 
 def test_encryption_and_validation_config_take_their_values_from_settings() -> None:
     from conflict_ingest.storage.store import Encryption
-    from conflict_ingest.validate.checks import ValidationConfig
+    from conflict_ingest.validate.config import ValidationConfig
 
     env = {**SAMPLES}
     settings = S.Settings.from_env(env)

@@ -70,10 +70,10 @@ def by_source(rows: Iterable[dict[str, Any]], sources: Iterable[str]) -> dict[st
 
 def read_trailing_history(store: ObjectStore, day: dt.date, days: int) -> Any:
     """The committed curated partitions of the ``days`` days before ``day``, summarised as a
-    :class:`~conflict_ingest.validate.checks.TrailingHistory`; partitions that are not committed (no
+    :class:`~conflict_ingest.validate.config.TrailingHistory`; partitions that are not committed (no
     manifest) or damaged (a listed part missing or not matching its checksum) are skipped."""
     from conflict_ingest.storage.partitions import DamagedPartition, IncompletePartition, read_committed
-    from conflict_ingest.validate.checks import TrailingHistory
+    from conflict_ingest.validate.config import TrailingHistory
 
     history = TrailingHistory()
     for offset in range(days, 0, -1):
@@ -137,9 +137,10 @@ def validate_stage(
     partition, the validation report (GX JSON, HTML, ``summary.json``) and the list of records
     that may land. Returns a small summary for XCom (``summary.json`` also has examples of the
     records behind each broken expectation, for the alert). ``config`` is a
-    :class:`~conflict_ingest.validate.checks.ValidationConfig`; None reads it from the environment.
+    :class:`~conflict_ingest.validate.config.ValidationConfig`; None reads it from the environment.
     """
-    from conflict_ingest.validate.checks import ValidationConfig, validate_records
+    from conflict_ingest.validate.checks import validate_records
+    from conflict_ingest.validate.config import ValidationConfig
     from conflict_ingest.validate.report import render_report_html
 
     config = config or ValidationConfig.from_env()

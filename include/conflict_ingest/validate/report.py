@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 from conflict_ingest.contract import ARROW_STRING_LIST, FIELD_NAMES, fields_of
 from conflict_ingest.inputs import redact_userinfo, without_userinfo
-from conflict_ingest.validate.checks import CRITICAL, PROBLEM_COLUMN_PREFIX, ValidationOutcome
+from conflict_ingest.validate.columns import CRITICAL, PROBLEM_COLUMN_PREFIX
+from conflict_ingest.validate.outcome import ValidationOutcome
 
 # Rows shown per table; the rest are counted, not listed (the quarantine zone has them all).
 MAX_REPORT_ROWS = 500
