@@ -10,6 +10,7 @@ from typing import Any
 
 from conflict_ingest.fetch.safety import redact_url
 from conflict_ingest.pipeline.context import RunContext
+from conflict_ingest.pipeline.payloads import FetchedPage
 from conflict_ingest.storage import keys
 from conflict_ingest.storage.keys import (
     batch_name,
@@ -64,8 +65,8 @@ def fetch_stage(store: ObjectStore, batch_key: str, fetcher: Any, source: Any) -
     batch = store.get_json(batch_key)
     source_id = batch["source_id"]
     day = dt.date.fromisoformat(batch["day"])
-    pages: list[dict[str, Any]] = []
-    by_sha: dict[str, dict[str, Any]] = {}
+    pages: list[FetchedPage] = []
+    by_sha: dict[str | None, FetchedPage] = {}
     errors: list[dict[str, Any]] = []
     kwargs = source.fetch_kwargs()
     # a source may allow private addresses; otherwise the fetcher's own setting decides
@@ -92,20 +93,20 @@ def fetch_stage(store: ObjectStore, batch_key: str, fetcher: Any, source: Any) -
                     )
                     continue
                 meta = store.get_json(raw_meta_key(item["raw_key"]))
-                page = {
-                    "url": url,
-                    "final_url": meta.get("final_url") or url,
-                    "seen_urls": meta.get("seen_urls") or [url],
-                    "raw_key": item["raw_key"],
-                    "sha256": meta.get("sha256"),
-                    "content_type": meta.get("content_type"),
-                    "fetched_at": meta.get("fetched_at"),
-                    "not_modified": True,
-                    "published_hint": item.get("published"),
-                    "title_hint": item.get("title"),
-                }
-                if page["sha256"] not in by_sha:
-                    by_sha[page["sha256"]] = page
+                page = FetchedPage(
+                    url=url,
+                    final_url=meta.get("final_url") or url,
+                    seen_urls=meta.get("seen_urls") or [url],
+                    raw_key=item["raw_key"],
+                    sha256=meta.get("sha256"),
+                    content_type=meta.get("content_type"),
+                    fetched_at=meta.get("fetched_at"),
+                    not_modified=True,
+                    published_hint=item.get("published"),
+                    title_hint=item.get("title"),
+                )
+                if page.sha256 not in by_sha:
+                    by_sha[page.sha256] = page
                     pages.append(page)
                     reused += 1
                 continue
@@ -147,27 +148,35 @@ def fetch_stage(store: ObjectStore, batch_key: str, fetcher: Any, source: Any) -
                     hints={"published": item.get("published"), "title": item.get("title")},
                 )
             if sha in by_sha:  # the same bytes at another URL of this batch: one page, every URL kept
-                by_sha[sha]["seen_urls"] = list(dict.fromkeys([*by_sha[sha]["seen_urls"], url, final_url]))
+                by_sha[sha].add_urls(url, final_url)
                 continue
-            page = {
-                "url": url,
-                "final_url": final_url,
-                "seen_urls": list(dict.fromkeys([url, final_url])),
-                "raw_key": raw_key,
-                "sha256": sha,
-                "content_type": content_type,
-                "fetched_at": result.fetched_at.isoformat(),
-                "not_modified": result.not_modified,
-                "published_hint": item.get("published"),
-                "title_hint": item.get("title"),
-            }
+            page = FetchedPage(
+                url=url,
+                final_url=final_url,
+                seen_urls=list(dict.fromkeys([url, final_url])),
+                raw_key=raw_key,
+                sha256=sha,
+                content_type=content_type,
+                fetched_at=result.fetched_at.isoformat(),
+                not_modified=result.not_modified,
+                published_hint=item.get("published"),
+                title_hint=item.get("title"),
+            )
             by_sha[sha] = page
             pages.append(page)
         # every raw page is stored before the batch's fetched/ object names it; a failed write fails the task
         for future in writes.values():
             future.result()
     out_key = keys.fetched_key(batch_key)
-    store.put_json(out_key, {"source_id": source_id, "day": batch["day"], "pages": pages, "errors": errors})
+    store.put_json(
+        out_key,
+        {
+            "source_id": source_id,
+            "day": batch["day"],
+            "pages": [p.to_json() for p in pages],
+            "errors": errors,
+        },
+    )
     if errors:
         logger.warning(
             "batch %s: %d of %d URL(s) failed: %s",
