@@ -6,7 +6,7 @@ metric ("14 strikes", "released 3,038 weapons", "52 fighters were killed"), numb
 take the metric of the count they continue ("3,038 weapons in October and 2,709 in November",
 "Two more, southeast of Irbil"), and everything else (dates, ages, money, percentages, targets,
 aircraft) gives nothing. Each count gets the period its sentence states, or the one of the event it
-belongs to (see :mod:`conflict_ingest.extract.periods`), and the page's actor, target and place.
+belongs to (see :mod:`conflict_ingest.periods`), and the page's actor, target and place.
 """
 
 from __future__ import annotations
@@ -200,7 +200,7 @@ class BlockLike(Protocol):
 
 
 class PageLike(Protocol):
-    """What the extractor reads of a cleaned page (``conflict_ingest.clean.cleaner.CleanedPage``)."""
+    """What the extractor reads of a cleaned page (``conflict_ingest.clean.CleanedPage``)."""
 
     @property
     def title(self) -> str: ...
