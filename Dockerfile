@@ -18,4 +18,4 @@ COPY --chown=airflow:root include /opt/airflow/include
 COPY --chown=airflow:root dags /opt/airflow/dags
 COPY --chown=airflow:root plugins /opt/airflow/plugins
 RUN pip install --no-cache-dir --no-deps -e /opt/airflow \
-    && python -c "import conflict_ingest.pipeline, conflict_ingest.cli"
+    && python -c "import conflict_ingest.pipeline.discover, conflict_ingest.pipeline.validate, conflict_ingest.pipeline.land, conflict_ingest.cli"

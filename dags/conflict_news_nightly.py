@@ -36,19 +36,17 @@ run for whatever completed, and `gate` makes the run show the failure.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import os
 from typing import Any
 
 import pendulum
-from airflow.sdk import Asset, CronDataIntervalTimetable, Param, TaskGroup, dag, get_current_context, task
+from airflow.sdk import CronDataIntervalTimetable, Param, TaskGroup, dag, get_current_context, task
 
-from conflict_ingest.families import fetch_families, fetch_pool
-from conflict_ingest.settings import MAX_URLS_PER_RUN, dag_settings
+from common import adapters as af
+from conflict_ingest.settings import MAX_URLS_PER_RUN
+from conflict_ingest.sources.families import fetch_families, fetch_pool
 from conflict_ingest.timeouts import (
     ALERT_TIMEOUT,
     CLEAN_TIMEOUT,
-    DEFAULT_TASK_TIMEOUT,
     DISCOVER_TIMEOUT,
     EXTRACT_TIMEOUT,
     FETCH_TIMEOUT,
@@ -59,104 +57,15 @@ from conflict_ingest.timeouts import (
 )
 
 DAG_ID = "conflict_news_nightly"
-#: The settings a DAG file reads when parsed (cheap; task settings are read by the tasks).
-PARSED = dag_settings()
-BUCKET = PARSED.bucket
-CURATED_ASSET = Asset(name="curated_strike_counts", uri=f"s3://{BUCKET}/curated/strike_counts/")
-
-RETRY_DELAY_S = PARSED.retry_delay_s
+#: The settings this file reads when parsed.
+PARSED = af.parsed()
+CURATED_ASSET = af.curated_asset(PARSED.bucket)
 #: One fetch lane (task group) per family; read from sources.yaml at parse time, a local file.
 FAMILIES = fetch_families(PARSED.sources_path)
 
-default_args = {
-    "owner": "conflict-ingest",
-    "retries": 2,
-    "retry_delay": dt.timedelta(seconds=RETRY_DELAY_S),
-    "retry_exponential_backoff": True,
-    "max_retry_delay": dt.timedelta(minutes=10),
-    "execution_timeout": DEFAULT_TASK_TIMEOUT,  # each task below sets its own (conflict_ingest.timeouts)
-}
-
-
-def _settings() -> Any:
-    from conflict_ingest.settings import Settings
-
-    return Settings.from_env()
-
-
-@functools.cache
-def _s3_client(conn_id: str, pid: int) -> Any:
-    """One S3 client per connection and process: tasks that share a process (``dag.test()``) share
-    it; ``pid`` keeps a forked process from using its parent's connections."""
-    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
-    return S3Hook(aws_conn_id=conn_id).get_conn()
-
-
-def _store(*, ensure_bucket: bool = False) -> Any:
-    """The run's bucket; the first task makes sure it exists, the others find it there."""
-    from conflict_ingest.storage import ObjectStore
-
-    settings = _settings()
-    store = ObjectStore(_s3_client(settings.aws_conn_id, os.getpid()), settings.bucket)
-    if ensure_bucket:
-        store.ensure_bucket()
-    return store
-
-
-def _run() -> Any:
-    from conflict_ingest.pipeline import RunContext, resolve_day
-
-    ctx = get_current_context()
-    dag_run = ctx["dag_run"]
-    day = resolve_day(
-        requested=(ctx.get("params") or {}).get("day"),
-        data_interval_start=ctx.get("data_interval_start"),
-        data_interval_end=ctx.get("data_interval_end"),
-        run_after=getattr(dag_run, "run_after", None),
-    )
-    return RunContext(day=day, run_id=ctx["run_id"])
-
-
-def _params() -> dict[str, Any]:
-    return dict(get_current_context().get("params") or {})
-
-
-def _source(store: Any, run: Any, source_id: str) -> Any:
-    """One of the run's sources, as `list_sources` planned them (configured ones and/or the form's URLs)."""
-    from conflict_ingest.pipeline import run_sources
-
-    return run_sources(store, run)[source_id]
-
-
-def _alert_senders(settings: Any) -> dict[str, Any]:
-    """The alert channels: mail through the SMTP connection, and the webhook when one is set."""
-    import functools
-
-    from conflict_ingest.alerts import send_webhook
-
-    senders: dict[str, Any] = {}
-    if settings.alert_to:
-
-        def email(message: Any) -> None:
-            from airflow.providers.smtp.hooks.smtp import SmtpHook
-
-            with SmtpHook(smtp_conn_id=settings.smtp_conn_id) as hook:
-                hook.send_email_smtp(
-                    to=list(settings.alert_to), subject=message.subject, html_content=message.html_body()
-                )
-
-        senders["email"] = email
-    if settings.alert_webhook_url:
-        senders["webhook"] = functools.partial(send_webhook, settings.alert_webhook_url)
-    return senders
-
-
-def _fetcher() -> Any:
-    from conflict_ingest.fetch import Fetcher
-
-    settings = _settings()
-    return Fetcher(user_agent=settings.user_agent, allow_private=settings.allow_private_urls)
+default_args = af.default_args(
+    PARSED, retry_exponential_backoff=True, max_retry_delay=dt.timedelta(minutes=10)
+)
 
 
 @dag(
@@ -215,14 +124,14 @@ def conflict_news_nightly() -> None:
     @task(execution_timeout=PLAN_TIMEOUT)
     def list_sources() -> list[str]:
         """Plan the run's sources (all configured ones, the chosen ids, and/or the form's URLs)."""
-        from conflict_ingest.pipeline import plan_sources
-        from conflict_ingest.sources import load_sources
+        from conflict_ingest.pipeline.plan import plan_sources
+        from conflict_ingest.sources.registry import load_sources
 
-        params = _params()
+        params = af.params()
         return plan_sources(
-            _store(ensure_bucket=True),
-            _run(),
-            load_sources(_settings().sources_path),
+            af.store(ensure_bucket=True),
+            af.run_context(),
+            load_sources(af.settings().sources_path),
             source_ids=params.get("source_ids") or None,
             urls=params.get("urls") or None,
         )
@@ -230,48 +139,51 @@ def conflict_news_nightly() -> None:
     @task(max_active_tis_per_dagrun=4, execution_timeout=DISCOVER_TIMEOUT)
     def discover(source_id: str) -> int:
         """The source's article URLs for the day, written to S3 as bounded batches; returns their number."""
-        from conflict_ingest.pipeline import discover_stage
+        from conflict_ingest.pipeline.discover import discover_stage
 
-        store, run = _store(), _run()
+        store, run = af.store(), af.run_context()
         keys = discover_stage(
             store,
             run,
-            _source(store, run, source_id),
-            _fetcher(),
-            batch_size=_settings().batch_size,
-            mode=_params().get("mode") or "auto",
+            af.source(store, run, source_id),
+            af.fetcher(),
+            batch_size=af.settings().batch_size,
+            mode=af.params().get("mode") or "auto",
         )
         return len(keys)
 
     @task(trigger_rule="all_done", execution_timeout=PLAN_TIMEOUT)
     def collect_batches(source_ids: list[str], family: str) -> list[str]:
         """The batch keys of the family's sources whose discovery completed (read from S3, not XCom)."""
-        from conflict_ingest.pipeline import discovered_batches
+        from conflict_ingest.pipeline.discover import discovered_batches
 
-        return discovered_batches(_store(), _run(), source_ids, FAMILIES)[family]
+        return discovered_batches(af.store(), af.run_context(), source_ids, FAMILIES)[family]
 
     @task(execution_timeout=FETCH_TIMEOUT)
     def fetch(batch_key: str) -> str:
         """Fetch a batch of pages into the raw zone; returns the key of its fetch manifest."""
-        from conflict_ingest.pipeline import fetch_stage
+        from conflict_ingest.pipeline.fetch import fetch_stage
+        from conflict_ingest.storage.keys import batch_source_id
 
-        source_id = batch_key.rsplit("/", 1)[-1].rsplit("-", 1)[0]
-        store = _store()
-        return fetch_stage(store, batch_key, _fetcher(), _source(store, _run(), source_id))["key"]
+        source_id = batch_source_id(batch_key)
+        store = af.store()
+        return fetch_stage(store, batch_key, af.fetcher(), af.source(store, af.run_context(), source_id))[
+            "key"
+        ]
 
     @task(execution_timeout=CLEAN_TIMEOUT)
     def clean(fetched_key: str) -> str:
         """Clean the batch's raw pages (main text, title, dates); returns the cleaned batch key."""
-        from conflict_ingest.pipeline import clean_stage
+        from conflict_ingest.pipeline.clean import clean_stage
 
-        return clean_stage(_store(), fetched_key)["key"]
+        return clean_stage(af.store(), fetched_key)["key"]
 
     @task(execution_timeout=EXTRACT_TIMEOUT)
     def extract(cleaned_key: str) -> dict[str, Any]:
         """Extract strike-count records from the cleaned batch."""
-        from conflict_ingest.pipeline import extract_stage
+        from conflict_ingest.pipeline.extract import extract_stage
 
-        return extract_stage(_store(), cleaned_key)
+        return extract_stage(af.store(), cleaned_key)
 
     # One `validate` and one `land` at a time across all runs (max_active_tis_per_dag=1): runs of
     # the same day overlap (max_active_runs=3, split urgent runs, a backfill, manual runs). Landing
@@ -283,21 +195,21 @@ def conflict_news_nightly() -> None:
     @task(trigger_rule="all_done", max_active_tis_per_dag=1, execution_timeout=VALIDATE_TIMEOUT)
     def validate(source_ids: list[str]) -> dict[str, Any]:
         """Great Expectations gate: quarantine what breaks a critical expectation, write the report."""
-        from conflict_ingest.pipeline import validate_stage
+        from conflict_ingest.pipeline.validate import validate_stage
 
-        return validate_stage(_store(), _run(), source_ids, dag_id=DAG_ID)
+        return validate_stage(af.store(), af.run_context(), source_ids, dag_id=DAG_ID)
 
     @task(outlets=[CURATED_ASSET], max_active_tis_per_dag=1, execution_timeout=LAND_TIMEOUT)  # see validate
     def land(summary: dict[str, Any]) -> dict[str, Any]:
         """Replace the day's curated partition (per completed source), manifest last."""
-        from conflict_ingest.pipeline import land_stage
+        from conflict_ingest.pipeline.land import land_stage
 
-        return land_stage(_store(), _run())
+        return land_stage(af.store(), af.run_context())
 
     @task(retries=0, execution_timeout=GATE_TIMEOUT)
     def gate(summary: dict[str, Any], landed: dict[str, Any]) -> dict[str, Any]:
         """Fail the run when records were held back or a source did not complete."""
-        from conflict_ingest.pipeline import gate as check
+        from conflict_ingest.pipeline.gate import gate as check
 
         return check(summary)
 
@@ -306,14 +218,14 @@ def conflict_news_nightly() -> None:
         """Send the alert when the run has something to say; fail loudly when it cannot be sent."""
         from conflict_ingest.alerts import alert_stage
 
-        ctx, run, settings = get_current_context(), _run(), _settings()
+        ctx, run, settings = get_current_context(), af.run_context(), af.settings()
         return alert_stage(
-            _store(),
+            af.store(),
             day=run.day,
             run_id=run.run_id,
             dag_id=DAG_ID,
             bucket=settings.bucket,
-            senders=_alert_senders(settings),
+            senders=af.alert_senders(settings),
             interval_start=ctx.get("data_interval_start"),
             interval_end=ctx.get("data_interval_end"),
         )

@@ -11,20 +11,18 @@ partition, the tables analysts read first:
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pendulum
-from airflow.sdk import Asset, dag, task
+from airflow.sdk import dag, task
 
-from conflict_ingest.settings import dag_settings
-from conflict_ingest.timeouts import DEFAULT_TASK_TIMEOUT, ROLLUPS_TIMEOUT
+from common import adapters as af
+from conflict_ingest.timeouts import ROLLUPS_TIMEOUT
 
-PARSED = dag_settings()
-BUCKET = PARSED.bucket
-CURATED_ASSET = Asset(name="curated_strike_counts", uri=f"s3://{BUCKET}/curated/strike_counts/")
-ROLLUPS_ASSET = Asset(name="strike_count_rollups", uri=f"s3://{BUCKET}/rollups/strike_counts/")
-RETRY_DELAY_S = PARSED.retry_delay_s
+#: The settings this file reads when parsed.
+PARSED = af.parsed()
+CURATED_ASSET = af.curated_asset(PARSED.bucket)
+ROLLUPS_ASSET = af.rollups_asset(PARSED.bucket)
 
 
 @dag(
@@ -34,12 +32,7 @@ RETRY_DELAY_S = PARSED.retry_delay_s
     catchup=False,
     is_paused_upon_creation=False,
     max_active_runs=1,
-    default_args={
-        "owner": "conflict-ingest",
-        "retries": 2,
-        "retry_delay": dt.timedelta(seconds=RETRY_DELAY_S),
-        "execution_timeout": DEFAULT_TASK_TIMEOUT,
-    },
+    default_args=af.default_args(PARSED),
     tags=["conflict-ingest", "rollups", "asset-driven"],
     doc_md=__doc__,
 )
@@ -47,16 +40,9 @@ def conflict_news_rollups() -> None:
     @task(outlets=[ROLLUPS_ASSET], execution_timeout=ROLLUPS_TIMEOUT)
     def build() -> dict[str, Any]:
         """Rebuild the monthly totals and the cross-source table from the curated zone."""
-        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
         from conflict_ingest.rollups import build_rollups
-        from conflict_ingest.settings import Settings
-        from conflict_ingest.storage import ObjectStore
 
-        settings = Settings.from_env()
-        store = ObjectStore(S3Hook(aws_conn_id=settings.aws_conn_id).get_conn(), settings.bucket)
-        store.ensure_bucket()
-        return build_rollups(store)
+        return build_rollups(af.store(ensure_bucket=True))
 
     build()
 

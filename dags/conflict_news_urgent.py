@@ -36,22 +36,21 @@ request replaces its own curated records, never duplicates them).
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pendulum
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
 from airflow.sdk import Asset, AssetWatcher, dag, get_current_context, task
 
-from conflict_ingest.settings import dag_settings
-from conflict_ingest.timeouts import DEFAULT_TASK_TIMEOUT, GATE_TIMEOUT, PLAN_TIMEOUT
+from common import adapters as af
+from conflict_ingest.timeouts import GATE_TIMEOUT, PLAN_TIMEOUT
 
 DAG_ID = "conflict_news_urgent"
 NIGHTLY_DAG_ID = "conflict_news_nightly"
 URGENT_ASSET_NAME = "urgent_pages_queue"
 
-#: The settings a DAG file reads when parsed (conflict_ingest.settings.DagSettings).
-PARSED = dag_settings()
+#: The settings this file reads when parsed (conflict_ingest.settings.DagSettings).
+PARSED = af.parsed()
 QUEUE_URL = PARSED.urgent.queue_url
 AWS_CONN_ID = PARSED.aws_conn_id
 #: SQS long polling: how long one receive call waits for a message (SQS allows at most 20 s).
@@ -60,7 +59,6 @@ WAIT_S = PARSED.urgent.wait_s
 POLL_S = PARSED.urgent.poll_s
 #: Messages taken per receive call (the SQS maximum).
 MAX_MESSAGES = 10
-RETRY_DELAY_S = PARSED.retry_delay_s
 
 
 def _urgent_schedule() -> list[Asset] | None:
@@ -89,12 +87,7 @@ def _urgent_schedule() -> list[Asset] | None:
     catchup=False,
     is_paused_upon_creation=False,  # a paused DAG would let urgent messages pile up unread
     max_active_runs=4,
-    default_args={
-        "owner": "conflict-ingest",
-        "retries": 2,
-        "retry_delay": dt.timedelta(seconds=RETRY_DELAY_S),
-        "execution_timeout": DEFAULT_TASK_TIMEOUT,
-    },
+    default_args=af.default_args(PARSED),
     tags=["conflict-ingest", "ingestion", "event-driven", "urgent"],
     doc_md=__doc__,
 )

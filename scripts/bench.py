@@ -24,7 +24,7 @@ Prints one figure per line as ``name: value``. Ratios are measured side by side 
     Peak resident memory (``ru_maxrss`` of the finished child, via ``os.wait4``) of the process running
     every task of the DAG, at 200 and 1,000 pages, and their ratio.
 ``fetch_vs_politeness_bound``
-    Time for :class:`conflict_ingest.fetch.Fetcher` to fetch N pages from M loopback hosts
+    Time for :class:`conflict_ingest.fetch.client.Fetcher` to fetch N pages from M loopback hosts
     (127.0.0.2, 127.0.0.3, ...; a thread and a Fetcher per host, as mapped fetch tasks run), each host
     rate-limited,
     divided by the bound the rate limits impose: the busiest host's requests / its rate.
@@ -128,8 +128,8 @@ def load_article_pages(bench_dir: Path = ARTICLE_BODY_DIR, limit: int | None = N
 
 def ours(page: BenchPage) -> str:
     """Our whole per-page job: clean, then extract the records. Returns the cleaned text."""
-    from conflict_ingest.clean import clean_html
-    from conflict_ingest.extract import extract_records
+    from conflict_ingest.clean.cleaner import clean_html
+    from conflict_ingest.extract.reader import extract_records
 
     cleaned = clean_html(page.html, page.url)
     extract_records(cleaned, page.url)
@@ -248,8 +248,8 @@ def measure_fetch(
     Each host's first request is its robots.txt (under the same rate limit), so a host serving k pages
     answers k+1 requests, the first at once: k / rate seconds is its bound.
     """
-    from conflict_ingest.devstack import StaticSite
-    from conflict_ingest.fetch import Fetcher
+    from conflict_ingest.dev.stack import StaticSite
+    from conflict_ingest.fetch.client import Fetcher
 
     shares = split_pages(len(paths), (list(weights) * hosts)[:hosts])
     sites = [StaticSite(directory=site_dir, host=f"127.0.0.{2 + i}").start() for i in range(hosts)]
@@ -348,7 +348,7 @@ def _sources_yaml(path: Path, feed_url: str) -> Path:
 def _child_env(
     base: dict[str, str], *, home: Path, s3_url: str, bucket: str, sources: Path, smtp_port: int = 0
 ) -> dict[str, str]:
-    from conflict_ingest.devstack import local_env
+    from conflict_ingest.dev.stack import local_env
 
     return local_env(
         home,
@@ -377,7 +377,7 @@ def measure_dag(workdir: Path, sizes: Sequence[int]) -> dict[str, float]:
     exit), of work time (``dag.test()`` alone against the loop after its imports) and of the two
     processes' own CPU time (moto and the site run in the parent and are not counted in either).
     """
-    from conflict_ingest.devstack import MailServer, S3Server, StaticSite, running
+    from conflict_ingest.dev.stack import MailServer, S3Server, StaticSite, running
 
     site_dir = workdir / "site"
     pages = bench_site.build_site(site_dir, max(sizes), DAY)
@@ -484,20 +484,18 @@ def measure_dag(workdir: Path, sizes: Sequence[int]) -> dict[str, float]:
 
 def child_loop() -> dict[str, Any]:
     """The library doing the DAG's work in one plain loop, against the same S3 server and site."""
-    from conflict_ingest.fetch import Fetcher
-    from conflict_ingest.pipeline import (
-        RunContext,
-        clean_stage,
-        discover_stage,
-        extract_stage,
-        fetch_stage,
-        gate,
-        land_stage,
-        validate_stage,
-    )
+    from conflict_ingest.fetch.client import Fetcher
+    from conflict_ingest.pipeline.clean import clean_stage
+    from conflict_ingest.pipeline.context import RunContext
+    from conflict_ingest.pipeline.discover import discover_stage
+    from conflict_ingest.pipeline.extract import extract_stage
+    from conflict_ingest.pipeline.fetch import fetch_stage
+    from conflict_ingest.pipeline.gate import gate
+    from conflict_ingest.pipeline.land import land_stage
+    from conflict_ingest.pipeline.validate import validate_stage
     from conflict_ingest.settings import Settings
-    from conflict_ingest.sources import load_sources
-    from conflict_ingest.storage import ObjectStore, s3_client_from_env
+    from conflict_ingest.sources.registry import load_sources
+    from conflict_ingest.storage.store import ObjectStore, s3_client_from_env
 
     started = time.perf_counter()
     settings = Settings.from_env()
@@ -578,7 +576,7 @@ def child_dag() -> dict[str, Any]:
             task_s[ti.task_id] = task_s.get(ti.task_id, 0.0) + (ti.end_date - ti.start_date).total_seconds()
     extracted = [k for k in _work_keys() if "/extracted/" in k]
     from conflict_ingest.settings import Settings
-    from conflict_ingest.storage import ObjectStore, s3_client_from_env
+    from conflict_ingest.storage.store import ObjectStore, s3_client_from_env
 
     store = ObjectStore(s3_client_from_env(), Settings.from_env().bucket)
     for key in extracted:
@@ -612,7 +610,7 @@ def _proc_status_mb(field: str) -> float:
 
 def _work_keys() -> Iterator[str]:
     from conflict_ingest.settings import Settings
-    from conflict_ingest.storage import ObjectStore, s3_client_from_env
+    from conflict_ingest.storage.store import ObjectStore, s3_client_from_env
 
     yield from ObjectStore(s3_client_from_env(), Settings.from_env().bucket).list_keys("work/")
 

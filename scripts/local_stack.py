@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from conflict_ingest.devstack import (
+from conflict_ingest.dev.stack import (
     MailServer,
     S3Server,
     StaticSite,
@@ -28,7 +28,7 @@ from conflict_ingest.devstack import (
     running,
 )
 from conflict_ingest.settings import BUCKET as BUCKET_SETTING
-from conflict_ingest.storage import ObjectStore
+from conflict_ingest.storage.store import ObjectStore
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCAL = ROOT / ".local"

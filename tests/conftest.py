@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from conflict_ingest.devstack import PROXY_VARS, MailServer, S3Server, StaticSite, local_env
-from conflict_ingest.storage import ObjectStore
+from conflict_ingest.dev.stack import PROXY_VARS, MailServer, S3Server, StaticSite, local_env
+from conflict_ingest.storage.store import ObjectStore
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from conflict_ingest.devstack import free_port
+from conflict_ingest.dev.stack import free_port
 from conflict_ingest.records import Extraction, PageMeta, Record
 
 DAGS_DIR = Path(__file__).resolve().parents[1] / "dags"

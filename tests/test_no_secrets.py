@@ -142,7 +142,7 @@ def test_scanner_allows_dummies_and_references(text: str) -> None:
 
 
 def test_url_credentials_never_reach_logs_or_results(caplog: pytest.LogCaptureFixture) -> None:
-    from conflict_ingest.fetch import Fetcher
+    from conflict_ingest.fetch.client import Fetcher
 
     hidden = "pa55-" + "word-in-url"
     caplog.set_level(logging.DEBUG)

@@ -27,7 +27,15 @@ from typing import Any
 
 from conflict_ingest.errors import ConflictIngestError
 from conflict_ingest.inputs import redact_userinfo
-from conflict_ingest.storage import MANIFEST_NAME, ObjectStore, curated_partition, report_prefix
+from conflict_ingest.storage.keys import (
+    ALERT_FILE,
+    MANIFEST_NAME,
+    REPORT_FILE,
+    SUMMARY_FILE,
+    curated_partition,
+    report_prefix,
+)
+from conflict_ingest.storage.store import ObjectStore
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +61,6 @@ SENT = "sent"
 FAILED = "failed"
 PARTIAL = "partial"
 NOT_NEEDED = "not_needed"
-ALERT_FILE = "alert.json"
-SUMMARY_FILE = "summary.json"
-REPORT_FILE = "report.html"
 #: What replaces a webhook URL's path and query (its secret part) in anything written.
 REDACTED = "<redacted>"
 #: Loggers that write a request's URL (urllib3's debug lines); their records are redacted while a
@@ -411,7 +416,7 @@ def _record_delivery(
     delivery: dict[str, Any],
 ) -> None:
     """Write the outcome where a person looks: alert.json, summary.json and the HTML report."""
-    from conflict_ingest.report import with_alert_delivery
+    from conflict_ingest.validate.report import with_alert_delivery
 
     alert: dict[str, Any] = {"delivery": delivery}
     if message is not None:

@@ -39,7 +39,8 @@ def _budget(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_clean(args: argparse.Namespace) -> int:
     """Print the cleaned page as JSON (with its ``notes``); a page abandoned over its CPU budget
     prints ``{"error": "abandoned: ..."}`` and exits 1."""
-    from conflict_ingest.clean import CleaningAbandoned, clean_html
+    from conflict_ingest.clean.budget import CleaningAbandoned
+    from conflict_ingest.clean.cleaner import clean_html
 
     try:
         page = clean_html(_read(args.file), args.url, **_budget(args))
@@ -53,8 +54,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
 def cmd_extract(args: argparse.Namespace) -> int:
     """Print one JSON record per line; a page abandoned over a CPU budget (cleaning or extraction)
     prints nothing on stdout, says why on stderr and exits 1."""
-    from conflict_ingest.clean import CleaningAbandoned, clean_html
-    from conflict_ingest.extract import PageBudgetExceeded, extract_records
+    from conflict_ingest.clean.budget import CleaningAbandoned
+    from conflict_ingest.clean.cleaner import clean_html
+    from conflict_ingest.extract.reader import PageBudgetExceeded, extract_records
 
     try:
         page = clean_html(_read(args.file), args.url, **_budget(args))
@@ -76,7 +78,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     whole exchange (3 x the timeout)."""
     import hashlib
 
-    from conflict_ingest.fetch import Fetcher
+    from conflict_ingest.fetch.client import Fetcher
 
     settings = Settings.from_env()
     fetcher = Fetcher(
@@ -144,15 +146,14 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 def cmd_show(args: argparse.Namespace) -> int:
     """Print the day's committed partitions. Exit 1 when one is damaged (its manifest names a part
     that is missing or differs): that is said plainly, never as a traceback."""
-    from conflict_ingest.land import DamagedPartition, IncompletePartition, read_committed
-    from conflict_ingest.storage import (
+    from conflict_ingest.storage.keys import (
         MANIFEST_NAME,
-        REPORTS_PREFIX,
-        ObjectStore,
         curated_partition,
         quarantine_partition,
-        s3_client_from_env,
+        reports_day_prefix,
     )
+    from conflict_ingest.storage.partitions import DamagedPartition, IncompletePartition, read_committed
+    from conflict_ingest.storage.store import ObjectStore, s3_client_from_env
 
     settings = Settings.from_env()
     day = dt.date.fromisoformat(args.day)
@@ -175,7 +176,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             print(f"  s3://{store.bucket}/{part['key']}")
         if rows:
             print(format_table(rows))
-    reports = sorted(store.list_keys(f"{REPORTS_PREFIX}/dt={day.isoformat()}/"))
+    reports = sorted(store.list_keys(reports_day_prefix(day)))
     if reports:
         print("\nvalidation reports:")
         for key in reports:

@@ -11,21 +11,22 @@ nothing from the library, so every module can depend on it.
 The family (module, class, its built-in base, when it is raised):
 
 - ``errors.ConfigError`` (ValueError): a bad setting, i.e. an environment variable
-  (``settings``, ``storage`` encryption, ``validate`` bounds) or the sources file (``sources``).
+  (``settings``, ``storage.store`` encryption, ``validate.config`` bounds) or the sources file
+  (``sources.registry``).
 - ``inputs.InputError`` (ValueError): bad input from outside: a URL, a day, a manual run's URLs,
-  source ids or mode (``pipeline``).
+  source ids or mode (``pipeline.plan``).
 - ``urgent.MessageRejected`` (ValueError): an urgent-queue message that is refused.
-- ``http_safety.UnsafeURLError`` (ValueError): a URL that may not be fetched (scheme, address).
-- ``http_safety.HeadersTooLarge`` (http.client.HTTPException): a response's header block over its cap.
-- ``fetch._Failure``, ``fetch._Deferred`` (Exception): internal, end one fetch; never leave the fetcher.
-- ``sources.DiscoveryError`` (RuntimeError): a feed or sitemap that cannot be read.
-- ``clean.CleaningAbandoned`` (RuntimeError): a page abandoned over its cleaning CPU budget.
-- ``extract.PageBudgetExceeded`` (Exception): a page abandoned over its extraction CPU budget.
-- ``storage.ConcurrentUpdate`` (RuntimeError): a conditional S3 write lost a race.
-- ``land.IncompletePartition`` (RuntimeError): a partition that is not committed (no manifest yet);
-  ``land.DamagedPartition`` (IncompletePartition): its manifest names a part that is missing or differs;
-  ``land.LandingConflict`` (RuntimeError): another landing committed the partition first.
-- ``pipeline.ValidationGateError`` (RuntimeError): records held back or sources incomplete.
+- ``fetch.safety.UnsafeURLError`` (ValueError): a URL that may not be fetched (scheme, address).
+- ``fetch.safety.HeadersTooLarge`` (http.client.HTTPException): a response's header block over its cap.
+- ``fetch.client._Failure``, ``fetch.client._Deferred`` (Exception): internal, end one fetch; never leave the fetcher.
+- ``sources.registry.DiscoveryError`` (RuntimeError): a feed or sitemap that cannot be read.
+- ``clean.cleaner.CleaningAbandoned`` (RuntimeError): a page abandoned over its cleaning CPU budget.
+- ``extract.reader.PageBudgetExceeded`` (Exception): a page abandoned over its extraction CPU budget.
+- ``storage.store.ConcurrentUpdate`` (RuntimeError): a conditional S3 write lost a race.
+- ``storage.partitions.IncompletePartition`` (RuntimeError): a partition that is not committed (no manifest yet);
+  ``storage.partitions.DamagedPartition`` (IncompletePartition): its manifest names a part that is missing or differs;
+  ``storage.partitions.LandingConflict`` (RuntimeError): another landing committed the partition first.
+- ``pipeline.gate.ValidationGateError`` (RuntimeError): records held back or sources incomplete.
 - ``alerts.AlertDeliveryError``, ``alerts.WebhookError`` (RuntimeError): an alert not delivered.
 """
 

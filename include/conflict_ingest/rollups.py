@@ -23,12 +23,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from conflict_ingest.land import IncompletePartition, attempt_token, read_partition
-from conflict_ingest.storage import CURATED_PREFIX, MANIFEST_NAME, ObjectStore
+from conflict_ingest.storage.keys import CURATED_PREFIX, MANIFEST_NAME, ROLLUPS_PREFIX, curated_partition
+from conflict_ingest.storage.partitions import IncompletePartition, attempt_token, read_partition
+from conflict_ingest.storage.store import ObjectStore
 
 logger = logging.getLogger(__name__)
 
-ROLLUPS_PREFIX = "rollups/strike_counts"
 _DT_RE = re.compile(r"/dt=(\d{4}-\d{2}-\d{2})/")
 
 
@@ -46,7 +46,7 @@ def load_curated(store: ObjectStore, days: Iterable[dt.date] | None = None) -> l
     rows: list[dict[str, Any]] = []
     for day in committed_days(store) if days is None else days:
         try:
-            rows.extend(read_partition(store, f"{CURATED_PREFIX}/dt={day.isoformat()}/"))
+            rows.extend(read_partition(store, curated_partition(day)))
         except IncompletePartition as exc:  # no manifest, or a part missing or not matching it
             logger.warning("skipping %s: %s", day, exc)
     return rows

@@ -23,7 +23,7 @@ import yaml
 from tests.test_no_secrets import scan_text
 
 from conflict_ingest.settings import Settings
-from conflict_ingest.storage import Encryption
+from conflict_ingest.storage.store import Encryption
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_PATH = ROOT / "docker-compose.yaml"

@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 
 import requests
 
-from conflict_ingest.devstack import LOCALHOST, free_port, local_env
+from conflict_ingest.dev.stack import LOCALHOST, free_port, local_env
 
 ROOT = Path(__file__).resolve().parents[2]
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
@@ -297,7 +297,7 @@ def airflow_env(
     extra_env: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """The one configuration of every process of an e2e deployment (same database and secrets):
-    :func:`conflict_ingest.devstack.local_env` plus PostgreSQL, the API, the executor and the
+    :func:`conflict_ingest.dev.stack.local_env` plus PostgreSQL, the API, the executor and the
     loaded-machine timing."""
     env = local_env(
         home,

@@ -34,7 +34,7 @@ from tests.e2e.deployment import (
     tail,
 )
 
-from conflict_ingest.devstack import LOCALHOST, free_port
+from conflict_ingest.dev.stack import LOCALHOST, free_port
 
 #: The environment variable a worker's :func:`worker_hostname` reads.
 WORKER_NAME_VAR = "CONFLICT_INGEST_WORKER_NAME"

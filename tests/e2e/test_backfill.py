@@ -10,8 +10,8 @@ import pytest
 from tests.e2e.deployment import ComponentDied
 from tests.helpers import wait_for_dag
 
-from conflict_ingest.land import read_partition
-from conflict_ingest.storage import curated_partition
+from conflict_ingest.storage.keys import curated_partition
+from conflict_ingest.storage.partitions import read_partition
 
 DAG_ID = "conflict_news_nightly"
 DAYS = [dt.date(2016, 11, 30), dt.date(2016, 12, 1), dt.date(2016, 12, 2)]

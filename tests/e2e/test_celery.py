@@ -21,9 +21,10 @@ import pytest
 from tests.e2e.distributed import CeleryAirflow, celery_airflow
 from tests.helpers import run_nightly, wait_for_dag
 
-from conflict_ingest.devstack import MailServer, smtp_connection
-from conflict_ingest.land import read_partition
-from conflict_ingest.storage import ObjectStore, curated_partition, quarantine_partition
+from conflict_ingest.dev.stack import MailServer, smtp_connection
+from conflict_ingest.storage.keys import curated_partition, quarantine_partition
+from conflict_ingest.storage.partitions import read_partition
+from conflict_ingest.storage.store import ObjectStore
 
 DAG_ID = "conflict_news_nightly"
 DAY = dt.date(2016, 12, 1)

@@ -19,9 +19,9 @@ import requests
 from tests.e2e.conftest import AirflowServer
 from tests.e2e.deployment import airflow_deployment
 
-from conflict_ingest.devstack import free_port
-from conflict_ingest.land import IncompletePartition, read_partition
-from conflict_ingest.storage import curated_partition
+from conflict_ingest.dev.stack import free_port
+from conflict_ingest.storage.keys import curated_partition
+from conflict_ingest.storage.partitions import IncompletePartition, read_partition
 
 URGENT_DAG = "conflict_news_urgent"
 NIGHTLY_DAG = "conflict_news_nightly"

@@ -13,8 +13,9 @@ import pytest
 from tests.helpers import WebhookReceiver
 
 from conflict_ingest.alerts import AlertDeliveryError, alert_stage, send_webhook
-from conflict_ingest.devstack import free_port
-from conflict_ingest.storage import ObjectStore, report_prefix
+from conflict_ingest.dev.stack import free_port
+from conflict_ingest.storage.keys import report_prefix
+from conflict_ingest.storage.store import ObjectStore
 
 DAY = dt.date(2016, 12, 1)
 RUN_ID = "scheduled__2016-12-02T00:00:00+00:00"

@@ -10,9 +10,11 @@ import pytest
 from tests.helpers import strike_rows
 
 from conflict_ingest import contract
-from conflict_ingest.land import read_committed, read_partition
-from conflict_ingest.pipeline import RunContext, land_stage, validate_stage
-from conflict_ingest.storage import curated_partition, quarantine_partition
+from conflict_ingest.pipeline.context import RunContext
+from conflict_ingest.pipeline.land import land_stage
+from conflict_ingest.pipeline.validate import validate_stage
+from conflict_ingest.storage.keys import curated_partition, quarantine_partition
+from conflict_ingest.storage.partitions import read_committed, read_partition
 
 pytestmark = pytest.mark.integration
 

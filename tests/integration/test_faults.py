@@ -23,18 +23,15 @@ from pathlib import Path
 
 import pytest
 
-from conflict_ingest.clean import clean_html
-from conflict_ingest.fetch import Fetcher
-from conflict_ingest.pipeline import (
-    RunContext,
-    clean_stage,
-    discover_stage,
-    extract_stage,
-    fetch_failures,
-    fetch_stage,
-)
-from conflict_ingest.sources import Source
-from conflict_ingest.storage import ObjectStore
+from conflict_ingest.clean.cleaner import clean_html
+from conflict_ingest.fetch.client import Fetcher
+from conflict_ingest.pipeline.clean import clean_stage
+from conflict_ingest.pipeline.context import RunContext
+from conflict_ingest.pipeline.discover import discover_stage
+from conflict_ingest.pipeline.extract import extract_stage
+from conflict_ingest.pipeline.fetch import fetch_failures, fetch_stage
+from conflict_ingest.sources.registry import Source
+from conflict_ingest.storage.store import ObjectStore
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_HTML = (
@@ -565,7 +562,7 @@ def test_header_block_over_the_cap_is_refused(faulty: FaultSite) -> None:
 
 
 def test_only_useful_headers_are_kept_with_a_page(faulty: FaultSite, store: ObjectStore) -> None:
-    from conflict_ingest.pipeline import store_raw_page
+    from conflict_ingest.storage.raw import store_raw_page
 
     faulty.routes["/junk"] = flood_headers(40, 1_500, article("junk"))  # 60 KB: under the cap
     result = make_fetcher().fetch(faulty.url("/junk"))

@@ -19,11 +19,16 @@ from typing import Any
 import pytest
 
 from conflict_ingest.cli import main
-from conflict_ingest.fetch import DEFAULT_USER_AGENT, Fetcher
-from conflict_ingest.http_safety import UnsafeURLError, address_policy
-from conflict_ingest.pipeline import RunContext, clean_stage, discover_stage, extract_stage, fetch_stage
-from conflict_ingest.sources import Source
-from conflict_ingest.storage import ObjectStore, raw_index_key, raw_meta_key
+from conflict_ingest.fetch.client import DEFAULT_USER_AGENT, Fetcher
+from conflict_ingest.fetch.safety import UnsafeURLError, address_policy
+from conflict_ingest.pipeline.clean import clean_stage
+from conflict_ingest.pipeline.context import RunContext
+from conflict_ingest.pipeline.discover import discover_stage
+from conflict_ingest.pipeline.extract import extract_stage
+from conflict_ingest.pipeline.fetch import fetch_stage
+from conflict_ingest.sources.registry import Source
+from conflict_ingest.storage.keys import raw_index_key, raw_meta_key
+from conflict_ingest.storage.store import ObjectStore
 
 HTML = b"<!DOCTYPE html><html><head><title>t</title></head><body><p>Coalition jets struck.</p></body></html>"
 
@@ -445,7 +450,7 @@ def test_connection_to_forbidden_address_is_refused_even_after_url_check(site: S
 
 def test_connected_peer_is_checked_again_after_the_handshake() -> None:
     # The second line of defence: a socket whose peer is forbidden is closed and refused.
-    from conflict_ingest.http_safety import _check_peer
+    from conflict_ingest.fetch.safety import _check_peer
 
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))

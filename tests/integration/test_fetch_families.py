@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conflict_ingest.pipeline import RunContext, discovered_batches, plan_sources
-from conflict_ingest.sources import Source
+from conflict_ingest.pipeline.context import RunContext
+from conflict_ingest.pipeline.discover import discovered_batches
+from conflict_ingest.pipeline.plan import plan_sources
+from conflict_ingest.sources.registry import Source
 
 
 def test_batches_are_grouped_by_family_and_an_unknown_family_goes_to_default(store) -> None:

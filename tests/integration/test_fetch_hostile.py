@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from conflict_ingest.fetch import Fetcher
-from conflict_ingest.http_safety import IPAddress
+from conflict_ingest.fetch.client import Fetcher
+from conflict_ingest.fetch.safety import IPAddress
 
 HTML = b"<!DOCTYPE html><html><head><title>t</title></head><body><p>Coalition jets struck.</p></body></html>"
 

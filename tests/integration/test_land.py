@@ -8,14 +8,15 @@ from typing import Any
 import pytest
 from tests.helpers import strike_rows
 
-from conflict_ingest.land import (
+from conflict_ingest.storage.keys import MANIFEST_NAME, curated_partition
+from conflict_ingest.storage.partitions import (
     IncompletePartition,
     collect_orphans,
     read_partition,
     to_parquet_bytes,
     write_partition,
 )
-from conflict_ingest.storage import MANIFEST_NAME, ConcurrentUpdate, ObjectStore, curated_partition
+from conflict_ingest.storage.store import ConcurrentUpdate, ObjectStore
 
 DAY = dt.date(2016, 12, 1)
 PREFIX = curated_partition(DAY)
@@ -219,7 +220,7 @@ def test_conditional_writes_are_honoured_by_the_s3_server(store) -> None:
 
 def test_history_rollups_and_show_survive_a_damaged_partition(store, capsys) -> None:
     from conflict_ingest.cli import main
-    from conflict_ingest.pipeline import read_trailing_history
+    from conflict_ingest.pipeline.validate import read_trailing_history
     from conflict_ingest.rollups import build_rollups
 
     good, broken = DAY - dt.timedelta(days=2), DAY - dt.timedelta(days=1)

@@ -21,8 +21,9 @@ import pyarrow.parquet as pq
 import pytest
 from tests.helpers import strike_rows
 
-from conflict_ingest.land import read_partition, write_partition
-from conflict_ingest.storage import MANIFEST_NAME, ObjectStore, curated_partition
+from conflict_ingest.storage.keys import MANIFEST_NAME, curated_partition
+from conflict_ingest.storage.partitions import read_partition, write_partition
+from conflict_ingest.storage.store import ObjectStore
 
 BASE_DAY = dt.date(2017, 1, 1)
 TRIALS = 12  # per scenario: 5 scenarios, 60 interleavings

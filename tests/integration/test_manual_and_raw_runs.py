@@ -11,9 +11,9 @@ import pendulum
 import pytest
 from tests.helpers import nightly_dag
 
-from conflict_ingest.devstack import free_port
-from conflict_ingest.land import read_partition
-from conflict_ingest.storage import curated_partition, quarantine_partition
+from conflict_ingest.dev.stack import free_port
+from conflict_ingest.storage.keys import curated_partition, quarantine_partition
+from conflict_ingest.storage.partitions import read_partition
 
 SEED_PATH = "/articles/us-coalition-airstrikes-isis-mosul-record-level.html"
 
@@ -114,9 +114,10 @@ def test_a_password_in_a_run_conf_url_is_refused_at_plan_time_and_written_nowher
 ) -> None:
     """Behind the form, the first task checks the URLs again (the urgent queue's check): a run whose
     conf got past the form still plans nothing, and says which URL without its password."""
-    from conflict_ingest.pipeline import RunContext, plan_sources
+    from conflict_ingest.pipeline.context import RunContext
+    from conflict_ingest.pipeline.plan import plan_sources
     from conflict_ingest.settings import DEFAULT_SOURCES_PATH
-    from conflict_ingest.sources import load_sources
+    from conflict_ingest.sources.registry import load_sources
 
     caplog.set_level(logging.DEBUG)
     secret = "fake-hunter2-conf-secret"

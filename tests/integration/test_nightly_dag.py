@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from tests.helpers import run_nightly, task_states
 
-from conflict_ingest.land import read_partition
 from conflict_ingest.records import RECORD_FIELDS
-from conflict_ingest.storage import ObjectStore, curated_partition, quarantine_partition
+from conflict_ingest.storage.keys import curated_partition, quarantine_partition
+from conflict_ingest.storage.partitions import read_partition
+from conflict_ingest.storage.store import ObjectStore
 
 DAY = dt.date(2016, 12, 1)
 SEED_GOLD = json.loads((Path(__file__).parents[1] / "fixtures" / "seed_gold.json").read_text())

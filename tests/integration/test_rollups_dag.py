@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from conflict_ingest.land import write_partition
 from conflict_ingest.records import Extraction, PageMeta, Record
-from conflict_ingest.rollups import ROLLUPS_PREFIX, build_rollups, read_rollup
-from conflict_ingest.storage import MANIFEST_NAME, curated_partition
+from conflict_ingest.rollups import build_rollups, read_rollup
+from conflict_ingest.storage.keys import MANIFEST_NAME, ROLLUPS_PREFIX, curated_partition
+from conflict_ingest.storage.partitions import write_partition
 
 
 def _rows(source: str, count: int, day: dt.date) -> list[dict]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from conflict_ingest.pipeline import MAX_FETCH_FAILURES_IN_SUMMARY, RunContext, validate_stage
+from conflict_ingest.pipeline.context import RunContext
+from conflict_ingest.pipeline.validate import MAX_FETCH_FAILURES_IN_SUMMARY, validate_stage
 
 
 def test_fetch_failures_reach_the_run_summary_with_their_reasons(store) -> None:

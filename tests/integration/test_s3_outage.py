@@ -18,17 +18,12 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from tests.helpers import strike_rows
 
-from conflict_ingest.devstack import S3Server, free_port
-from conflict_ingest.land import IncompletePartition, collect_orphans, read_partition
-from conflict_ingest.pipeline import RunContext, land_stage
-from conflict_ingest.storage import (
-    MANIFEST_NAME,
-    SSE_ENV,
-    SSE_KMS_KEY_ENV,
-    Encryption,
-    ObjectStore,
-    curated_partition,
-)
+from conflict_ingest.dev.stack import S3Server, free_port
+from conflict_ingest.pipeline.context import RunContext
+from conflict_ingest.pipeline.land import land_stage
+from conflict_ingest.storage.keys import MANIFEST_NAME, curated_partition
+from conflict_ingest.storage.partitions import IncompletePartition, collect_orphans, read_partition
+from conflict_ingest.storage.store import SSE_ENV, SSE_KMS_KEY_ENV, Encryption, ObjectStore
 
 # botocore: no retry, fast failure on a closed port (the DAG's task retries do the rest)
 FAST_FAIL = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=1, read_timeout=5)

@@ -23,10 +23,11 @@ from typing import Any
 import pytest
 from tests.helpers import WebhookReceiver, run_nightly, task_states
 
-from conflict_ingest.devstack import free_port, smtp_connection
-from conflict_ingest.land import read_partition, write_partition
+from conflict_ingest.dev.stack import free_port, smtp_connection
 from conflict_ingest.records import Extraction, PageMeta, Record
-from conflict_ingest.storage import ObjectStore, curated_partition, quarantine_partition, report_prefix
+from conflict_ingest.storage.keys import curated_partition, quarantine_partition, report_prefix
+from conflict_ingest.storage.partitions import read_partition, write_partition
+from conflict_ingest.storage.store import ObjectStore
 
 SEED_DAY = dt.date(2016, 12, 1)  # the seed page: 2,709 vs 27,800 "in November"
 CLEAN_DAY = dt.date(2016, 12, 2)  # the AFCENT summary (sitemap source): nothing broken or flagged

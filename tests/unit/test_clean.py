@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from conflict_ingest.clean import Block, CleanedPage, clean_html, decode_html, head_slice, read_head
-from conflict_ingest.dates import date_from_url, parse_iso, parse_text_date
+from conflict_ingest.clean.cleaner import clean_html
+from conflict_ingest.clean.dates import date_from_url, parse_iso, parse_text_date
+from conflict_ingest.clean.decode import decode_html
+from conflict_ingest.clean.metadata import head_slice, read_head
+from conflict_ingest.clean.page import Block, CleanedPage
 
 BODY_PARAGRAPHS = (
     "<p>Coalition aircraft released 3,038 weapons against the Islamic State in October, the command said "

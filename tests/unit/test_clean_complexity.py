@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import pytest
 
-from conflict_ingest.clean import clean_html
+from conflict_ingest.clean.cleaner import clean_html
 
 WORDS = [
     "coalition",

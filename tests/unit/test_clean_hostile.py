@@ -8,15 +8,12 @@ import gzip
 
 import pytest
 
-from conflict_ingest.clean import (
-    CPU_BUDGET_S,
-    NOTE_NAMES,
-    CleaningAbandoned,
-    canonical_refusal,
-    clean_html,
-)
-from conflict_ingest.pipeline import clean_stage
-from conflict_ingest.storage import ObjectStore
+from conflict_ingest.clean.budget import CleaningAbandoned
+from conflict_ingest.clean.cleaner import clean_html
+from conflict_ingest.clean.constants import CPU_BUDGET_S, NOTE_NAMES
+from conflict_ingest.clean.metadata import canonical_refusal
+from conflict_ingest.pipeline.clean import clean_stage
+from conflict_ingest.storage.store import ObjectStore
 
 STORY = (
     "Coalition aircraft struck targets near Hodeidah on Tuesday night, officials said, in the heaviest raids "

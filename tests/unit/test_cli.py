@@ -68,7 +68,7 @@ def test_show_refuses_a_day_out_of_bounds_before_reading_anything(
     day: str, bound: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # an S3 endpoint where nothing listens: a day that got past the check would fail differently
-    from conflict_ingest.devstack import free_port
+    from conflict_ingest.dev.stack import free_port
 
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from conflict_ingest import contract, land, report, rollups, validate
-from conflict_ingest.clean import clean_html
+from conflict_ingest import contract, rollups
+from conflict_ingest.clean.cleaner import clean_html
 from conflict_ingest.contract import CASUALTY_METRICS, FIELD_NAMES, FIELDS, Metric, Qualifier, Victim
-from conflict_ingest.extract import extract_records
+from conflict_ingest.extract.reader import extract_records
 from conflict_ingest.records import (
     METRICS,
     QUALIFIERS,
@@ -30,6 +30,12 @@ from conflict_ingest.records import (
     PageMeta,
     Record,
 )
+from conflict_ingest.storage import partitions as land
+from conflict_ingest.validate import checks as validate_checks
+from conflict_ingest.validate import config as validate_config
+from conflict_ingest.validate import report
+from conflict_ingest.validate import rows as validate_rows
+from conflict_ingest.validate import suite as validate_suite
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "extraction"
@@ -94,19 +100,19 @@ def test_enums_are_the_sets_validation_checks() -> None:
     assert contract.values(Qualifier) == QUALIFIERS
     assert contract.values(Victim) == VICTIMS
     assert contract.values(CASUALTY_METRICS) == TOLL_METRICS
-    assert validate.IN_SET_FIELDS == {
+    assert validate_config.IN_SET_FIELDS == {
         "metric": METRICS,
         "qualifier": QUALIFIERS,
         "victim": VICTIMS,
     }
     # and what the suite really runs: one in-set expectation per enum field, with its values
-    suite = validate._build_expectations(dict(validate.DEFAULT_MAX_COUNT_PER_METRIC))
+    suite = validate_suite._build_expectations(dict(validate_config.DEFAULT_MAX_COUNT_PER_METRIC))
     in_set = {e.column: list(e.value_set) for e in suite if type(e).__name__ == "ExpectColumnValuesToBeInSet"}
     assert in_set == {name: list(allowed) for name, allowed in contract.ENUM_VALUES.items()}
     assert all(type(v) is str for allowed in in_set.values() for v in allowed)
     # every metric has a plausible bound, and only metrics do
-    assert set(validate.DEFAULT_MAX_COUNT_PER_METRIC) == set(Metric)
-    assert set(validate.ACTOR_EXPECTED_METRICS) <= set(Metric)
+    assert set(validate_config.DEFAULT_MAX_COUNT_PER_METRIC) == set(Metric)
+    assert set(validate_config.ACTOR_EXPECTED_METRICS) <= set(Metric)
 
 
 # --- Record and RECORD_FIELDS -----------------------------------------------------------------
@@ -232,7 +238,7 @@ def test_rows_read_back_from_curated_and_quarantine_parts_validate_as_before() -
         _row(record_id="other", count=18, evidence="At least 18 were killed.", **page(2)),
     ]
     bad = [_row(record_id="bad", title=None, metric="bogus", **page(3))]
-    before = validate.validate_records([*good, *bad])
+    before = validate_checks.validate_records([*good, *bad])
     assert len(before.passed) == 2 and len(before.failed) == 1
 
     def read_back(rows: list[dict[str, Any]], **kwargs: Any) -> list[dict[str, Any]]:
@@ -242,7 +248,7 @@ def test_rows_read_back_from_curated_and_quarantine_parts_validate_as_before() -
     quarantined = read_back(
         before.failed, extra_list_columns=("failed_expectations",), enforce_required=False
     )
-    again = validate.validate_records(
+    again = validate_checks.validate_records(
         [*curated, *({k: v for k, v in r.items() if k != "failed_expectations"} for r in quarantined)]
     )
     assert [r["record_id"] for r in again.passed] == [r["record_id"] for r in before.passed]
@@ -257,18 +263,18 @@ def test_rows_read_back_from_curated_and_quarantine_parts_validate_as_before() -
 
 
 def test_validation_field_lists_are_the_contracts() -> None:
-    assert validate.REQUIRED_FIELDS == contract.REQUIRED_FIELDS
+    assert validate_config.REQUIRED_FIELDS == contract.REQUIRED_FIELDS
     assert len(contract.REQUIRED_FIELDS) == 13
     kinds = (
-        validate.STR_FIELDS,
-        validate.INT_FIELDS,
-        validate.DATE_FIELDS,
-        validate.DATETIME_FIELDS,
-        validate.STR_LIST_FIELDS,
+        validate_config.STR_FIELDS,
+        validate_config.INT_FIELDS,
+        validate_config.DATE_FIELDS,
+        validate_config.DATETIME_FIELDS,
+        validate_config.STR_LIST_FIELDS,
     )
     every = [name for kind in kinds for name in kind]
     assert sorted(every) == sorted(FIELD_NAMES), "every field is type-checked exactly once"
-    suite = validate._build_expectations(dict(validate.DEFAULT_MAX_COUNT_PER_METRIC))
+    suite = validate_suite._build_expectations(dict(validate_config.DEFAULT_MAX_COUNT_PER_METRIC))
     not_null = [
         e.column
         for e in suite
@@ -281,10 +287,10 @@ def test_validation_type_check_names_a_wrong_type_of_every_field() -> None:
     wrong: dict[str, Any] = {}
     for f in FIELDS:
         wrong[f.name] = 1.5 if f.arrow != contract.ARROW_INT64 else "17"
-    problem = validate._types_problem(wrong) or ""
+    problem = validate_rows._types_problem(wrong) or ""
     for name in FIELD_NAMES:
         assert f"{name}: " in problem
-    assert validate._types_problem(_row()) is None
+    assert validate_rows._types_problem(_row()) is None
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -300,7 +306,7 @@ def test_report_columns_show_every_contract_field() -> None:
 def test_report_shows_every_field_of_a_held_back_record() -> None:
     # over the plausible bound (held back), over 366 days (flagged)
     row = _row(count=10**9, period_start=dt.date(2015, 1, 1))
-    outcome = validate.validate_records([row])
+    outcome = validate_checks.validate_records([row])
     (failed,) = outcome.failed
     assert failed["flags"] == ["period_over_366_days"]
     page = report.render_report_html(outcome, title="t")

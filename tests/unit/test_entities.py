@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conflict_ingest.entities import country_of, find_actor, places_in
+from conflict_ingest.extract.entities import country_of, find_actor, places_in
 
 
 def test_toll_by_ground_forces_assisted_by_coalition_aircraft_names_both() -> None:

@@ -25,19 +25,19 @@ from conflict_ingest.errors import ConfigError, ConflictIngestError
 OLD_BASES: dict[str, type[BaseException]] = {
     "conflict_ingest.alerts:AlertDeliveryError": RuntimeError,
     "conflict_ingest.alerts:WebhookError": RuntimeError,
-    "conflict_ingest.clean:CleaningAbandoned": RuntimeError,
-    "conflict_ingest.extract:PageBudgetExceeded": Exception,
-    "conflict_ingest.fetch:_Failure": Exception,
-    "conflict_ingest.fetch:_Deferred": Exception,
-    "conflict_ingest.http_safety:UnsafeURLError": ValueError,
-    "conflict_ingest.http_safety:HeadersTooLarge": http.client.HTTPException,
+    "conflict_ingest.clean.budget:CleaningAbandoned": RuntimeError,
+    "conflict_ingest.extract.reader:PageBudgetExceeded": Exception,
+    "conflict_ingest.fetch.client:_Failure": Exception,
+    "conflict_ingest.fetch.client:_Deferred": Exception,
+    "conflict_ingest.fetch.safety:UnsafeURLError": ValueError,
+    "conflict_ingest.fetch.safety:HeadersTooLarge": http.client.HTTPException,
     "conflict_ingest.inputs:InputError": ValueError,
-    "conflict_ingest.land:IncompletePartition": RuntimeError,
-    "conflict_ingest.land:DamagedPartition": RuntimeError,
-    "conflict_ingest.land:LandingConflict": RuntimeError,
-    "conflict_ingest.pipeline:ValidationGateError": RuntimeError,
-    "conflict_ingest.sources:DiscoveryError": RuntimeError,
-    "conflict_ingest.storage:ConcurrentUpdate": RuntimeError,
+    "conflict_ingest.storage.partitions:IncompletePartition": RuntimeError,
+    "conflict_ingest.storage.partitions:DamagedPartition": RuntimeError,
+    "conflict_ingest.storage.partitions:LandingConflict": RuntimeError,
+    "conflict_ingest.pipeline.gate:ValidationGateError": RuntimeError,
+    "conflict_ingest.sources.registry:DiscoveryError": RuntimeError,
+    "conflict_ingest.storage.store:ConcurrentUpdate": RuntimeError,
     "conflict_ingest.urgent:MessageRejected": ValueError,
 }
 
@@ -83,8 +83,8 @@ def test_the_base_itself_is_a_plain_exception_not_a_value_or_runtime_error() -> 
 
 def test_a_bad_environment_setting_is_a_config_error_with_its_message(monkeypatch) -> None:
     from conflict_ingest.settings import Settings
-    from conflict_ingest.storage import Encryption
-    from conflict_ingest.validate import ValidationConfig
+    from conflict_ingest.storage.store import Encryption
+    from conflict_ingest.validate.config import ValidationConfig
 
     monkeypatch.setenv("CONFLICT_INGEST_BATCH_SIZE", "many")
     with pytest.raises(ConfigError) as settings_err:
@@ -99,7 +99,7 @@ def test_a_bad_environment_setting_is_a_config_error_with_its_message(monkeypatc
 
 
 def test_a_bad_sources_file_is_a_config_error_naming_the_file_and_field(tmp_path: Path) -> None:
-    from conflict_ingest.sources import load_sources
+    from conflict_ingest.sources.registry import load_sources
 
     bad = tmp_path / "sources.yaml"
     bad.write_text("sources:\n  - id: Bad_Id\n    kind: rss\n    url: https://news.example/feed\n")
@@ -112,7 +112,7 @@ def test_a_bad_sources_file_is_a_config_error_naming_the_file_and_field(tmp_path
 
 def test_a_manual_runs_bad_input_is_an_input_error() -> None:
     from conflict_ingest.inputs import InputError
-    from conflict_ingest.pipeline import validate_manual_urls
+    from conflict_ingest.pipeline.plan import validate_manual_urls
 
     with pytest.raises(InputError, match=r"^urls\[1\]: "):
         validate_manual_urls(["https://news.example/a", "ftp://news.example/b"])
@@ -147,7 +147,7 @@ def test_an_error_outside_the_family_is_not_swallowed_by_the_cli(monkeypatch: py
     # not one of the library's deliberate errors (S3 unreachable): it surfaces as it is, with its traceback
     from botocore.exceptions import EndpointConnectionError
 
-    from conflict_ingest.devstack import free_port
+    from conflict_ingest.dev.stack import free_port
 
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from conflict_ingest.contract import Metric
-from conflict_ingest.extract import _SentenceReader, _State, extract_records, split_sentences
+from conflict_ingest.extract.reader import _SentenceReader, _State, extract_records, split_sentences
 from conflict_ingest.records import Extraction
 
 D = dt.date
@@ -288,7 +288,7 @@ def test_page_without_blocks_is_read_from_its_text_paragraphs() -> None:
 
 
 def test_entity_encoded_comma_and_plain_or_thin_space_separators() -> None:
-    from conflict_ingest.clean import clean_html
+    from conflict_ingest.clean.cleaner import clean_html
 
     filler = (
         "<p>The command published its monthly summary of the air campaign against the group on Friday.</p>"

@@ -6,10 +6,11 @@ import dataclasses
 
 import pytest
 
-from conflict_ingest.clean import Block, CleanedPage, clean_html
-from conflict_ingest.extract import PAGE_CPU_BUDGET_S, PageBudgetExceeded, extract_records
-from conflict_ingest.pipeline import extract_stage
-from conflict_ingest.storage import ObjectStore
+from conflict_ingest.clean.cleaner import clean_html
+from conflict_ingest.clean.page import Block, CleanedPage
+from conflict_ingest.extract.reader import PAGE_CPU_BUDGET_S, PageBudgetExceeded, extract_records
+from conflict_ingest.pipeline.extract import extract_stage
+from conflict_ingest.storage.store import ObjectStore
 
 URL = "https://news.example/2020/06/16/strikes"
 SMALL_HTML = "<html><body><p>Coalition jets conducted 14 strikes near Mosul on Tuesday, officials said.</p></body></html>"

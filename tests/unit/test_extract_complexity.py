@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from conflict_ingest.clean import CleanedPage, clean_html
-from conflict_ingest.extract import extract_records
+from conflict_ingest.clean.cleaner import clean_html
+from conflict_ingest.clean.page import CleanedPage
+from conflict_ingest.extract.reader import extract_records
 
 MAX_RATIO = 8.0
 MIN_CPU_S = 0.3

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from conflict_ingest.clean import clean_html
-from conflict_ingest.extract import extract_records
+from conflict_ingest.clean.cleaner import clean_html
+from conflict_ingest.extract.reader import extract_records
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "extraction"
 GOLD: list[dict[str, Any]] = json.loads((FIXTURES / "gold.json").read_text(encoding="utf-8"))

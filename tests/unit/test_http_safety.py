@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from conflict_ingest.http_safety import UnsafeURLError, address_problem, check_url, redact_url
+from conflict_ingest.fetch.safety import UnsafeURLError, address_problem, check_url, redact_url
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conflict_ingest.pipeline import MAX_MANUAL_URLS, manual_source, validate_manual_urls
+from conflict_ingest.pipeline.plan import MAX_MANUAL_URLS, manual_source, validate_manual_urls
 
 
 def test_manual_urls_are_http_deduplicated_and_bounded() -> None:

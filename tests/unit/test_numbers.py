@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conflict_ingest.numbers import find_numbers, parse_digits, qualifier_before, word_value
+from conflict_ingest.extract.numbers import find_numbers, parse_digits, qualifier_before, word_value
 
 
 @pytest.mark.parametrize(

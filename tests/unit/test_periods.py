@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from conflict_ingest.periods import (
+from conflict_ingest.extract.periods import (
     PeriodContext,
     date_from_url,
     find_time_expressions,

@@ -8,9 +8,11 @@ import re
 import pytest
 
 from conflict_ingest.inputs import InputError
-from conflict_ingest.pipeline import ValidationGateError, gate, resolve_day, validate_manual_urls
+from conflict_ingest.pipeline.context import resolve_day
+from conflict_ingest.pipeline.gate import ValidationGateError, gate
+from conflict_ingest.pipeline.plan import validate_manual_urls
 from conflict_ingest.records import Extraction, make_record_id
-from conflict_ingest.storage import raw_page_key, report_prefix, safe_key_part, work_prefix
+from conflict_ingest.storage.keys import raw_page_key, report_prefix, safe_key_part, work_prefix
 from conflict_ingest.urgent import MessageRejected, check_url
 
 UTC = dt.UTC

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from conflict_ingest import settings as S
-from conflict_ingest.devstack import aws_connection, local_env, smtp_connection
+from conflict_ingest.dev.stack import aws_connection, local_env, smtp_connection
 
 ROOT = Path(__file__).resolve().parents[2]
 CODE_DIRS = ("include", "dags", "scripts", "tests")
@@ -94,7 +94,7 @@ def test_the_environment_is_read_only_in_settings() -> None:
         if direct_read.search(p.read_text(encoding="utf-8")) and p.name != "settings.py"
     ]
     assert offenders == []
-    assert "os.environ" not in (ROOT / "include" / "conflict_ingest" / "validate.py").read_text(
+    assert "os.environ" not in (ROOT / "include" / "conflict_ingest" / "validate" / "config.py").read_text(
         encoding="utf-8"
     )
     for dag in (ROOT / "dags").glob("*.py"):
@@ -174,8 +174,8 @@ def test_blank_values_take_the_default_and_long_polls_are_capped() -> None:
 
 
 def test_encryption_and_validation_config_take_their_values_from_settings() -> None:
-    from conflict_ingest.storage import Encryption
-    from conflict_ingest.validate import ValidationConfig
+    from conflict_ingest.storage.store import Encryption
+    from conflict_ingest.validate.config import ValidationConfig
 
     env = {**SAMPLES}
     settings = S.Settings.from_env(env)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from conflict_ingest.fetch import Fetcher, FetchResult
-from conflict_ingest.sources import (
+from conflict_ingest.fetch.client import Fetcher, FetchResult
+from conflict_ingest.sources.registry import (
     Discovered,
     DiscoveryError,
     Source,
@@ -570,7 +570,7 @@ def test_external_entity_in_feed_is_refused() -> None:
 
 
 def test_fetch_families_are_the_files_families_plus_the_built_in_two(tmp_path: Path) -> None:
-    from conflict_ingest.families import fetch_families, fetch_pool
+    from conflict_ingest.sources.families import fetch_families, fetch_pool
 
     path = write(
         tmp_path,
@@ -591,7 +591,7 @@ def test_fetch_families_are_the_files_families_plus_the_built_in_two(tmp_path: P
 
 
 def test_fetch_families_of_an_unreadable_file_are_the_built_in_two(tmp_path: Path) -> None:
-    from conflict_ingest.families import fetch_families
+    from conflict_ingest.sources.families import fetch_families
 
     assert fetch_families(tmp_path / "missing.yaml") == ["default", "manual"]
     assert fetch_families(write(tmp_path, "sources: [unclosed")) == ["default", "manual"]
@@ -616,7 +616,7 @@ def test_a_source_id_with_a_trailing_newline_or_blank_is_refused(tmp_path: Path,
 
 
 def test_a_family_with_a_trailing_newline_is_refused_and_gets_no_fetch_lane(tmp_path: Path) -> None:
-    from conflict_ingest.families import fetch_families
+    from conflict_ingest.sources.families import fetch_families
 
     path = write(
         tmp_path,

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from conflict_ingest import periods
-from conflict_ingest.periods import TIME_RULES, PeriodContext, TimeExpr, find_time_expressions
+from conflict_ingest.extract import periods
+from conflict_ingest.extract.periods import TIME_RULES, PeriodContext, TimeExpr, find_time_expressions
 
 D = dt.date
 WED = D(2020, 3, 18)  # the reference day: a Wednesday

@@ -15,15 +15,11 @@ from typing import Any
 import pytest
 
 from conflict_ingest.records import RECORD_FIELDS, Extraction, PageMeta, Record
-from conflict_ingest.validate import (
-    TrailingHistory,
-    ValidationConfig,
-    ValidationOutcome,
-    evidence_states_count,
-    render_report_html,
-    silent_sources,
-    validate_records,
-)
+from conflict_ingest.validate.checks import validate_records
+from conflict_ingest.validate.config import TrailingHistory, ValidationConfig, silent_sources
+from conflict_ingest.validate.outcome import ValidationOutcome
+from conflict_ingest.validate.report import render_report_html
+from conflict_ingest.validate.written import evidence_states_count
 
 D = dt.date
 GOLD = Path(__file__).resolve().parents[3] / "shared" / "devset" / "gold.json"  # ../shared beside the project
@@ -840,3 +836,28 @@ def test_configured_bound_holds_back_counts_over_it():
         [row], config=ValidationConfig.from_env({"CONFLICT_INGEST_MAX_COUNT": "strikes=5000"})
     )
     assert outcome.failed[0]["failed_expectations"] == ["count_within_plausible_bound"]
+
+
+def test_report_depends_on_validate_one_way() -> None:
+    """The report reads validate's problem columns and levels by the names validate defines; no module
+    of validate imports the report (no cycle, no names matched by string on both sides)."""
+    import ast
+
+    from conflict_ingest.validate import columns, report
+
+    package = Path(str(report.__file__)).parent
+
+    def imported_modules(path: Path) -> set[str]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        return {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+
+    for path in sorted(package.glob("*.py")):
+        if path.name != "report.py":
+            assert "conflict_ingest.validate.report" not in imported_modules(path), path.name
+    assert "conflict_ingest.validate.columns" in imported_modules(package / "report.py")
+    assert report.PROBLEM_COLUMN_PREFIX is columns.PROBLEM_COLUMN_PREFIX
+    assert report.CRITICAL is columns.CRITICAL
+    problem_columns = [
+        v for k, v in vars(columns).items() if k.startswith("PROBLEM_") and k != "PROBLEM_COLUMN_PREFIX"
+    ]
+    assert problem_columns and all(c.startswith(columns.PROBLEM_COLUMN_PREFIX) for c in problem_columns)

@@ -6,7 +6,7 @@ metric ("14 strikes", "released 3,038 weapons", "52 fighters were killed"), numb
 take the metric of the count they continue ("3,038 weapons in October and 2,709 in November",
 "Two more, southeast of Irbil"), and everything else (dates, ages, money, percentages, targets,
 aircraft) gives nothing. Each count gets the period its sentence states, or the one of the event it
-belongs to (see :mod:`conflict_ingest.periods`), and the page's actor, target and place.
+belongs to (see :mod:`conflict_ingest.extract.periods`), and the page's actor, target and place.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from conflict_ingest import lexicon as lx
 from conflict_ingest.contract import CASUALTY_METRICS, Metric, Qualifier, Victim
-from conflict_ingest.entities import (
+from conflict_ingest.errors import ConflictIngestError
+from conflict_ingest.extract import lexicon as lx
+from conflict_ingest.extract.entities import (
     country_of,
     find_actor,
     find_target,
@@ -33,9 +34,8 @@ from conflict_ingest.entities import (
     places_in,
     without_attribution,
 )
-from conflict_ingest.errors import ConflictIngestError
-from conflict_ingest.numbers import NumberMention, find_numbers, qualifier_before
-from conflict_ingest.periods import (
+from conflict_ingest.extract.numbers import NumberMention, find_numbers, qualifier_before
+from conflict_ingest.extract.periods import (
     CUMULATIVE_CUES,
     PeriodContext,
     TimeExpr,

@@ -30,15 +30,15 @@ from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import fromstring as safe_fromstring
 
 from conflict_ingest.errors import ConfigError, ConflictIngestError
-from conflict_ingest.families import DEFAULT_FAMILY, FAMILY_RE
 from conflict_ingest.settings import (
     DEFAULT_FETCH_MAX_BYTES,
     DEFAULT_FETCH_TIMEOUT_S,
     DEFAULT_RATE_LIMIT_PER_S,
 )
+from conflict_ingest.sources.families import DEFAULT_FAMILY, FAMILY_RE
 
 if TYPE_CHECKING:
-    from conflict_ingest.fetch import FetchResult
+    from conflict_ingest.fetch.client import FetchResult
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ ATOM_DATE_TAGS = ("published", "updated", "issued", "modified")
 
 
 class Fetcher(Protocol):
-    """What discovery needs from :class:`conflict_ingest.fetch.Fetcher`."""
+    """What discovery needs from :class:`conflict_ingest.fetch.client.Fetcher`."""
 
     def fetch(
         self,

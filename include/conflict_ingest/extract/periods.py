@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from conflict_ingest.numbers import UNITS, word_value
+from conflict_ingest.extract.numbers import UNITS, word_value
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 The nightly DAG builds one fetch lane per family, so this module is read when the DAG file is
 parsed: it imports nothing heavy and only reads ``sources.yaml`` (a local file). Full validation
-of the file stays in :func:`conflict_ingest.sources.load_sources`, at run time.
+of the file stays in :func:`conflict_ingest.sources.registry.load_sources`, at run time.
 """
 
 from __future__ import annotations

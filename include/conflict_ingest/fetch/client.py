@@ -31,7 +31,7 @@ and owes itself:
 - redirects followed by hand, each hop re-checked (scheme, address, robots), loops detected;
 - only HTML and XML content types accepted;
 - no private, loopback, link-local, reserved or metadata addresses unless ``allow_private``
-  (see :mod:`conflict_ingest.http_safety`);
+  (see :mod:`conflict_ingest.fetch.safety`);
 - conditional GET (``If-None-Match`` / ``If-Modified-Since``): 304 is a success with no body.
 
 :meth:`Fetcher.fetch` never raises for network or HTTP trouble: the :class:`FetchResult` carries
@@ -58,7 +58,7 @@ import requests
 import urllib3.exceptions
 
 from conflict_ingest.errors import ConflictIngestError
-from conflict_ingest.http_safety import (
+from conflict_ingest.fetch.safety import (
     Exchange,
     GuardedHTTPAdapter,
     Resolver,
@@ -402,7 +402,7 @@ class Fetcher:
     (None: never); ``max_retry_after_per_host_s`` caps the total Retry-After wait per host.
     ``proxies`` (``{"http": ..., "https": ...}``) is the only way to use a proxy: the environment's
     proxy variables and ``~/.netrc`` are never read. ``resolver`` turns a host and port into
-    addresses (default :func:`conflict_ingest.http_safety.resolve`).
+    addresses (default :func:`conflict_ingest.fetch.safety.resolve`).
     """
 
     def __init__(

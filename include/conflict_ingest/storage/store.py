@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import hashlib
 import json
 import logging
 import os
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,65 +24,6 @@ from conflict_ingest.errors import ConflictIngestError
 from conflict_ingest.settings import S3_KMS_KEY_ID, S3_SSE, SSE_NONE, SSE_S3, StorageSettings
 
 logger = logging.getLogger(__name__)
-
-RAW_PREFIX = "raw"
-RAW_INDEX_PREFIX = f"{RAW_PREFIX}/_index"  # one small object per fetched URL (conditional GET)
-CURATED_PREFIX = "curated/strike_counts"
-QUARANTINE_PREFIX = "quarantine/strike_counts"
-REPORTS_PREFIX = "reports/validation"
-WORK_PREFIX = "work/strike_counts"
-MANIFEST_NAME = "_manifest.json"
-
-_UNSAFE_KEY_CHARS = re.compile(r"[^A-Za-z0-9._=-]+")
-#: Hex digits of the hash a lossy key part ends with (48 bits: no accidental collision).
-KEY_HASH_CHARS = 12
-_HASH_SUFFIX = re.compile(rf"-[0-9a-f]{{{KEY_HASH_CHARS}}}\Z")
-
-
-def safe_key_part(value: str) -> str:
-    """A run id made safe for an S3 key segment, distinct for distinct run ids.
-
-    Ids made only of ``A-Za-z0-9._=-`` stay as they are (``manual__x``); any other id keeps a
-    readable form with a hash of the whole id appended, ``scheduled__2016-12-01T00:00:00+00:00``
-    -> ``scheduled__2016-12-01T00_00_00_00_00-<12 hex>``, so ``a:b``, ``a+b`` and ``a_b`` never
-    share a prefix. An id that already looks like such a form (ends with ``-<12 hex>``), or is
-    ``.``/``..``, gets the suffix too, so no id can take another's key.
-    """
-    readable = _UNSAFE_KEY_CHARS.sub("_", value).strip("_") or "run"
-    if readable == value and value not in {".", ".."} and not _HASH_SUFFIX.search(value):
-        return value
-    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:KEY_HASH_CHARS]
-    return f"{readable}-{digest}"
-
-
-def raw_page_key(source_id: str, day: dt.date, sha256: str) -> str:
-    return f"{RAW_PREFIX}/source={source_id}/dt={day.isoformat()}/{sha256}.html.gz"
-
-
-def raw_meta_key(page_key: str) -> str:
-    return page_key.removesuffix(".html.gz") + ".json"
-
-
-def raw_index_key(source_id: str, url: str) -> str:
-    """Where the validators (ETag, Last-Modified) and raw key of the last fetch of ``url`` live."""
-    digest = hashlib.sha256(url.encode("utf-8")).hexdigest()
-    return f"{RAW_INDEX_PREFIX}/source={source_id}/{digest}.json"
-
-
-def curated_partition(day: dt.date) -> str:
-    return f"{CURATED_PREFIX}/dt={day.isoformat()}/"
-
-
-def quarantine_partition(day: dt.date) -> str:
-    return f"{QUARANTINE_PREFIX}/dt={day.isoformat()}/"
-
-
-def report_prefix(day: dt.date, run_id: str) -> str:
-    return f"{REPORTS_PREFIX}/dt={day.isoformat()}/{safe_key_part(run_id)}/"
-
-
-def work_prefix(day: dt.date, run_id: str) -> str:
-    return f"{WORK_PREFIX}/dt={day.isoformat()}/run={safe_key_part(run_id)}/"
 
 
 def s3_client_from_env() -> Any:

@@ -10,22 +10,19 @@ from __future__ import annotations
 import html
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from conflict_ingest.contract import ARROW_STRING_LIST, FIELD_NAMES, fields_of
 from conflict_ingest.inputs import redact_userinfo, without_userinfo
-
-if TYPE_CHECKING:
-    from conflict_ingest.validate import ValidationOutcome
+from conflict_ingest.validate.columns import CRITICAL, PROBLEM_COLUMN_PREFIX
+from conflict_ingest.validate.outcome import ValidationOutcome
 
 # Rows shown per table; the rest are counted, not listed (the quarantine zone has them all).
 MAX_REPORT_ROWS = 500
 # Record ids listed per expectation in the expectations table.
 MAX_IDS_PER_EXPECTATION = 20
 LINK_SCHEMES = ("http", "https")
-# Columns of the validated frame whose values say what is wrong with a row (see validate.py).
-PROBLEM_COLUMN_PREFIX = "problem_"
 INDEX_COLUMNS = frozenset({"record_id", "row_number"})
 # Markers around the alert-delivery section, so a retried alert replaces it instead of adding one.
 ALERT_SECTION_START = "<!-- alert-delivery -->"
@@ -168,7 +165,7 @@ def _expectations_table(results: Sequence[dict[str, Any]]) -> str:
     for r in results:
         if r["success"]:
             status = '<span class="ok">ok</span>'
-        elif r["level"] == "critical":
+        elif r["level"] == CRITICAL:
             status = '<span class="bad">broken</span>'
         else:
             status = '<span class="warn">flagged</span>'

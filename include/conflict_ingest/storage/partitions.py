@@ -48,7 +48,8 @@ from conflict_ingest.contract import (
 )
 from conflict_ingest.errors import ConflictIngestError
 from conflict_ingest.records import EXTRACTOR_VERSION
-from conflict_ingest.storage import MANIFEST_NAME, ConcurrentUpdate, ObjectStore
+from conflict_ingest.storage.keys import MANIFEST_NAME
+from conflict_ingest.storage.store import ConcurrentUpdate, ObjectStore
 
 logger = logging.getLogger(__name__)
 

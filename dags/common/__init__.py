@@ -1,0 +1,1 @@
+"""Airflow adapters shared by the DAG files (not DAGs: listed in ``dags/.airflowignore``)."""

@@ -1,0 +1,574 @@
+"""Metadata: title, canonical URL, publication date."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import tld
+from bs4 import BeautifulSoup
+from lxml import etree
+
+from conflict_ingest.clean import dates
+from conflict_ingest.clean.blocks import _all_text, _Candidate, _tag, render
+from conflict_ingest.clean.budget import _check, _note, _tick
+from conflict_ingest.clean.constants import (
+    ARTICLE_CONTAINER_LEVELS,
+    ARTICLE_TYPES,
+    CLOCK_CLASS_RE,
+    DATE_CLASS_RE,
+    DATELINE_MAX_CHARS,
+    HEAD_END_RE,
+    HEAD_MAX_CHARS,
+    INVISIBLE_RE,
+    JSONLD_MAX_CHARS,
+    JSONLD_MAX_DEPTH,
+    JSONLD_TYPE,
+    PUBLISHED_META_KEYS,
+    PUBLISHED_WORDS_RE,
+    SKIP_TAGS,
+    TITLE_SEPARATORS_RE,
+    UPDATED_RE,
+)
+from conflict_ingest.clean.decode import _parse_html
+from conflict_ingest.clean.main_text import _ancestors
+
+logger = logging.getLogger(__name__)
+
+# --------------------------------------------------------------------------------------------------
+# Metadata: title, canonical URL, publication date.
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HeadInfo:
+    """What the document head declares: <title>, <meta> values by lower-cased name/property/itemprop
+    (first wins), the canonical link, and the raw text of its JSON-LD scripts."""
+
+    title: str = ""
+    meta: dict[str, str] = field(default_factory=dict)
+    canonical: str | None = None
+    jsonld: tuple[str, ...] = ()
+
+
+def head_slice(html: str) -> str:
+    """The document up to the end of its head (the whole page, capped, when no end is found)."""
+    m = HEAD_END_RE.search(html)
+    return html[: m.start()] if m else html[:HEAD_MAX_CHARS]
+
+
+def read_head(html: str) -> HeadInfo:
+    """Parse the head slice of ``html`` with BeautifulSoup (lxml backend) for the page metadata."""
+    soup = BeautifulSoup(head_slice(html), "lxml")
+    meta: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        key = _attr(tag, "property") or _attr(tag, "name") or _attr(tag, "itemprop")
+        content = _attr(tag, "content")
+        if key and content:
+            meta.setdefault(key.lower(), content)
+    title_tag = soup.find("title")
+    canonical = None
+    for link in soup.find_all("link", href=True):
+        rel_words = str(_attr(link, "rel")).lower().split()
+        if "canonical" in rel_words and _attr(link, "href"):
+            canonical = _attr(link, "href")
+            break
+    jsonld = tuple(
+        script.string
+        for script in soup.find_all("script")
+        if _attr(script, "type").lower() == JSONLD_TYPE and script.string
+    )
+    return HeadInfo(
+        title=render(title_tag.get_text()) if title_tag is not None else "",
+        meta=meta,
+        canonical=canonical,
+        jsonld=jsonld,
+    )
+
+
+def _attr(tag: Any, name: str) -> str:
+    value = tag.get(name)
+    if isinstance(value, list):
+        value = " ".join(value)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _page_head(root: Any, html: str) -> HeadInfo:
+    """The head's metadata, completed by what the body declares (microdata <meta>, body JSON-LD,
+    a <title> or canonical link that the parser found outside the head)."""
+    head = read_head(html)
+    meta = dict(head.meta)
+    body = root.find("body")
+    jsonld = list(head.jsonld)
+    if body is not None:
+        for m in body.iter("meta"):
+            key = (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
+            content = m.get("content")
+            if key and content:
+                meta.setdefault(key, content.strip())
+        for script in body.iter("script"):
+            text = script.text
+            if (script.get("type") or "").strip().lower() == JSONLD_TYPE and text and text not in jsonld:
+                jsonld.append(text)
+    title = head.title
+    if not title:
+        title_el = root.find(".//title")
+        title = render(_all_text(title_el)) if title_el is not None else ""
+    canonical = head.canonical
+    if canonical is None:
+        for link in root.iter("link"):
+            if "canonical" in (link.get("rel") or "").lower().split() and (link.get("href") or "").strip():
+                canonical = (link.get("href") or "").strip()
+                break
+    return HeadInfo(title=title, meta=meta, canonical=canonical, jsonld=tuple(jsonld))
+
+
+def _title(root: Any, head: HeadInfo) -> str:
+    meta = head.meta
+    h1s = [render(_all_text(h)) for h in root.iter("h1")]
+    h1s = [h for h in h1s if h]
+    doc_title = head.title
+    og = render(meta.get("og:title", "")) or render(meta.get("twitter:title", ""))
+    for cand in (og, doc_title):
+        if cand and any(h == cand for h in h1s):
+            return cand
+    if og:
+        return _strip_site(og, h1s)
+    if h1s and len(h1s[0].split()) >= 2:
+        return h1s[0]
+    return _strip_site(doc_title, h1s)
+
+
+def _strip_site(title: str, h1s: list[str]) -> str:
+    parts = [p for p in TITLE_SEPARATORS_RE.split(title) if p]
+    if len(parts) < 2:
+        return title
+    for h in h1s:
+        if h in parts:
+            return h
+    return max(parts, key=len)
+
+
+def _canonical(head: HeadInfo, url: str | None) -> str | None:
+    """The page's canonical URL: its <link rel=canonical>, else its og:url, resolved against ``url``,
+    when :func:`canonical_refusal` allows it; else ``url`` (a note says why the declared one was not
+    used). A page can thus never claim another site's identity (canonical_url keys record_id)."""
+    declared = [("canonical link", head.canonical)] if head.canonical else []
+    og = head.meta.get("og:url", "").strip()
+    if og:
+        declared.append(("og:url", og))
+    for which, value in declared:
+        try:
+            resolved = urljoin(url or "", value)
+        except ValueError:  # e.g. "http://[::1" (an unclosed IPv6 literal)
+            _note("canonical_refused", f"{which} {value[:200]!r} is not a valid URL; the fetched URL is kept")
+            continue
+        reason = canonical_refusal(resolved, url)
+        if reason is None:
+            return resolved
+        _note("canonical_refused", f"{which} {resolved[:200]!r} {reason}; the fetched URL is kept")
+    return url or None
+
+
+def _site(host: str) -> str:
+    """The registrable domain of a host by the public suffix list (private suffixes such as github.io
+    count); under a TLD the list lacks (``.example``, ``.test``) the list's default rule ``*`` applies
+    (the last two labels); an IP address is its own site."""
+    host = host.lower()
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return host
+    found = tld.get_fld(host, fail_silently=True, fix_protocol=True)
+    return str(found) if found else ".".join(host.split(".")[-2:])
+
+
+def canonical_refusal(canonical: str, url: str | None) -> str | None:
+    """Why ``canonical`` may not stand for the page fetched at ``url`` (None when it may): it must be
+    http(s) with a host, on the registrable domain of ``url``."""
+    try:
+        parts = urlsplit(canonical)
+        host = (parts.hostname or "").rstrip(".")
+    except ValueError:
+        return "is not a valid URL"
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return "is not an http(s) URL"
+    if not url:
+        return "cannot be checked: no fetched URL"
+    try:
+        page_host = (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:
+        return "cannot be checked: the fetched URL is not valid"
+    if host == page_host or _site(host) == _site(page_host):
+        return None
+    return f"is not on the page's registrable domain {_site(page_host)!r}"
+
+
+def _jsonld_depth_exceeds(raw: str, limit: int) -> bool:
+    """Whether the JSON text nests arrays/objects deeper than ``limit`` (a linear scan; strings skipped)."""
+    depth = 0
+    for m in JSON_TOKEN_RE.finditer(raw):
+        char = m.group()
+        if char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+#: Strings and brackets of a JSON text.
+JSON_TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _jsonld_objects(head: HeadInfo) -> Iterator[dict[str, Any]]:
+    for text in head.jsonld:
+        raw = text.strip()
+        if len(raw) > JSONLD_MAX_CHARS or _jsonld_depth_exceeds(raw, JSONLD_MAX_DEPTH):
+            _note(
+                "jsonld_skipped",
+                f"a JSON-LD script of {len(raw)} characters exceeds {JSONLD_MAX_CHARS} characters "
+                f"or {JSONLD_MAX_DEPTH} levels of nesting; only its datePublished is looked for",
+            )
+            data = None
+        else:
+            try:
+                data = json.loads(raw, strict=False)
+            except ValueError:
+                _note(
+                    "jsonld_invalid",
+                    "a JSON-LD script is not valid JSON; only its datePublished is looked for",
+                )
+                data = None
+        if data is None:
+            m = re.search(r'"datePublished"\s*:\s*"([^"]+)"', raw)
+            if m:
+                yield {"@type": "Article", "datePublished": m.group(1)}
+            continue
+        yield from _walk_json(data)
+
+
+def _walk_json(data: Any) -> Iterator[dict[str, Any]]:
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            yield item
+            graph = item.get("@graph")
+            if graph is not None:
+                stack.append(graph)
+            main = item.get("mainEntity")
+            if isinstance(main, (dict, list)):
+                stack.append(main)
+
+
+def _types(obj: dict[str, Any]) -> set[str]:
+    t = obj.get("@type")
+    if isinstance(t, str):
+        return {t.rsplit("/", 1)[-1]}
+    if isinstance(t, list):
+        return {str(x).rsplit("/", 1)[-1] for x in t}
+    return set()
+
+
+def _date_jsonld(head: HeadInfo) -> str | None:
+    article, other = None, None
+    for obj in _jsonld_objects(head):
+        value = obj.get("datePublished") or obj.get("dateCreated")
+        if not isinstance(value, str):
+            continue
+        parsed = dates.parse_any(value)
+        if not parsed:
+            continue
+        types = _types(obj)
+        if types & (ARTICLE_TYPES - {"WebPage"}):
+            article = article or parsed
+        else:
+            other = other or parsed
+    return article or other
+
+
+def _date_meta(root: Any, meta: dict[str, str]) -> str | None:
+    for key in PUBLISHED_META_KEYS:
+        if key in meta:
+            parsed = dates.parse_any(meta[key])
+            if parsed:
+                return parsed
+    for el in root.iterfind('.//*[@itemprop="datePublished"]'):
+        _tick("dates")
+        value = el.get("content") or el.get("datetime") or render(_all_text(el))
+        parsed = dates.parse_any(value) if value else None
+        if parsed:
+            return parsed
+    return None
+
+
+#: class/id words of chrome containers (besides CLOCK_CLASS_RE) whose dates are never the article's.
+CHROME_CLASS_RE = re.compile(
+    r"(?:^|[\s_-])(?:comments?|sidebar|related|widget|footer|side|rail)(?=$|[\s_-])", re.I
+)
+
+
+def _is_chrome(el: Any) -> bool:
+    """The element itself is the site's clock/masthead, comments, sidebar, nav or footer."""
+    if _tag(el) in ("footer", "nav", "aside"):
+        return True
+    cls = f"{el.get('class') or ''} {el.get('id') or ''}"
+    return bool(CLOCK_CLASS_RE.search(cls) or CHROME_CLASS_RE.search(cls))
+
+
+def _in_chrome(el: Any) -> bool:
+    """Inside the site's clock/masthead, comments, sidebars or footer."""
+    return any(_is_chrome(a) for a in _ancestors(el))
+
+
+class _AncestorFlag:
+    """Whether an element or one of its ancestors passes ``test``, memoised: each element is tested
+    once, so asking for every element of a deep tree stays linear."""
+
+    def __init__(self, test: Any) -> None:
+        self.test = test
+        self.memo: dict[Any, bool] = {}
+
+    def __call__(self, el: Any) -> bool:
+        chain: list[Any] = []
+        cur, value = el, False
+        while cur is not None:
+            known = self.memo.get(cur)
+            if known is not None:
+                value = known
+                break
+            chain.append(cur)
+            cur = cur.getparent()
+        for node in reversed(chain):
+            value = value or bool(self.test(node))
+            self.memo[node] = value
+        return value
+
+
+def _chrome_roots(root: Any) -> list[Any]:
+    """The outermost chrome elements (:func:`_is_chrome`) under ``root``, in one walk."""
+    out: list[Any] = []
+    walker = etree.iterwalk(root, events=("start",))
+    for _, el in walker:
+        _tick("chrome")
+        if el is not root and _tag(el) and _is_chrome(el):
+            out.append(el)
+            walker.skip_subtree()
+    return out
+
+
+def _preceding_text(el: Any, limit: int = 60) -> str:
+    """Text just before ``el`` inside its parent (to spot "Updated" labels)."""
+    parent = el.getparent()
+    if parent is None:
+        return ""
+    # backwards from ``el``, only as far as ``limit`` characters (many stamps in one parent stay linear)
+    parts: list[str] = []
+    size = 0
+    sib = el.getprevious()
+    while sib is not None and size < limit:
+        _tick("dates")
+        for piece in (sib.tail or "", _all_text(sib)):
+            parts.append(piece)
+            size += len(piece)
+        sib = sib.getprevious()
+    if sib is None and size < limit:
+        parts.append(parent.text or "")
+    return "".join(reversed(parts))[-limit:]
+
+
+def _words_within(el: Any, max_words: int) -> str | None:
+    """``render(_all_text(el))``, or None as soon as it is known to have more than ``max_words`` words."""
+    parts: list[str] = []
+    words = 0
+    in_word = False  # the text so far ends inside a word
+    for piece in el.itertext():
+        if isinstance(piece, str):
+            parts.append(piece)
+            visible = INVISIBLE_RE.sub("", piece)
+            runs = visible.split()
+            if runs:
+                words += len(runs) - (1 if in_word and not visible[0].isspace() else 0)
+                in_word = not visible[-1].isspace()
+            elif visible:
+                in_word = False
+            if words > max_words:
+                return None
+    return render("".join(parts))
+
+
+def _text_within(el: Any, max_chars: int) -> str | None:
+    """``render(_all_text(el))``, or None as soon as it is known to exceed ``max_chars`` (its visible
+    characters alone do): a dateline check does not gather the text of a whole article."""
+    parts: list[str] = []
+    visible = 0
+    for piece in el.itertext():
+        if isinstance(piece, str):
+            parts.append(piece)
+            visible += len(INVISIBLE_RE.sub("", "".join(piece.split())))
+            if visible > max_chars:
+                return None
+    text = render("".join(parts))
+    return text if len(text) <= max_chars else None
+
+
+def _date_time_elements(root: Any, kept: list[_Candidate]) -> str | None:
+    """The article's printed date: a <time> or dateline element between the headline and the
+    body, else one after the body's start inside the article's container. Dates above the headline
+    are the site's (clocks, tickers) and are not used; nor is a date labelled as an update."""
+    body = root.find("body")
+    if body is None:
+        return None
+    first_block = kept[0].owner if kept else None
+    headline = body.find(".//h1")
+    container = _article_container(kept)
+    zones: dict[str, list[tuple[str, bool]]] = {"mid": [], "post": []}
+    zone = "pre" if headline is not None else "mid"
+    in_chrome = _AncestorFlag(_is_chrome)
+    in_container = _AncestorFlag(lambda a: a is container)
+    for el in body.iter():
+        _tick("dates")
+        if el is headline:
+            zone = "mid"
+        if el is first_block:
+            zone = "post"
+        tag = _tag(el)
+        if zone == "pre" or not tag or tag in SKIP_TAGS:
+            continue
+        cls = f"{el.get('class') or ''} {el.get('id') or ''}"
+        is_time = tag == "time" or el.get("itemprop") == "datePublished" or el.get("pubdate") is not None
+        if not (is_time or DATE_CLASS_RE.search(cls)):
+            continue
+        if zone == "post" and (container is None or not in_container(el)):
+            continue
+        if in_chrome(el):
+            continue
+        if is_time:
+            value = _time_value(el)
+            label = _preceding_text(el)
+        else:
+            short = _text_within(el, DATELINE_MAX_CHARS)
+            if short is None:
+                continue
+            value = _first_dated(short)
+            label = ""
+        if not value:
+            continue
+        low = cls.lower()
+        if UPDATED_RE.search(label) or "updated" in low or "modified" in low:
+            continue
+        zones[zone].append((value, bool(PUBLISHED_WORDS_RE.search(label)) or "publish" in low))
+    for name in ("mid", "post"):
+        found = zones[name]
+        if found:
+            return next((v for v, labelled in found if labelled), found[0][0])
+    return None
+
+
+def _article_container(kept: list[_Candidate]) -> Any:
+    """The element holding all kept blocks, widened by ARTICLE_CONTAINER_LEVELS (bylines and
+    datelines sit beside the body, not in it)."""
+    if not kept:
+        return None
+    chains = [list(_ancestors(c.owner)) for c in (kept[0], kept[-1])]
+    common = next((a for a in chains[0] if any(a is b for b in chains[1])), None)
+    for _ in range(ARTICLE_CONTAINER_LEVELS):
+        if common is None or _tag(common) in ("body", "html"):
+            break
+        parent = common.getparent()
+        if parent is None or _tag(parent) in ("body", "html"):
+            break
+        common = parent
+    return common
+
+
+def _first_dated(text: str) -> str | None:
+    """The first date in a dateline that is not labelled as an update."""
+    for piece in re.split(r"(?=\b(?:updated?|modified|published|posted)\b)", text, flags=re.I):
+        if re.match(r"\s*(?:updated?|modified)\b", piece, re.I):
+            continue
+        value = dates.parse_text_date(piece)
+        if value:
+            return value
+    return None
+
+
+def _published(
+    root: Any, head: HeadInfo, url: str | None, kept: list[_Candidate], html: str, huge: bool = False
+) -> str | None:
+    return (
+        _date_jsonld(head)
+        or _date_meta(root, head.meta)
+        or _date_time_elements(root, kept)
+        or dates.date_from_url(url)
+        or _date_htmldate(html, url, huge)
+    )
+
+
+def _drop_above_headline(body: Any) -> None:
+    """Remove everything that precedes the first <h1> (mastheads, clocks, tickers)."""
+    headline = body.find(".//h1")
+    if headline is None:
+        return
+    chain = list(_ancestors(headline))
+    for child, parent in zip(chain, chain[1:], strict=False):
+        for sib in list(parent):
+            if sib is child:
+                break
+            parent.remove(sib)  # its tail text goes with it; it is chrome as well
+        if parent is body:
+            break
+
+
+def _date_htmldate(html: str, url: str | None, huge: bool = False) -> str | None:
+    """Last resort: htmldate's extensive search, on the page without its chrome (anything above the
+    headline, clocks, nav, sidebars, comments, footers), so a site clock cannot become the
+    article's date. A bare
+    January 1st is htmldate's reading of a lone year (a copyright line) and is not a day."""
+    try:
+        import htmldate
+    except ImportError:  # pragma: no cover - a declared dependency
+        return None
+    root = _parse_html(html, huge)
+    body = root.find("body") if root is not None else None
+    if body is None:
+        return None
+    _drop_above_headline(body)
+    # the outermost chrome elements go (none when the whole page sits in chrome, so nothing is left)
+    parent = body.getparent()
+    if parent is not None and _in_chrome(parent):
+        chrome = []
+    elif _is_chrome(body):
+        chrome = [body] if parent is not None else []
+    else:
+        chrome = _chrome_roots(body)
+    for el in chrome:
+        el.drop_tree()
+    _check("htmldate")
+    try:
+        found = htmldate.find_date(root, url=url, extensive_search=True, original_date=True)
+    except Exception as err:  # noqa: BLE001 - third-party heuristics must never break cleaning
+        logger.debug("htmldate failed: %s", err)
+        return None
+    if not found or found.endswith("-01-01"):
+        return None
+    return dates.parse_iso(found)
+
+
+def _time_value(el: Any) -> str | None:
+    value = el.get("datetime") or el.get("content") or el.get("data-timestamp")
+    if value:
+        return dates.parse_any(value)
+    return dates.parse_text_date(render(_all_text(el)))

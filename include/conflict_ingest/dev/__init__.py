@@ -1,0 +1,1 @@
+"""The local development stack (moto S3, sample site, SMTP sink) for make run and the tests."""

@@ -1,0 +1,1 @@
+"""Where pages come from: the source registry (sources.yaml) and fetch families."""

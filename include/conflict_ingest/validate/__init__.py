@@ -1,0 +1,1 @@
+"""Validating a run's records with Great Expectations, and the HTML report of the outcome."""

@@ -1,0 +1,128 @@
+"""Numbers as a page writes them, read back from a record's evidence ("1,200", "twelve", "3.5 million").
+
+The gate's own reader, independent of the extractor's (``extract.numbers``) whose output it checks."""
+
+from __future__ import annotations
+
+import logging
+import re
+from decimal import Decimal, InvalidOperation
+
+logger = logging.getLogger(__name__)
+
+
+# --- numbers as written ---------------------------------------------------------------------
+
+NUMBER_WORD_UNITS: dict[str, int] = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+NUMBER_WORD_HUNDRED = "hundred"
+NUMBER_WORD_DOZEN = "dozen"
+NUMBER_WORD_SCALES: dict[str, int] = {"thousand": 10**3, "million": 10**6, "billion": 10**9}
+# Words that may sit inside a spelled-out number ("one hundred and twenty") or before a scale
+# ("a dozen", "a million") without ending it.
+NUMBER_WORD_JOINERS = frozenset({"and"})
+NUMBER_WORD_ARTICLES = frozenset({"a", "an"})
+# Scale words and abbreviations after digits: "1.2 million", "3m", "2.5bn", "12k".
+DIGIT_SCALES: dict[str, int] = {
+    "thousand": 10**3,
+    "k": 10**3,
+    "million": 10**6,
+    "mn": 10**6,
+    "m": 10**6,
+    "billion": 10**9,
+    "bn": 10**9,
+}
+# Thousands separators seen in the wild: comma, dot, space, no-break and thin spaces, apostrophes.
+THOUSANDS_SEPARATORS = ",. \u00a0\u202f\u2009'\u2019"
+GROUPED_DIGITS_RE = re.compile(
+    r"(?<![\d.,])\d{1,3}(?:[" + re.escape(THOUSANDS_SEPARATORS) + r"]\d{3})+(?!\d)"
+)
+PLAIN_DIGITS_RE = re.compile(r"\d+")
+SCALED_DIGITS_RE = re.compile(
+    r"(\d+(?:[.,]\d+)?)\s*(" + "|".join(sorted(DIGIT_SCALES, key=len, reverse=True)) + r")\b",
+    re.IGNORECASE,
+)
+WORD_RE = re.compile(r"[a-z]+")
+
+
+def numbers_in_text(text: str) -> set[int]:
+    """Every whole number the text writes, in digits ("3,038", "3 038", "1.2 million") or words
+    ("nine", "a dozen", "twenty-one", "two hundred and five")."""
+    found: set[int] = set()
+    for match in PLAIN_DIGITS_RE.finditer(text):
+        found.add(int(match.group()))
+    for match in GROUPED_DIGITS_RE.finditer(text):
+        found.add(int(re.sub(r"\D", "", match.group())))
+    for match in SCALED_DIGITS_RE.finditer(text):
+        try:
+            value = Decimal(match.group(1).replace(",", ".")) * DIGIT_SCALES[match.group(2).lower()]
+        except InvalidOperation:
+            continue
+        if value == value.to_integral_value():
+            found.add(int(value))
+    found |= _word_numbers(text)
+    return found
+
+
+def _word_numbers(text: str) -> set[int]:
+    found: set[int] = set()
+    total = current = 0
+    active = False  # inside a spelled-out number
+    article = False  # the previous word was "a"/"an"
+    for word in [*WORD_RE.findall(text.lower()), ""]:
+        if word in NUMBER_WORD_UNITS:
+            current += NUMBER_WORD_UNITS[word]
+            found.add(NUMBER_WORD_UNITS[word])
+            active, article = True, False
+        elif word == NUMBER_WORD_HUNDRED and (active or article):
+            current = (current or 1) * 100
+            active, article = True, False
+        elif word == NUMBER_WORD_DOZEN:
+            current = (current or 1) * 12
+            active, article = True, False
+        elif word in NUMBER_WORD_SCALES and (active or article):
+            total += (current or 1) * NUMBER_WORD_SCALES[word]
+            current = 0
+            active, article = True, False
+        elif active and word in NUMBER_WORD_JOINERS:
+            continue
+        else:
+            if active:
+                found.add(total + current)
+            total = current = 0
+            active = False
+            article = word in NUMBER_WORD_ARTICLES
+    return found
+
+
+def evidence_states_count(evidence: str, count: int) -> bool:
+    """True when the evidence sentence writes ``count`` (in digits, with separators, or in words)."""
+    return count in numbers_in_text(evidence)
