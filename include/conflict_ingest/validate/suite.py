@@ -1,9 +1,16 @@
-"""The Great Expectations suite, defined in code."""
+"""The Great Expectations suite, defined in code, and what each expectation means.
+
+:data:`EXPECTATIONS` describes every expectation by name, level and the reason a record breaks it;
+:func:`markdown_table` renders it into docs/reference/expectations.md (``scripts/gen_docs.py``).
+``tests/unit/test_expectations_reference.py`` fails when its names are not the suite's, or when the
+docs are not the table.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from conflict_ingest.records import TOLL_METRICS
@@ -27,10 +34,88 @@ from conflict_ingest.validate.config import (
     MAX_PERIOD_DAYS,
     REQUIRED_FIELDS,
     RESULT_FORMAT,
+    SOURCE_SILENT,
     SPIKE,
 )
 
 logger = logging.getLogger(__name__)
+
+
+# --- what each expectation means --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExpectationDoc:
+    """One row of the expectations table: the names it covers, their level, when a record breaks them."""
+
+    names: tuple[str, ...]
+    level: str
+    description: str
+    #: the table's name cell when it is not the names themselves (``<field>_not_null``)
+    label: str = ""
+    #: reported per source (there is no record to flag), not per record
+    per_source: bool = False
+
+    def name_cell(self) -> str:
+        return self.label or ", ".join(f"`{name}`" for name in self.names)
+
+    def level_cell(self) -> str:
+        return self.level + (" (per source)" if self.per_source else "")
+
+
+#: every expectation, in the suite's order, then the source-level warning (computed beside GX)
+EXPECTATIONS: tuple[ExpectationDoc, ...] = (
+    ExpectationDoc(("record_fields_match_contract",), CRITICAL,
+                   "a contract field is missing, or there is a field the contract does not have"),
+    ExpectationDoc(("field_types_match_contract",), CRITICAL,
+                   "a field has the wrong type (e.g. `count` as text or bool, a date as a string)"),
+    ExpectationDoc(tuple(f"{name}_not_null" for name in REQUIRED_FIELDS), CRITICAL,
+                   f"one of {', '.join(REQUIRED_FIELDS)} is null", label="`<field>_not_null`"),
+    ExpectationDoc(("record_id_unique",), CRITICAL,
+                   "two records of the run share a `record_id` (both are held back)"),
+    ExpectationDoc(tuple(f"{name}_in_set" for name in IN_SET_FIELDS), CRITICAL, "an enum value outside its set"),
+    ExpectationDoc(("victim_matches_metric",), CRITICAL,
+                   "`killed`/`wounded` without a victim, or another metric with one"),
+    ExpectationDoc(("count_positive",), CRITICAL, "`count` < 1"),
+    ExpectationDoc(("count_within_plausible_bound",), CRITICAL,
+                   "`count` is above the bound for its metric (see below)"),
+    ExpectationDoc(("period_start_not_after_period_end",), CRITICAL, "the period is reversed"),
+    ExpectationDoc(("period_start_not_after_publication",), CRITICAL,
+                   "the period starts after the article's publication day"),
+    ExpectationDoc(("evidence_contains_count",), CRITICAL,
+                   'the evidence sentence does not state the count, in digits ("3,038", "3 038", "1.2 million") '
+                   'or in words ("nine", "a dozen", "two hundred and five")'),
+    ExpectationDoc(("no_conflicting_counts",), CRITICAL,
+                   "the same page (same canonical or source URL) gives a different count for the same actor, "
+                   "metric, qualifier, victim, location and period. Two counts in one sentence are a split, "
+                   'not a conflict. The seed page\'s 2,709 and 27,800 "in November" are both held back.'),
+    ExpectationDoc(("period_over_366_days",), WARNING, "the period is longer than a leap year"),
+    ExpectationDoc(tuple(f"actor_missing_for_{metric}" for metric in ACTOR_EXPECTED_METRICS), WARNING,
+                   f"a {' or '.join(f'`{m}`' for m in ACTOR_EXPECTED_METRICS)} record with no actor"),
+    ExpectationDoc(("sum_disagrees_with_parts",), WARNING,
+                   "other records on the same page tile this record's period exactly (same actor, metric, "
+                   "qualifier, victim, location), and no such tiling adds up to its count"),
+    ExpectationDoc((SPIKE,), WARNING,
+                   "the count is more than `SPIKE_FACTOR` times the largest count the same actor and metric "
+                   "reached in the trailing window of curated data. It applies only when that actor and metric "
+                   "have records on at least `SPIKE_MIN_HISTORY_DAYS` days of the window. Actors are compared "
+                   "case- and space-insensitively; records with no actor are not compared."),
+    ExpectationDoc((SOURCE_SILENT,), WARNING,
+                   "a source that completed tonight yielded no records at all, although over the days of the "
+                   "window it was read it landed records on at least `SILENT_SOURCE_MIN_DAYS` days and on at "
+                   "least `SILENT_SOURCE_MIN_SHARE` of them. There is no record to flag, so it is reported per "
+                   "source: in `summary.json` (`source_warnings`), in the report and in the alert.",
+                   per_source=True),
+)  # fmt: skip
+
+
+def markdown_table() -> str:
+    """:data:`EXPECTATIONS` as a Markdown table (docs/reference/expectations.md holds it verbatim)."""
+    lines = ["| name | level | a record breaks it when |", "|---|---|---|"]
+    for row in EXPECTATIONS:
+        description = row.description.replace("|", "\\|")
+        lines.append(f"| {row.name_cell()} | {row.level_cell()} | {description} |")
+    return "\n".join(lines) + "\n"
 
 
 # --- the suite ------------------------------------------------------------------------------

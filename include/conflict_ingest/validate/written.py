@@ -1,6 +1,22 @@
 """Numbers as a page writes them, read back from a record's evidence ("1,200", "twelve", "3.5 million").
 
-The gate's own reader, independent of the extractor's (``extract.numbers``) whose output it checks."""
+Why a second number parser beside ``extract/numbers.py``: this is the gate's independent reading of
+the evidence. ``evidence_contains_count`` asks whether the evidence sentence states the record's
+count; if it asked the extractor's own parser, a bug there (a separator misread, a scale applied
+twice, a word number summed wrong) would produce a wrong count *and* confirm it, and the record would
+validate itself. So the two readers share no code, and a count passes only when this reader, too,
+finds it written in the sentence. This one only answers "which whole numbers does this text write?": it has
+no spans, no hedges ("more than", "about") and no notion of which number the sentence is about.
+
+What it accepts:
+
+- digits, plain ("17") or grouped with thousands separators: comma, dot, space, no-break and thin
+  spaces, apostrophes ("3,038", "3.038", "3 038", "3'038");
+- words, including compounds and joiners ("nine", "twenty-one", "two hundred and five"), "dozen"
+  ("a dozen", "three dozen") and word scales ("a million", "two thousand");
+- scaled figures: digits, with an optional decimal part, followed by a scale word or abbreviation
+  ("1.2 million", "3m", "2.5bn", "12k"), kept only when they come to a whole number.
+"""
 
 from __future__ import annotations
 
