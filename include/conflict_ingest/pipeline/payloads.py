@@ -88,6 +88,14 @@ class CleanedRow(FetchedPage):
     blocks: list[dict[str, Any]]
     clean_notes: list[str]
 
+    def to_json(self) -> dict[str, Any]:
+        """The fetched entry's keys first, in the order the stage always read them from ``fetched/``
+        (sorted: :meth:`ObjectStore.put_json <conflict_ingest.storage.store.ObjectStore.put_json>` sorts
+        keys), then what cleaning found, in field order."""
+        data = dataclasses.asdict(self)
+        entry = sorted(f.name for f in dataclasses.fields(FetchedPage))
+        return {**{name: data.pop(name) for name in entry}, **data}
+
     @classmethod
     def _json_defaults(cls, data: Mapping[str, Any]) -> dict[str, Any]:
         """The keys extraction never read may be absent (a row written before they existed)."""
