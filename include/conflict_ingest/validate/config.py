@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conflict_ingest import contract
+from conflict_ingest.settings import (
+    DEFAULT_MAX_COUNT_PER_METRIC as DEFAULT_MAX_COUNT_PER_METRIC,  # re-exported
+)
 from conflict_ingest.settings import ValidationSettings
 from conflict_ingest.validate.columns import WARNING
 
