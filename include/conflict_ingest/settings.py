@@ -26,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -425,7 +425,17 @@ VARIABLES: tuple[Variable[Any], ...] = (
 
 @dataclass(frozen=True)
 class ValidationSettings:
-    """The validation suite's tunables (see ``validate.ValidationConfig`` for what each means)."""
+    """The validation suite's tunables (``validate.config.ValidationConfig`` is this class).
+
+    ``max_count_per_metric``: the plausible bound of ``count`` per metric (critical).
+    ``history_days``: how many days of committed curated partitions before the run's day are read.
+    ``spike_factor``: a count above this many times the trailing maximum of the same actor and
+    metric is flagged ``count_far_above_trailing_max``, but only when that actor and metric have
+    records on at least ``spike_min_history_days`` distinct days of the window.
+    ``silent_source_min_days`` and ``silent_source_min_share``: a source that completed tonight
+    with no records is reported ``source_yielded_no_records`` when, over the days of the window
+    it was read, it had records on at least that many days and at least that share of them.
+    """
 
     max_count_per_metric: dict[str, int] = field(default_factory=lambda: dict(MAX_COUNT.default))
     history_days: int = HISTORY_DAYS.default
@@ -444,6 +454,11 @@ class ValidationSettings:
             silent_source_min_days=SILENT_SOURCE_MIN_DAYS.read(environ),
             silent_source_min_share=SILENT_SOURCE_MIN_SHARE.read(environ),
         )
+
+    @classmethod
+    def from_settings(cls, settings: ValidationSettings) -> ValidationSettings:
+        """A copy of ``settings`` (its own ``max_count_per_metric``)."""
+        return replace(settings, max_count_per_metric=dict(settings.max_count_per_metric))
 
 
 @dataclass(frozen=True)

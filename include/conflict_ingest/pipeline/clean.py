@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from conflict_ingest.pipeline.payloads import CleanedRow, CleanSummary, FetchedPage
 from conflict_ingest.storage import keys
 from conflict_ingest.storage.store import ObjectStore
 
@@ -52,18 +53,19 @@ def clean_stage(store: ObjectStore, fetched_key: str, *, cpu_budget_s: float | N
     from conflict_ingest.clean.constants import CPU_BUDGET_S
 
     fetched = store.get_json(fetched_key)
-    rows: list[dict[str, Any]] = []
+    rows: list[CleanedRow] = []
     errors = abandoned = 0
     failed: list[dict[str, str]] = []
     fallbacks: collections.Counter[str] = collections.Counter()
     bodies = _read_ahead(store, [page["raw_key"] for page in fetched["pages"]])
     for page, body in zip(fetched["pages"], bodies, strict=True):
         try:
+            entry = FetchedPage.from_json(page)
             html = gzip.decompress(body.result())
             cleaned = clean_html(
                 html,
-                page["final_url"],
-                content_type=page.get("content_type"),
+                entry.final_url,
+                content_type=entry.content_type,
                 cpu_budget_s=CPU_BUDGET_S if cpu_budget_s is None else cpu_budget_s,
             )
         except CleaningAbandoned as err:  # a hostile page: its reason is recorded, the batch goes on
@@ -82,27 +84,27 @@ def clean_stage(store: ObjectStore, fetched_key: str, *, cpu_budget_s: float | N
             continue
         fallbacks.update({note.split(":", 1)[0] for note in cleaned.notes})
         rows.append(
-            {
-                **page,
-                "source_id": fetched["source_id"],
-                "title": cleaned.title or page.get("title_hint") or "",
-                "published_at": cleaned.published_at or page.get("published_hint") or None,
-                "page_published_at": cleaned.published_at,
-                "canonical_url": cleaned.canonical_url or page["final_url"],
-                "text": cleaned.text,
-                "blocks": [dataclasses.asdict(b) for b in cleaned.blocks],
-                "clean_notes": list(cleaned.notes),
-            }
+            CleanedRow(
+                **entry.to_json(),
+                source_id=fetched["source_id"],
+                title=cleaned.title or entry.title_hint or "",
+                published_at=cleaned.published_at or entry.published_hint or None,
+                page_published_at=cleaned.published_at,
+                canonical_url=cleaned.canonical_url or entry.final_url,
+                text=cleaned.text,
+                blocks=[dataclasses.asdict(b) for b in cleaned.blocks],
+                clean_notes=list(cleaned.notes),
+            )
         )
     out_key = keys.cleaned_key(fetched_key)
-    store.put_jsonl_gz(out_key, rows)
+    store.put_jsonl_gz(out_key, [row.to_json() for row in rows])
     if fallbacks:
         logger.info("batch %s: clean fallbacks %s", fetched_key, dict(sorted(fallbacks.items())))
-    return {
-        "key": out_key,
-        "pages": len(rows),
-        "errors": errors,
-        "abandoned": abandoned,
-        "fallbacks": dict(sorted(fallbacks.items())),
-        "failed": failed[:CLEAN_FAILURES_IN_SUMMARY],
-    }
+    return CleanSummary(
+        key=out_key,
+        pages=len(rows),
+        errors=errors,
+        abandoned=abandoned,
+        fallbacks=dict(sorted(fallbacks.items())),
+        failed=failed[:CLEAN_FAILURES_IN_SUMMARY],
+    ).to_json()

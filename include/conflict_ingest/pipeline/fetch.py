@@ -10,7 +10,7 @@ from typing import Any
 
 from conflict_ingest.fetch.safety import redact_url
 from conflict_ingest.pipeline.context import RunContext
-from conflict_ingest.pipeline.payloads import FetchedPage
+from conflict_ingest.pipeline.payloads import FetchedPage, FetchSummary
 from conflict_ingest.storage import keys
 from conflict_ingest.storage.keys import (
     batch_name,
@@ -185,14 +185,14 @@ def fetch_stage(store: ObjectStore, batch_key: str, fetcher: Any, source: Any) -
             len(batch["items"]),
             "; ".join(f"{e['url']}: {e['error']}" for e in errors[:FETCH_FAILURES_IN_SUMMARY]),
         )
-    return {
-        "batch": batch_name(batch_key),
-        "key": out_key,
-        "pages": len(pages),
-        "not_modified": reused,
-        "errors": len(errors),
-        "failed": [{"url": e["url"], "error": e["error"]} for e in errors[:FETCH_FAILURES_IN_SUMMARY]],
-    }
+    return FetchSummary(
+        batch=batch_name(batch_key),
+        key=out_key,
+        pages=len(pages),
+        not_modified=reused,
+        errors=len(errors),
+        failed=[{"url": e["url"], "error": e["error"]} for e in errors[:FETCH_FAILURES_IN_SUMMARY]],
+    ).to_json()
 
 
 def fetch_failures(store: ObjectStore, run: RunContext) -> list[dict[str, Any]]:

@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conflict_ingest import contract
-from conflict_ingest.settings import DEFAULT_MAX_COUNT_PER_METRIC, ValidationSettings
+from conflict_ingest.settings import (
+    DEFAULT_MAX_COUNT_PER_METRIC as DEFAULT_MAX_COUNT_PER_METRIC,  # re-exported
+)
+from conflict_ingest.settings import ValidationSettings
 from conflict_ingest.validate.columns import WARNING
 
 logger = logging.getLogger(__name__)
@@ -68,42 +71,10 @@ RESULT_FORMAT: dict[str, Any] = {
 # --- configuration and trailing history --------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ValidationConfig:
-    """The suite's tunables.
-
-    ``max_count_per_metric``: the plausible bound of ``count`` per metric (critical).
-    ``history_days``: how many days of committed curated partitions before the run's day are read.
-    ``spike_factor``: a count above this many times the trailing maximum of the same actor and
-    metric is flagged ``count_far_above_trailing_max``, but only when that actor and metric have
-    records on at least ``spike_min_history_days`` distinct days of the window.
-    ``silent_source_min_days`` and ``silent_source_min_share``: a source that completed tonight
-    with no records is reported ``source_yielded_no_records`` when, over the days of the window
-    it was read, it had records on at least that many days and at least that share of them.
-    """
-
-    max_count_per_metric: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_MAX_COUNT_PER_METRIC))
-    history_days: int = ValidationSettings.history_days
-    spike_factor: float = ValidationSettings.spike_factor
-    spike_min_history_days: int = ValidationSettings.spike_min_history_days
-    silent_source_min_days: int = ValidationSettings.silent_source_min_days
-    silent_source_min_share: float = ValidationSettings.silent_source_min_share
-
-    @classmethod
-    def from_settings(cls, settings: ValidationSettings) -> ValidationConfig:
-        return cls(
-            max_count_per_metric=dict(settings.max_count_per_metric),
-            history_days=settings.history_days,
-            spike_factor=settings.spike_factor,
-            spike_min_history_days=settings.spike_min_history_days,
-            silent_source_min_days=settings.silent_source_min_days,
-            silent_source_min_share=settings.silent_source_min_share,
-        )
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> ValidationConfig:
-        """The ``CONFLICT_INGEST_*`` tunables (:class:`conflict_ingest.settings.ValidationSettings`)."""
-        return cls.from_settings(ValidationSettings.from_env(environ))
+#: The suite's tunables: one class with :class:`conflict_ingest.settings.ValidationSettings` (fields,
+#: defaults and what each means written there once); ``from_env()`` reads the ``CONFLICT_INGEST_*``
+#: variables, ``from_settings()`` copies a ``Settings.validation``.
+ValidationConfig = ValidationSettings
 
 
 def _actor_key(actor: Any) -> str | None:
