@@ -18,7 +18,7 @@ The family (module, class, its built-in base, when it is raised):
 - ``urgent.MessageRejected`` (ValueError): an urgent-queue message that is refused.
 - ``fetch.safety.UnsafeURLError`` (ValueError): a URL that may not be fetched (scheme, address).
 - ``fetch.safety.HeadersTooLarge`` (http.client.HTTPException): a response's header block over its cap.
-- ``fetch.client._Failure``, ``fetch.client._Deferred`` (Exception): internal, end one fetch; never leave the fetcher.
+- ``fetch.client._Failure`` (Exception): internal, ends one fetch; never leave the fetcher.
 - ``sources.registry.DiscoveryError`` (RuntimeError): a feed or sitemap that cannot be read.
 - ``clean.cleaner.CleaningAbandoned`` (RuntimeError): a page abandoned over its cleaning CPU budget.
 - ``extract.reader.PageBudgetExceeded`` (Exception): a page abandoned over its extraction CPU budget.

@@ -28,7 +28,6 @@ OLD_BASES: dict[str, type[BaseException]] = {
     "conflict_ingest.clean.budget:CleaningAbandoned": RuntimeError,
     "conflict_ingest.extract.reader:PageBudgetExceeded": Exception,
     "conflict_ingest.fetch.client:_Failure": Exception,
-    "conflict_ingest.fetch.client:_Deferred": Exception,
     "conflict_ingest.fetch.safety:UnsafeURLError": ValueError,
     "conflict_ingest.fetch.safety:HeadersTooLarge": http.client.HTTPException,
     "conflict_ingest.inputs:InputError": ValueError,

@@ -388,10 +388,6 @@ def host_key(url: str) -> str:
     return f"{scheme}://{(parts.hostname or '').lower()}:{port}"
 
 
-class _Deferred(ConflictIngestError):
-    """Internal: a host's failure budget is spent; the URL is deferred without network I/O."""
-
-
 class Fetcher:
     """A polite HTTP client for one run (one batch: the per-host failure budget lasts as long as
     the fetcher). Safe to share between threads.

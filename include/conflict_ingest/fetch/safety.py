@@ -405,26 +405,26 @@ def _watch_reused(conn: HTTPConnection) -> None:
         conn._watched_by = exchange  # type: ignore[attr-defined]
 
 
-class _GuardedHTTPConnection(HTTPConnection):
+class _Guarded:
+    """What both guarded connection classes add: a pinned, checked connect, the header cap, and the
+    current exchange's deadline on a kept-alive connection."""
+
     response_class = _CappedHTTPResponse
 
     def _new_conn(self) -> socket.socket:
-        return _pinned_new_conn(self, super()._new_conn)
+        return _pinned_new_conn(self, super()._new_conn)  # type: ignore[arg-type, misc]
 
     def request(self, *args: Any, **kwargs: Any) -> None:
-        _watch_reused(self)
-        super().request(*args, **kwargs)
+        _watch_reused(self)  # type: ignore[arg-type]
+        super().request(*args, **kwargs)  # type: ignore[misc]
 
 
-class _GuardedHTTPSConnection(HTTPSConnection):
-    response_class = _CappedHTTPResponse
+class _GuardedHTTPConnection(_Guarded, HTTPConnection):  # type: ignore[misc]
+    pass
 
-    def _new_conn(self) -> socket.socket:
-        return _pinned_new_conn(self, super()._new_conn)
 
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _watch_reused(self)
-        super().request(*args, **kwargs)
+class _GuardedHTTPSConnection(_Guarded, HTTPSConnection):  # type: ignore[misc]
+    pass
 
 
 class _GuardedHTTPConnectionPool(HTTPConnectionPool):
