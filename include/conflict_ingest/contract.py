@@ -44,6 +44,9 @@ class Qualifier(enum.StrEnum):
     AT_LEAST = "at_least"
     AT_MOST = "at_most"
     APPROXIMATE = "approximate"
+    #: a vague quantity ("several", "dozens"): ``count`` is a conservative lower bound from
+    #: :data:`conflict_ingest.extract.lexicon.VAGUE_QUANTITIES`, ``count_text`` the words as written
+    VAGUE = "vague"
 
 
 class Victim(enum.StrEnum):
@@ -112,17 +115,27 @@ FIELDS: tuple[Field, ...] = (
           "\"killed the commander\" -> 1"),
     Field("qualifier", str, ARROW_STRING, REQUIRED,
           "how the page qualifies the count (`at_least`: more than, over; `at_most`: up to, "
-          "fewer than; `approximate`: about, nearly, some, around)",
+          "fewer than; `approximate`: about, nearly, some, around; `vague`: several, dozens: the count "
+          "is a conservative lower bound, the words are in `count_text`)",
           Qualifier),
+    Field("count_text", str | None, ARROW_STRING, NULLABLE,
+          "for a `vague` count, the words as written (\"several\", \"dozens of\"); null otherwise"),
     Field("victim", str | None, ARROW_STRING, NULLABLE,
           "for killed and wounded: who they were; null for every other metric", Victim),
     Field("actor", str | None, ARROW_STRING, NULLABLE,
           "who carried it out, as stated, normalised short name (\"US-led coalition\")"),
     Field("target", str | None, ARROW_STRING, NULLABLE, "what or whom it was aimed at, as stated (\"ISIS\")"),
     Field("location", str | None, ARROW_STRING, NULLABLE, "where, as stated, normalised short name (\"Mosul\")"),
+    Field("admin1", str | None, ARROW_STRING, NULLABLE,
+          "the first-level subdivision (province, state, oblast) the place lies in, as the text or the "
+          "gazetteer (ISO 3166-2) names it (\"Kunduz\")"),
+    Field("country", str | None, ARROW_STRING, NULLABLE,
+          "the country of the place, ISO 3166-1 alpha-2 (\"AF\")"),
     Field("period_start", dt.date | None, ARROW_DATE, NULLABLE, "the first day the count covers"),
     Field("period_end", dt.date | None, ARROW_DATE, NULLABLE, "the last day the count covers"),
     Field("evidence", str, ARROW_STRING, REQUIRED, "the sentence the count was read from"),
+    Field("language", str | None, ARROW_STRING, NULLABLE,
+          "the page's language, ISO 639-1 (\"en\"), as the cleaner detected it"),
     Field("flags", list[str], ARROW_STRING_LIST, NULLABLE,
           "names of the warning-level expectations the record broke (empty when clean)"),
 )  # fmt: skip

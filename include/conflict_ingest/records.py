@@ -48,6 +48,9 @@ class Extraction:
     location: str | None = None
     period_start: dt.date | None = None
     period_end: dt.date | None = None
+    count_text: str | None = None
+    admin1: str | None = None
+    country: str | None = None
 
     def __post_init__(self) -> None:
         # The extractor passes contract enums; records hold their plain strings (same JSON, same
@@ -74,6 +77,7 @@ class PageMeta:
     fetched_at: dt.datetime
     raw_key: str
     content_sha256: str
+    language: str | None = None
 
 
 RECORD_FIELDS: tuple[str, ...] = FIELD_NAMES
@@ -115,13 +119,17 @@ class Record:
     metric: str
     count: int
     qualifier: str
+    count_text: str | None
     victim: str | None
     actor: str | None
     target: str | None
     location: str | None
+    admin1: str | None
+    country: str | None
     period_start: dt.date | None
     period_end: dt.date | None
     evidence: str
+    language: str | None
     flags: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -145,13 +153,17 @@ class Record:
             metric=ex.metric,
             count=ex.count,
             qualifier=ex.qualifier,
+            count_text=ex.count_text,
             victim=ex.victim,
             actor=ex.actor,
             target=ex.target,
             location=ex.location,
+            admin1=ex.admin1,
+            country=ex.country,
             period_start=ex.period_start,
             period_end=ex.period_end,
             evidence=ex.evidence,
+            language=meta.language,
             flags=[],
         )
 

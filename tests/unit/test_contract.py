@@ -90,7 +90,7 @@ def test_enums_hold_exactly_todays_strings() -> None:
         "killed",
         "wounded",
     ]
-    assert [q.value for q in Qualifier] == ["exact", "at_least", "at_most", "approximate"]
+    assert [q.value for q in Qualifier] == ["exact", "at_least", "at_most", "approximate", "vague"]
     assert [v.value for v in Victim] == ["combatants", "civilians", "unspecified"]
     assert [m.value for m in CASUALTY_METRICS] == ["killed", "wounded"]
 
@@ -147,7 +147,10 @@ def test_extractions_and_records_hold_plain_strings_and_serialise_unchanged() ->
     assert json.dumps(ex.to_json(), sort_keys=True) == json.dumps(
         {
             "actor": None,
+            "admin1": None,
             "count": 3,
+            "count_text": None,
+            "country": None,
             "evidence": "3 killed.",
             "location": None,
             "metric": "killed",
