@@ -85,7 +85,9 @@ def monthly_totals(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         groups[(_month(start), r.get("actor"), r["metric"], r.get("location"), r.get("country"))].append(r)
     out = []
-    for (month, actor, metric, location, country), members in sorted(groups.items(), key=lambda kv: str(kv[0])):
+    for (month, actor, metric, location, country), members in sorted(
+        groups.items(), key=lambda kv: str(kv[0])
+    ):
         exact = [m for m in members if not _is_vague(m)]
         vague = [m for m in members if _is_vague(m)]
         daily = {(m["period_start"], m["count"]) for m in exact if m["period_start"] == m["period_end"]}
