@@ -394,7 +394,7 @@ def measure_benchmarks(m: Measurement, shared: Path = SHARED) -> None:
 
 
 def measure(shared: Path = SHARED) -> Measurement:
-    """Every figure of the gate, in one run (about a minute on one core)."""
+    """Every figure of the gate, in one run (about 10 s of one core)."""
     missing = missing_shared(shared)
     if missing:
         raise FileNotFoundError(f"{shared} lacks {', '.join(missing)}")

@@ -1,6 +1,6 @@
 """The quality gate: every accuracy figure of ``scripts/quality.py`` against its floor in floors.toml.
 
-The figures are measured once per session (the ``measured`` fixture, about a minute on one core) on
+The figures are measured once per session (the ``measured`` fixture, about 10 s of one core) on
 ``../shared``: the devset, the ISAF releases, the non-conflict pages and the cleaning benchmarks. A
 checkout without ``../shared`` beside it skips these tests and says why. Raising a floor is part of any
 change that improves a figure; lowering one needs a sentence in the commit saying why (docs/accuracy.md).
