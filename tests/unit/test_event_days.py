@@ -155,6 +155,13 @@ def test_since_the_war_began_reads_the_wars_start_from_the_table(since: str) -> 
     assert _period(rec) == (D(2022, 2, 24), D(2024, 3, 1))
 
 
+def test_since_the_start_of_the_year_runs_from_january_first() -> None:
+    recs = _records(
+        "Troops raided a farmhouse on Tuesday.", "Jets have killed 50 fighters since the start of the year."
+    )
+    assert _period(_only(recs, "killed")) == (D(2021, 1, 1), D(2021, 6, 10))
+
+
 def test_a_start_the_page_states_wins_over_the_table() -> None:
     recs = _records(
         "The new offensive against Islamic State began on Jan. 5.",

@@ -194,6 +194,10 @@ SINCE_NOUN_RE = re.compile(
     r"(?!\s+(?:in|on)\s+(?:\d|[A-Z]))",
     re.I,
 )
+# "since the start of the year" / "since the beginning of this month": from the first of the reference's.
+SINCE_CALENDAR_RE = re.compile(
+    r"\s+(?:the\s+)?(?:start|beginning)\s+of\s+(?:the|this)\s+(?P<unit>year|month)\b", re.I
+)
 WEEKEND_RE = re.compile(r"\b(?:over|during|at|on|through|across)?\s*(?:the|this|last|that)\s+weekend\b", re.I)
 # A day told relative to the incident's day, stated in an earlier sentence.
 RELATIVE_DAY_RE = re.compile(
@@ -503,7 +507,13 @@ def rule_since(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
 
 def rule_since_event(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
     """Since the invasion: from the page's event start (or its war's start) to the reference day, cumulative."""
+    ref = ctx.ref
     for sm in SINCE_RE.finditer(sentence):
+        cm = SINCE_CALENDAR_RE.match(sentence, sm.end(), min(len(sentence), sm.end() + 60))
+        if cm is not None and ref is not None and claims.free(sm.start(), cm.end()):
+            first = ref.replace(month=1, day=1) if cm.group("unit").lower() == "year" else ref.replace(day=1)
+            claims.add(sm.start(), cm.end(), first, ref, "since", cumulative=True)
+            continue
         nm = SINCE_NOUN_RE.match(sentence, sm.end(), min(len(sentence), sm.end() + 80))
         if nm is None or not claims.free(sm.start(), nm.end()):
             continue
