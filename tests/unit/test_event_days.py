@@ -140,12 +140,22 @@ def test_over_the_weekend_after_friday_is_one_span(friday: str) -> None:
     assert _period(_only(recs, "strikes")) == (D(2021, 6, 11), D(2021, 6, 13))
 
 
+def test_friday_and_the_weekend_in_one_sentence_is_one_span() -> None:
+    recs = _records(
+        "Jets struck on Friday and through the weekend, carrying out 12 strikes.", published_at="2021-06-14"
+    )
+    assert _period(_only(recs, "strikes")) == (D(2021, 6, 11), D(2021, 6, 13))
+
+
 def test_the_weekend_alone_is_saturday_and_sunday() -> None:
     recs = _records("Over the weekend, jets carried out 40 strikes on the ridge.", published_at="2021-06-14")
     assert _period(_only(recs, "strikes")) == (D(2021, 6, 12), D(2021, 6, 13))
 
 
-@pytest.mark.parametrize("since", ["since the war began", "since the invasion", "since the start of the war"])
+@pytest.mark.parametrize(
+    "since",
+    ["since the war began", "since the invasion", "since the start of the war", "since Russia invaded"],
+)
 def test_since_the_war_began_reads_the_wars_start_from_the_table(since: str) -> None:
     recs = _records(
         f"Russia has launched 5,000 drones at Ukraine {since}.",
@@ -160,6 +170,14 @@ def test_since_the_start_of_the_year_runs_from_january_first() -> None:
         "Troops raided a farmhouse on Tuesday.", "Jets have killed 50 fighters since the start of the year."
     )
     assert _period(_only(recs, "killed")) == (D(2021, 1, 1), D(2021, 6, 10))
+
+
+def test_since_an_invasion_in_a_stated_month_runs_from_that_month() -> None:
+    recs = _records(
+        "Russia has fired 9,000 missiles at Ukraine since it invaded in March 2022.",
+        published_at="2024-03-01",
+    )
+    assert _period(_only(recs, "weapons_released")) == (D(2022, 3, 1), D(2024, 3, 1))
 
 
 def test_a_start_the_page_states_wins_over_the_table() -> None:

@@ -58,7 +58,7 @@ WEEKDAYS: dict[str, int] = {
     "sunday": 6,
 }
 # Verbs that name the start of an event ("the campaign began on Aug. 8").
-START_VERBS = r"(?:began|begun|begins|started|starts|flared|flared up|erupted|broke out|opened|kicked off|got under way|was launched|were launched|launched)"
+START_VERBS = r"(?:began|begun|begins|started|starts|flared|flared up|erupted|broke out|opened|kicked off|got under way|was launched|were launched|launched|invaded)"
 # A reporting verb right before a day says when something was said, not when it happened.
 REPORTING_BEFORE = re.compile(
     r"\b(?:said|says|say|announced|reported|told\s+\w+|added|stated|confirmed|speaking|spoke|wrote|tweeted|"
@@ -198,7 +198,10 @@ SINCE_NOUN_RE = re.compile(
 SINCE_CALENDAR_RE = re.compile(
     r"\s+(?:the\s+)?(?:start|beginning)\s+of\s+(?:the|this)\s+(?P<unit>year|month)\b", re.I
 )
-WEEKEND_RE = re.compile(r"\b(?:over|during|at|on|through|across)?\s*(?:the|this|last|that)\s+weekend\b", re.I)
+WEEKEND_RE = re.compile(
+    r"\b(?P<fri>(?i:on\s+)?Friday(?:\s+night)?\s+(?:and|through|into)\s+)?"
+    r"(?i:(?:over|during|at|on|through|across|into)\s+)?(?i:the|this|last|that)\s+(?i:weekend)\b"
+)
 # A day told relative to the incident's day, stated in an earlier sentence.
 RELATIVE_DAY_RE = re.compile(
     r"\b(?P<next>the\s+(?:next|following)\s+(?:day|morning|night)|a\s+day\s+later)\b|"
@@ -653,7 +656,7 @@ def rule_weekend(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
             continue
         sat = _weekday_on_or_before(ref, 5)
         end = min(sat + dt.timedelta(days=1), ref)
-        start = sat
+        start = sat - dt.timedelta(days=1) if wm.group("fri") else sat
         told = [ctx.event_days[0]] if ctx.event_days else []
         for day in told + ctx.anchors[-1:]:
             if sat - dt.timedelta(days=1) <= day < start:
