@@ -128,6 +128,21 @@ def test_a_dateline_anchors_the_page_and_is_never_the_event_day() -> None:
     assert _only(recs, "killed").period_start == D(2021, 6, 9)
 
 
+def test_a_dateline_alone_in_its_paragraph_wins_over_a_stamp_days_off() -> None:
+    # a page stamped with its month's first day; the dateline is the text's own filing day
+    recs = _records(
+        "KUNDUZ, Afghanistan (Oct. 13)",
+        "Troops killed two militants in the district today.",
+        published_at="2012-10-01",
+    )
+    assert _period(_only(recs, "killed")) == (D(2012, 10, 13), D(2012, 10, 13))
+    # a dateline far from the stamp (another story's, a typo) is not trusted
+    recs = _records(
+        "KUNDUZ, Afghanistan (March 13)", "Troops killed two militants today.", published_at="2012-10-01"
+    )
+    assert _period(_only(recs, "killed")) == (D(2012, 10, 1), D(2012, 10, 1))
+
+
 @pytest.mark.parametrize(
     "friday", ["Fighting flared on Friday along the border.", "On Friday, troops pushed into the valley."]
 )

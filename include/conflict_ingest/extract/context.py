@@ -31,6 +31,8 @@ from conflict_ingest.extract.periods import (
 
 logger = logging.getLogger(__name__)
 
+#: How far a dateline may be from the declared publication day and still be the page's reference day.
+DATELINE_TRUST_DAYS = 31
 #: A date right after an article names an event ("the June 2 attack"), not the time of the sentence's own.
 NAMING_BEFORE_RE = re.compile(r"\b(?:the|a|an|its|their|this|that)\s+$", re.I)
 #: Words of a total whose period the sentence leaves unstated ("a total of 1,200 strikes", "in all").
@@ -103,18 +105,28 @@ def conflict_start(texts: Sequence[str], ref: dt.date | None) -> dt.date | None:
     return best[1] if best else None
 
 
-def dateline_day(texts: Sequence[str], year: int | None, ref: dt.date | None = None) -> dt.date | None:
-    """The day of the first paragraph's dateline ("KABUL, Afghanistan (Oct. 3, 2010) - "), its year
-    from the dateline, else from ``ref`` or ``year``. Only the first few paragraphs are looked at."""
+def dateline_day(texts: Sequence[str], year: int | None, published: dt.date | None = None) -> dt.date | None:
+    """The day of the first paragraph's dateline ("KABUL, Afghanistan (Oct. 3, 2010) - ", or a dateline
+    standing alone as a paragraph). A dateline without its year takes the year that puts it nearest the
+    publication day (else ``year``). Only the first few paragraphs are looked at."""
     for text in texts[:8]:
         m = DATELINE_RE.match(text)
         if m is None:
             continue
         am = ATOM_RE.match(text, m.start("date"), m.end("date"))
-        if am is None:
+        got = resolve_atom(am, "", PeriodContext(year=year)) if am else None
+        if got is None or got[2] != "day":
             return None
-        got = resolve_atom(am, "", PeriodContext(ref=ref, year=year))
-        return got[0] if got and got[2] == "day" else None
+        day = got[0]
+        if published is not None and not am.group("y1"):  # type: ignore[union-attr]
+            candidates = []
+            for y in (published.year - 1, published.year, published.year + 1):
+                try:
+                    candidates.append(day.replace(year=y))
+                except ValueError:  # Feb. 29
+                    continue
+            day = min(candidates, key=lambda d: abs((d - published).days), default=day)
+        return day
     return None
 
 
@@ -167,7 +179,10 @@ def page_times(
 ) -> PageTimes:
     """The reference day (the publication day, else the dateline's), the year, the conflict's start and
     the subject period of a page whose paragraphs are ``texts``."""
-    ref = published or dateline_day(texts, fallback_year)
+    ref = published
+    dateline = dateline_day(texts, published.year if published else fallback_year, published)
+    if dateline and (ref is None or abs((dateline - ref).days) <= DATELINE_TRUST_DAYS):
+        ref = dateline  # the text's own filing day, over a stamp a few days off (a month's first day)
     year = ref.year if ref else fallback_year
     ctx = PeriodContext(ref=ref, year=year)
     lead = texts[0] if texts else ""
