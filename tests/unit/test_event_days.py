@@ -263,6 +263,10 @@ def test_page_context_helpers() -> None:
     ctx = PeriodContext(ref=D(2018, 1, 15))
     assert subject_period("Strikes in October 2017", "", ctx) == (D(2017, 10, 1), D(2017, 10, 31))
     assert subject_period("Strikes on Oct. 3, 2017", "", ctx) is None  # a day is an event, not a subject
+    assert subject_period("Strikes in 2016 and 2017", "", ctx) is None  # two years: no one subject
+    lead = "Figures released on Tuesday show the air war peaked in 2017."
+    assert subject_period("Air war figures", lead, ctx) == (D(2017, 1, 1), D(2017, 12, 31))
+    assert subject_period("Strikes so far this year", "", ctx) is None  # a running total is no subject
     times = page_times("A quiet week", texts, None, 2004)
     assert (times.ref, times.year, times.subject) == (D(2004, 4, 2), 2004, None)
     sentence = "Jets hit a site tied to the June 2 bombing on Friday."

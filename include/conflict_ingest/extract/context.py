@@ -37,7 +37,7 @@ DATELINE_TRUST_DAYS = 31
 NAMING_BEFORE_RE = re.compile(r"\b(?:the|a|an|its|their|this|that)\s+$", re.I)
 #: Words of a total whose period the sentence leaves unstated ("a total of 1,200 strikes", "in all").
 TOTAL_CUES_RE = re.compile(
-    r"\b(?:a\s+total\s+of|in\s+total|in\s+all|all\s+told|altogether|overall|total(?:led|ed|ing)?)\b", re.I
+    r"\b(?:total\s+of|in\s+total|in\s+all|all\s+told|altogether|overall|total(?:l?ed|l?ing))\b", re.I
 )
 
 
@@ -132,7 +132,8 @@ def dateline_day(texts: Sequence[str], year: int | None, published: dt.date | No
 
 def subject_period(title: str, lead: str, ctx: PeriodContext) -> tuple[dt.date, dt.date] | None:
     """The one year or month the title (else the first paragraph's first sentence) is about: "The air war
-    in 2017" gives 2017-01-01..2017-12-31; a title naming several, or a day, gives none."""
+    in 2017" gives 2017-01-01..2017-12-31; a text naming several gives none, and days (the news of the
+    day) do not count."""
     for text in (title, lead):
         if not text:
             continue
@@ -143,11 +144,11 @@ def subject_period(title: str, lead: str, ctx: PeriodContext) -> tuple[dt.date, 
             for e in exprs
             if e.kind in ("year", "month") and e.period_start and e.period_end and not e.cumulative
         }
-        if len(spans) == 1 and not any(e.kind in ("day", "span", "since") for e in exprs):
+        if len(spans) == 1 and not any(e.kind == "since" or e.cumulative for e in exprs):
             start, end = spans.pop()
             if start and end:
                 return start, end
-        if exprs:
+        if spans:
             return None
     return None
 
