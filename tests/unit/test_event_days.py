@@ -108,6 +108,11 @@ def test_a_date_naming_another_event_is_not_the_incident_day() -> None:
     assert _period(_only(recs, "killed")) == (D(2021, 6, 10), D(2021, 6, 10))
 
 
+def test_a_day_to_come_is_not_the_incident_day() -> None:
+    recs = _records("Talks are due to resume in the capital on Monday.", "Four militants were killed.")
+    assert _period(_only(recs, "killed")) == (D(2021, 6, 10), D(2021, 6, 10))
+
+
 def test_the_incident_day_stays_in_its_own_live_blog_entry() -> None:
     recs = _records(
         "On Tuesday, troops raided a farmhouse in the hills.",

@@ -35,6 +35,11 @@ logger = logging.getLogger(__name__)
 DATELINE_TRUST_DAYS = 31
 #: A date right after an article names an event ("the June 2 attack"), not the time of the sentence's own.
 NAMING_BEFORE_RE = re.compile(r"\b(?:the|a|an|its|their|this|that)\s+$", re.I)
+#: A sentence about what is to come, not about the incident told.
+FUTURE_RE = re.compile(
+    r"\b(?:will|shall|due\s+to|expected\s+to|scheduled\s+to|set\s+to|plans?\s+to|planned\s+to|is\s+to|are\s+to)\b",
+    re.I,
+)
 #: Words of a total whose period the sentence leaves unstated ("a total of 1,200 strikes", "in all").
 TOTAL_CUES_RE = re.compile(
     r"\b(?:total\s+of|in\s+total|in\s+all|all\s+told|altogether|overall|total(?:l?ed|l?ing))\b", re.I
@@ -156,7 +161,10 @@ def subject_period(title: str, lead: str, ctx: PeriodContext) -> tuple[dt.date, 
 def incident_days(exprs: Sequence[TimeExpr], sentence: str) -> tuple[dt.date, dt.date] | None:
     """The days of the incident a sentence without a count tells ("On Tuesday, forces raided ..."): its
     first day or span that is no running total and does not name another event ("the June 2 attack"),
-    carried to the counts of later sentences."""
+    carried to the counts of later sentences. A sentence about what is to come ("talks will resume on
+    Monday") tells no incident."""
+    if exprs and FUTURE_RE.search(sentence):
+        return None
     for e in exprs:
         if e.kind in ("day", "span") and not e.cumulative and e.period_start and e.period_end:
             if NAMING_BEFORE_RE.search(sentence, max(0, e.start - 12), e.start):
