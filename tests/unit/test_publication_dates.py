@@ -181,6 +181,17 @@ def test_reader_comment_dates_are_not_the_date() -> None:
     assert published(story(after=after), "https://courier.example/news/crossing-reopens") is None
 
 
+@pytest.mark.parametrize(
+    "after",
+    [
+        "<p class='credits'>Photographs &copy; 2019 River Images</p>",
+        "<p>The bridge first opened in 1998 and was widened in 2009.</p>",
+    ],
+)
+def test_a_lone_year_is_not_read_as_january_first(after: str) -> None:
+    assert published(story(after=after), "https://courier.example/news/crossing-reopens") is None
+
+
 # --- the rules -----------------------------------------------------------------------------------
 
 
