@@ -141,6 +141,14 @@ def test_publication_stamp_beats_an_earlier_printed_update_stamp() -> None:
     assert published(story(header=header)) == "2021-11-03T07:30:00+00:00"
 
 
+def test_an_update_stamp_after_an_html_comment_is_still_recognised() -> None:
+    header = (
+        "<p>Updated <!-- edit time --><time datetime='2022-02-14T12:00:00Z'>14 Feb 2022</time>, "
+        "first published <!-- pub --><time datetime='2021-11-03T07:30:00Z'>3 Nov 2021</time></p>"
+    )
+    assert published(story(header=header)) == "2021-11-03T07:30:00+00:00"
+
+
 def test_a_stamp_classed_both_published_and_updated_is_the_publication() -> None:
     header = (
         "<p><time class='entry-date published updated' datetime='2021-11-03T07:30:00Z'>3 Nov 2021</time></p>"

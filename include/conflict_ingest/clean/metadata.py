@@ -390,7 +390,10 @@ def _preceding_text(el: Any, limit: int = 60) -> str:
     sib = el.getprevious()
     while sib is not None and size < limit:
         _tick("dates")
-        for piece in (sib.tail or "", _all_text(sib)):
+        for piece in (
+            sib.tail or "",
+            _all_text(sib) if isinstance(sib.tag, str) else "",
+        ):  # a comment: its tail
             parts.append(piece)
             size += len(piece)
         sib = sib.getprevious()
