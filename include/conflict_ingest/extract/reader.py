@@ -12,6 +12,7 @@ belongs to (see :mod:`conflict_ingest.extract.periods`), and the page's actor, t
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import functools
 import itertools
@@ -26,6 +27,7 @@ from conflict_ingest.contract import CASUALTY_METRICS, Metric, Qualifier, Victim
 from conflict_ingest.errors import ConflictIngestError
 from conflict_ingest.extract import lexicon as lx
 from conflict_ingest.extract.entities import (
+    PagePlaces,
     country_of,
     find_actor,
     find_target,
@@ -960,6 +962,10 @@ class _PageExtractor:
         self.ctx = PeriodContext(ref=self.page_ref, year=self.year)
         self.state = _State()
         self.superseded: set[tuple[str | None, int]] = set()
+        self.places = PagePlaces()  # where the page's counts happened (admin1 and country)
+        # records whose location the page completes ("Archi" -> "Archi district, Kunduz province"), applied
+        # after ``_dedupe``, which reads the place each sentence itself states
+        self._placed: dict[int, tuple[Extraction, str | None]] = {}
         # Sentences without a count only leave context behind (event starts, the last month and place
         # named). Reading it is most of the work on pages with no counts, so it waits, in order, with
         # the reference day each sentence had, until a sentence with a count (or a table row) needs it.
@@ -979,6 +985,7 @@ class _PageExtractor:
         countries = [k for p in named if (k := country_of(p))]
         self.state.last_country = countries[-1] if countries else self.state.last_country
         self.state.last_place = named[-1] if named else self.state.last_place
+        self.places.note(sentence)
         return named
 
     def _catch_up(self) -> None:
@@ -1024,7 +1031,11 @@ class _PageExtractor:
                 self._sentence(sentence)
         out = [r for r in self.state.records if (r.metric, r.count) not in self.superseded]
         out = [r for r in out if (None, r.count) not in self.superseded]
-        return _dedupe(out)
+        return [self._place(r) for r in _dedupe(out)]
+
+    def _place(self, rec: Extraction) -> Extraction:
+        got = self._placed.get(id(rec))
+        return dataclasses.replace(rec, location=got[1]) if got and got[0] is rec else rec
 
     def _table_row(self, text: str, table: _Table) -> None:
         """A data row: the first cell names the period, numeric cells are counts of their column's metric
@@ -1088,6 +1099,7 @@ class _PageExtractor:
             self._pending.append((sentence, self.ctx.ref))
             return
         self._catch_up()
+        self.places.note(sentence)
         exprs, cutoff = find_time_expressions(sentence, self.ctx)
         named = [p for _pos, p in places_in(sentence)]
         countries = [k for p in named if (k := country_of(p))]
@@ -1185,6 +1197,9 @@ class _PageExtractor:
         start, end = period
         if start and end and end < start:
             start, end = end, start
+        # a count of one incident (a day or a night, not a running total) may take the page's stated place
+        incident = bool(start and end and (end - start).days <= 1 and not cumulative)
+        where = self.places.where(location, evidence, carry=incident)
         rec = Extraction(
             metric=c.metric,
             count=c.count,
@@ -1194,10 +1209,14 @@ class _PageExtractor:
             actor=None if open_actor else (actor or self.default_actor),
             target=target or self.default_target,
             location=location,
+            admin1=where.admin1,
+            country=where.country,
             period_start=start,
             period_end=end,
         )
         self.state.records.append(rec)
+        if where.location != location:
+            self._placed[id(rec)] = (rec, where.location)
         self.state.last_metric = c.metric
         if c.metric in CASUALTY_METRICS and c.victim and not c.nested:
             self.state.last_victim = c.victim
