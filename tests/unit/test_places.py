@@ -223,6 +223,35 @@ def test_monthly_total_does_not_take_the_incident_province() -> None:
     assert recs[0].period_start == dt.date(2021, 5, 10)
 
 
+def test_a_city_named_earlier_places_a_placeless_toll_but_not_a_strike_tally() -> None:
+    recs = extract(
+        "A car bomb exploded at a market in Kirkuk on Friday.",
+        "The blast killed 12 people on Friday.",
+        "Jets carried out 9 airstrikes on Friday.",
+        published="2021-05-15",
+    )
+    assert [(r.metric, r.count, *where(r)) for r in recs] == [
+        ("killed", 12, "Kirkuk", "Kirkuk", "IQ"),
+        ("strikes", 9, None, None, None),  # a day's tally of a campaign is not the incident's
+    ]
+
+
+def test_the_same_province_refers_to_the_last_one_named() -> None:
+    recs = extract(
+        "A patrol was ambushed in Shindand district, Herat province, on Sunday.",
+        "In the same province, gunmen killed 2 civilians on Sunday.",
+        published="2021-05-10",
+    )
+    assert [(r.count, *where(r)) for r in recs] == [(2, "Shindand district, Herat province", "Herat", "AF")]
+
+
+def test_known_and_unknown_names_together_are_read_by_the_known_one() -> None:
+    places = PagePlaces()
+    places.note("Shelling hit Aleppo province.")
+    got = places.where("Manbij and Qzr", "Strikes near Manbij and Qzr killed 3.", carry=True)
+    assert (got.location, got.admin1, got.country) == ("Manbij and Qzr", "Aleppo", "SY")
+
+
 # --- time ------------------------------------------------------------------------------------------------------
 
 

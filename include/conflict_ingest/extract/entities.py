@@ -112,11 +112,11 @@ PLACE_PREPOSITION_RE = re.compile(
     r"(?P<place>(?:northeastern|northwestern|southeastern|southwestern|northern|southern|eastern|western|central)?\s?"
     r"[A-Z][\w’'-]*(?:\s+(?:ez-|al-|el-|as-|ad-)?[A-Z][\w’'-]*){0,3}"
     r"(?:\s+(?:air\s+base|airbase|base|refinery|port))?"
-    r"(?:\s+and\s+[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){0,2})?)"
+    r"(?:\s+and\s+[A-Z][\w’'-]*(?:\s+(?:ez-|al-|el-|as-|ad-)?[A-Z][\w’'-]*){0,2})?)"
 )
 SUBJECT_PLACE_RE = re.compile(r"^(?P<place>[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)\s+(?:saw|recorded|suffered|had)\b")
 ANAPHORIC_PLACE_RE = re.compile(
-    r"\b(?:in|across|at|on|into|near|around|outside)\s+the\s+(?:city|town|village|province|region|area)\b"
+    r"\b(?:in|across|at|on|into|near|around|outside)\s+the\s+(?:same\s+)?(?:city|town|village|province|region|area)\b"
     r"|\bthere\b",
     re.I,
 )
@@ -558,6 +558,9 @@ class PagePlaces:
                 continue
             where, _known = self._resolve(place)
             self._country(where.country)
+            if where.admin1 is not None and where.country is not None:  # "in Kandahar", "near Mosul"
+                self._stated(StatedSubdivision(place, where.admin1, where.country), place)
+                continue
             ctx = self.context
             if ctx is not None and (
                 (where.country is not None and ctx.country is not None and where.country != ctx.country)
@@ -575,11 +578,12 @@ class PagePlaces:
         same = self.context is not None and self.context.admin1 == stated.admin1
         if not same or len(place) > len(self.context_place or ""):
             self.context_place = place
-        self.context = stated
+        if not same or self.context is None or len(stated.phrase) > len(self.context.phrase):
+            self.context = stated  # "Kunduz province" stays the phrase when "Kunduz" follows
 
     def _resolve(self, location: str) -> tuple[Where, bool]:
-        """Rules 1 and 2: the subdivision and country ``location`` itself gives, and whether every name in
-        it is known (a country, a known city or subdivision)."""
+        """Rules 1 and 2: the subdivision and country ``location`` itself gives, and whether it names a known
+        place (a country, region, known city or subdivision)."""
         countries = tuple(self.countries)
         stated = stated_subdivisions(location, countries)
         if stated:
@@ -587,19 +591,22 @@ class PagePlaces:
             return Where(location, got.admin1, got.country or self._one_country()), True
         admins: set[str] = set()
         codes: set[str] = set()
+        known = False
         for part in _parts(location):
             if gazetteer.is_region(part):
+                known = True
                 continue
             code = gazetteer.country_code(part)
             sub = None if code else _known_subdivision(part, countries)
             if sub is not None:
                 admins.add(sub.name)
                 code = sub.country
-            if code is None:
-                return Where(location), False  # a place the gazetteer does not know
-            codes.add(code)
+            if code is not None:
+                codes.add(code)
+                known = True
+        # a name the gazetteer does not know beside known ones ("Abu Kamal and Qasr") is read by the known ones
         admin1 = next(iter(admins)) if len(admins) == 1 and len(codes) == 1 else None
-        return Where(location, admin1, next(iter(codes)) if len(codes) == 1 else None), True
+        return Where(location, admin1, next(iter(codes)) if len(codes) == 1 else None), known
 
     def where(self, location: str | None, sentence: str, *, carry: bool) -> Where:
         """The record's place: ``location`` as the text states it, with its admin1 and country (rules above).

@@ -1197,8 +1197,9 @@ class _PageExtractor:
         start, end = period
         if start and end and end < start:
             start, end = end, start
-        # a count of one incident (a day or a night, not a running total) may take the page's stated place
-        incident = bool(start and end and (end - start).days <= 1 and not cumulative)
+        # the toll of one incident (a day or a night, not a running total) may take the page's stated place
+        day = bool(start and end and (end - start).days <= 1)
+        incident = day and not cumulative and c.metric in CASUALTY_METRICS
         where = self.places.where(location, evidence, carry=incident)
         rec = Extraction(
             metric=c.metric,
