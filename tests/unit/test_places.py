@@ -252,6 +252,24 @@ def test_known_and_unknown_names_together_are_read_by_the_known_one() -> None:
     assert (got.location, got.admin1, got.country) == ("Manbij and Qzr", "Aleppo", "SY")
 
 
+def test_a_restatement_gives_its_province_to_a_count_kept_with_a_country_only() -> None:
+    recs = extract(
+        "Troops killed 3 militants in northern Iraq on Monday.",
+        "Fighting was reported in Tuz district, Salahuddin province.",
+        "The troops killed 3 militants before dawn on Monday.",
+    )
+    assert [(r.count, *where(r)) for r in recs] == [
+        (3, "Tuz district, Salahuddin province", "Salahuddin", "IQ")
+    ]
+    # a place of two countries is not refined by one province
+    recs = extract(
+        "Strikes killed 5 fighters in Syria and Iraq on Monday.",
+        "Fighting was also reported in Tuz district, Salahuddin province.",
+        "The strikes killed 5 fighters on Monday.",
+    )
+    assert [(r.count, *where(r)) for r in recs] == [(5, "Syria and Iraq", None, None)]
+
+
 # --- time ------------------------------------------------------------------------------------------------------
 
 

@@ -1031,7 +1031,10 @@ class _PageExtractor:
                 self._sentence(sentence)
         out = [r for r in self.state.records if (r.metric, r.count) not in self.superseded]
         out = [r for r in out if (None, r.count) not in self.superseded]
-        return [self._place(r) for r in _dedupe(out)]
+        kept = _dedupe(out)
+        ids = {id(r) for r in kept}
+        dropped = [self._place(r) for r in out if id(r) not in ids]
+        return _most_precise_places([self._place(r) for r in kept], dropped)
 
     def _place(self, rec: Extraction) -> Extraction:
         got = self._placed.get(id(rec))
@@ -1261,6 +1264,24 @@ def _dedupe(records: list[Extraction]) -> list[Extraction]:
             got[0][0] = True
         kept.append(r)
     return kept
+
+
+def _most_precise_places(kept: list[Extraction], dropped: list[Extraction]) -> list[Extraction]:
+    """A count kept with only a country ("killed two in southern Afghanistan") takes the province of the
+    restatement ``_dedupe`` dropped ("... killing two", in Nowzad district, Helmand province): one statement,
+    its most precise place."""
+    finer: dict[tuple[object, ...], Extraction] = {}
+    for r in dropped:
+        if r.admin1 and r.country:
+            finer.setdefault((r.metric, r.count, r.period_start, r.period_end), r)
+    out = []
+    for r in kept:
+        # only a place of one country or none is refined ("Syria and Iraq" is not a province's)
+        twin = finer.get((r.metric, r.count, r.period_start, r.period_end)) if not r.admin1 else None
+        if twin and (r.country == twin.country or not r.location):
+            r = dataclasses.replace(r, location=twin.location, admin1=twin.admin1, country=twin.country)
+        out.append(r)
+    return out
 
 
 def extract_records(
