@@ -133,6 +133,16 @@ def test_district_named_alone_takes_the_province_stated_earlier() -> None:
     assert (got.location, got.admin1, got.country) == ("Imam Sahib district, Kunduz province", "Kunduz", "AF")
 
 
+def test_a_village_of_the_text_takes_the_province_stated_earlier() -> None:
+    places = PagePlaces()
+    places.note("Troops patrolled Tagab district, Kapisa province, and Nijrab district, Parwan province.")
+    sentence = "Gunmen killed 2 farmers near the village of Qala Zq."
+    places.note(sentence)
+    got = places.where("Qala Zq", sentence, carry=True)
+    # the last province named, as the text calls the place a village
+    assert (got.location, got.admin1, got.country) == ("village of Qala Zq, Parwan province", "Parwan", "AF")
+
+
 def test_placeless_incident_count_takes_the_one_province_of_the_page() -> None:
     places = PagePlaces()
     places.note("Fighting broke out in Chahar Bolak district, Balkh province, on Friday.")

@@ -275,7 +275,9 @@ class _PlaceMatch:
     pos: int
     name: str  # "Archi"
     full: str  # with the subdivision stated with it: "Archi district, Kunduz province" (else ``name``)
-    unit: str  # the local unit written after it: "district" (else "")
+    unit: (
+        str  # with the local unit the text writes with it: "Archi district", "village of Sar Kalay" (else "")
+    )
 
 
 def _place_matches(sentence: str) -> list[_PlaceMatch]:
@@ -292,8 +294,12 @@ def _place_matches(sentence: str) -> list[_PlaceMatch]:
         if place:
             last = raw.rsplit(None, 1)[-1].lower()
             unit = last if last in LOCAL_UNITS else _next_word(sentence, m.end("place"))
+            unit = f"{place} {unit}" if unit in LOCAL_UNITS else ""
+            before = m.group("prep").split(None, 1)[0].lower()
+            if not unit and before in LOCAL_UNITS and m.group("prep").lower().endswith(" of"):
+                unit = f"{before} of {place}"  # "the village of Sar Kalay"
             full = _with_subdivision(sentence, m.start("place"), m.end("place"), place)
-            out.append(_PlaceMatch(m.start(), place, full, unit if unit in LOCAL_UNITS else ""))
+            out.append(_PlaceMatch(m.start(), place, full, unit))
     return out
 
 
@@ -361,7 +367,7 @@ class _Places:
     full: dict[
         str, str
     ]  # a place with the subdivision stated with it ("Archi" -> "Archi district, Kunduz province")
-    units: dict[str, str]  # the local unit the text writes after a place ("Archi" -> "district")
+    units: dict[str, str]  # a place with the local unit the text writes with it ("Archi" -> "Archi district")
     anaphoric_country: bool
     anaphoric_place: bool
 
@@ -635,7 +641,7 @@ class PagePlaces:
         ctx = self.context
         if ctx is None or not (unit or len(self.admins) == 1):
             return None
-        return Where(f"{location}{unit}, {ctx.phrase}", ctx.admin1, ctx.country or self._one_country())
+        return Where(f"{unit or location}, {ctx.phrase}", ctx.admin1, ctx.country or self._one_country())
 
     def _page_place(self) -> Where | None:
         """Rule 4: a placeless count of the page's incident takes the page's one stated subdivision."""
@@ -660,6 +666,6 @@ def _known_subdivision(name: str, countries: tuple[str, ...]) -> gazetteer.Subdi
 
 
 def _local_unit(sentence: str, location: str) -> str:
-    """The unit word the sentence writes after ``location`` ("Archi district" -> " district"), else ""."""
-    unit = _sentence_places(sentence).units.get(location)
-    return f" {unit}" if unit else ""
+    """``location`` with the local unit the sentence writes with it ("Archi" -> "Archi district", "Sar Kalay"
+    -> "village of Sar Kalay"), else ""."""
+    return _sentence_places(sentence).units.get(location, "")
