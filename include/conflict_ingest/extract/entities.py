@@ -394,7 +394,6 @@ def _sentence_places(sentence: str) -> _Places:
 #: the first group any name is a subdivision; after "state" or "region" only one the gazetteer knows ("Borno
 #: State", "Kurdistan Region"), as "Islamic State" or "the Gulf region" are not.
 SUBDIVISION_UNITS = frozenset({"province", "governorate", "oblast", "prefecture"})
-GAZETTEER_UNITS = frozenset({"state", "region"})
 # Units below the first level that the text writes after a place's name ("Archi district").
 LOCAL_UNITS = ("district", "village", "town", "valley", "area")
 
@@ -415,22 +414,8 @@ _NAME_AFTER_AT = re.compile(rf"\s+of\s+(?:the\s+)?(?P<name>{_NAME})\b")
 NAME_WINDOW_CHARS = 80
 # Words a name before a unit may start with that are not part of it ("In Helmand province").
 _LEADING_NON_NAMES = frozenset(
-    {
-        "in",
-        "on",
-        "at",
-        "near",
-        "the",
-        "of",
-        "across",
-        "around",
-        "outside",
-        "into",
-        "from",
-        "throughout",
-        "and",
-    }
-)
+    {"in", "on", "at", "near", "the", "of", "across", "around", "outside", "into", "from", "throughout", "and"}
+)  # fmt: skip
 # A dateline: "KABUL, Afghanistan (date) -" or "KHARKIV, Ukraine -" opening a block.
 _DATELINE_RE = re.compile(r"^[A-Z][A-Z .’'-]{1,40},\s+(?P<country>[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b")
 _DIRECTIONS = frozenset(
@@ -440,21 +425,8 @@ _DIRECTIONS = frozenset(
     }
 )  # fmt: skip
 _PART_TRAILING = frozenset(
-    {
-        "district",
-        "districts",
-        "city",
-        "town",
-        "village",
-        "valley",
-        "area",
-        "air",
-        "base",
-        "airbase",
-        "refinery",
-        "port",
-    }
-)
+    {"district", "districts", "city", "town", "village", "valley", "area", "air", "base", "airbase", "refinery", "port"}
+)  # fmt: skip
 _PART_SPLIT_RE = re.compile(r",\s*|\s+and\s+|\s+of\s+")
 
 
@@ -534,10 +506,13 @@ class PagePlaces:
     Rules, in order, for a count whose sentence gives ``location``:
     1. ``subdivision in location``: "Archi district, Kunduz province" -> Kunduz, AF.
     2. ``gazetteer``: a country, a known city or subdivision ("Mosul" -> Nineveh, IQ; "Syria" -> SY).
-    3. ``page subdivision for a local place``: "in Archi district" after the page stated "Kunduz province"
-       (and named no place elsewhere since) -> "Archi district, Kunduz province", Kunduz, AF.
-    4. ``page subdivision for a placeless count``: "killing two" on a page that has stated one subdivision
-       only, not a running total -> the page's stated place.
+    3. ``page subdivision for a local place``: a place the gazetteer does not know takes the subdivision the
+       page stated with it before, else the page's last stated one (while no place elsewhere is named) when
+       the text calls it a district, village, ... or the page names one subdivision only: "in Archi
+       district" after "Kunduz province" -> "Archi district, Kunduz province", Kunduz, AF.
+    4. ``page subdivision for a placeless toll``: "killing two", the toll of one day's incident (not a running
+       total, not a strike tally: the reader decides ``carry``), on a page that has named one subdivision
+       only -> the page's stated place ("Archi district, Kunduz province").
     """
 
     countries: list[str] = field(default_factory=list)  # named on the page, in order, distinct
