@@ -15,8 +15,9 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-#: Characters of title and text the detector reads (the start of the page says its language).
-LANGUAGE_SAMPLE_CHARS = 4000
+#: Characters of title and text the detector reads: the start of the page says its language (on the
+#: benchmark pages 400, 600 and 1,500 characters give the same answers; the cost grows with the sample).
+LANGUAGE_SAMPLE_CHARS = 600
 #: Fewer letters than this give no language (a caption, an empty page).
 MIN_LANGUAGE_LETTERS = 40
 #: The least normalised probability of the best language for it to be kept.
@@ -39,8 +40,8 @@ def detect_language(title: str, text: str) -> str | None:
     >>> detect_language("", "ok") is None
     True
     """
-    sample = f"{title}\n{text}"[:LANGUAGE_SAMPLE_CHARS]
-    if sum(ch.isalpha() for ch in sample) < MIN_LANGUAGE_LETTERS:
+    sample = f"{title[:LANGUAGE_SAMPLE_CHARS]}\n{text[:LANGUAGE_SAMPLE_CHARS]}"[:LANGUAGE_SAMPLE_CHARS]
+    if sum(map(str.isalpha, sample)) < MIN_LANGUAGE_LETTERS:
         return None
     lang, confidence = _identifier().classify(sample)
     if confidence < MIN_LANGUAGE_CONFIDENCE or lang == "und":

@@ -206,6 +206,13 @@ STATEMENT_ACTIONS: frozenset[str] = frozenset(
     + _split("air strike|drone strike|shot down", "|")
 )
 
+#: The first words of the pairs the tables name ("air" of "air strike"): only these start a pair.
+_PAIR_HEADS = frozenset(
+    term.split(" ", 1)[0]
+    for table in (CONFLICT_TERMS, *OTHER_DOMAINS.values())
+    for term in table
+    if " " in term
+)
 _WORD_RE = re.compile(r"[A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*")
 _NUMBER_RE = re.compile(r"\d")
 
@@ -231,19 +238,29 @@ def _words(text: str) -> list[str]:
     return _WORD_RE.findall(text)
 
 
-def _terms(words: list[str], table: dict[str, float], *, lower_only: bool = False) -> Counter[str]:
-    """How often each term of ``table`` occurs among ``words`` (single words and pairs); with
-    ``lower_only``, only words written in lower case count."""
-    got: Counter[str] = Counter()
-    prev = ""
-    for word in words:
-        w = word.lower()
-        if w in table and not (lower_only and w != word):
-            got[w] += 1
-        if prev and (pair := f"{prev} {w}") in table:
-            got[pair] += 1
-        prev = w
-    return got
+@dataclass(frozen=True)
+class _Bag:
+    """The words of a text counted once: all of them lower-cased (with the pairs the tables name), and
+    those written in lower case."""
+
+    words: Counter[str]
+    lower: Counter[str]
+    size: int
+
+
+def _bag(text: str) -> _Bag:
+    tokens = _words(text)
+    lowered = [t.lower() for t in tokens]
+    words = Counter(lowered)
+    words.update(f"{a} {b}" for a, b in zip(lowered, lowered[1:], strict=False) if a in _PAIR_HEADS)
+    return _Bag(words, Counter(t for t in tokens if t.islower()), len(tokens))
+
+
+def _terms(bag: _Bag, table: dict[str, float], *, lower_only: bool = False) -> Counter[str]:
+    """How often each term of ``table`` occurs in the bag (single words and pairs); with ``lower_only``,
+    only words written in lower case count."""
+    counts = bag.lower if lower_only else bag.words
+    return Counter({t: n for t in table if (n := counts[t])})
 
 
 def _score(text: Counter[str], title: Counter[str], table: dict[str, float]) -> float:
@@ -269,8 +286,8 @@ def page_relevance(title: str, text: str) -> Relevance:
     >>> page_relevance("Virus cases rise", "The outbreak has infected 300 and killed 12.").reason
     'dominant topic: disease (infected x1, outbreak x1, virus x1; conflict terms: killed x1)'
     """
-    body, head = _words(text), _words(title)
-    words = len(body) + len(head)
+    body, head = _bag(text), _bag(title)
+    words = body.size + head.size
     c_text, c_title = _terms(body, CONFLICT_TERMS), _terms(head, CONFLICT_TERMS)
     conflict = _score(c_text, c_title, CONFLICT_TERMS)
     per_1000 = 1000.0 * conflict / max(words, MIN_WORDS)
