@@ -68,7 +68,9 @@ CONFLICT_TERMS: dict[str, float] = {
             "rocket attacks|suicide bomber|suicide bombers|roadside bomb|car bomb|armed group|"
             "armed groups|fighter jets|air raid|air raids|military operation|"
             "security operation|security force|combined force|suicide bomb|suicide bombing|"
-            "weapons cache|air force|air forces",
+            "weapons cache|air force|air forces|coalition force|international force|joint force|"
+            "shots fired|search operation|clearing operation|clearance operation|explosive device|"
+            "explosive devices",
             "|",
         ),
         1.0,
@@ -78,7 +80,7 @@ CONFLICT_TERMS: dict[str, float] = {
             "attack attacks attacked war offensive fighters fighting clashes raid raids "
             "missile missiles rocket rockets drone drones forces weapons casualties killed "
             "combat battle strike strikes struck targets coalition occupation siege patrol "
-            "cache wounded bomb bombs bombers"
+            "cache wounded bomb bombs bombers detained captured"
         ),
         0.5,
     ),
