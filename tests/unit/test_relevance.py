@@ -188,6 +188,8 @@ def test_a_statement_with_another_cause_is_not_read(sentence: str) -> None:
         "The helicopter crashed after it was shot down by insurgents, killing six.",
         "Jets carried out 14 strikes near the border on Tuesday.",
         "In some cases, 12 rounds were fired at the base.",
+        "Despite the pandemic, warplanes carried out 30 strikes on Tuesday.",
+        "Operation Desert Storm began with 1,300 sorties on the first night.",
     ],
 )
 def test_a_statement_of_an_armed_action_or_with_no_other_cause_is_read(sentence: str) -> None:

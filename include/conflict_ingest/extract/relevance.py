@@ -203,7 +203,8 @@ STATEMENT_ACTIONS: frozenset[str] = frozenset(
         "shelling shelled artillery mortar mortars rocket rockets missile missiles gunfire "
         "gunmen gunman ambush ambushed clashes fighting insurgents insurgent militants "
         "militant rebels rebel shot explosion explosive explosives ied blast detonated raid "
-        "raids offensive combat sniper grenade"
+        "raids offensive combat sniper grenade warplane warplanes sorties sortie munitions "
+        "bombardment bombardments gunships"
     )
     + _split("air strike|drone strike|shot down", "|")
 )
