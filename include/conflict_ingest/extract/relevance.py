@@ -56,7 +56,7 @@ CONFLICT_TERMS: dict[str, float] = {
             "sniper snipers airbase airbases gunships gunship detonated ambush ambushed "
             "suicide-bomber peacekeepers peacekeeping annexation counterinsurgency "
             "counter-terrorism counterterrorism extremists paramilitary ammunition rifle "
-            "rifles suicide-attack"
+            "rifles suicide-attack servicemen servicemembers"
         ),
         1.0,
     ),
@@ -70,7 +70,7 @@ CONFLICT_TERMS: dict[str, float] = {
             "security operation|security force|combined force|suicide bomb|suicide bombing|"
             "weapons cache|air force|air forces|coalition force|international force|joint force|"
             "shots fired|search operation|clearing operation|clearance operation|explosive device|"
-            "explosive devices",
+            "explosive devices|service member|service members",
             "|",
         ),
         1.0,
