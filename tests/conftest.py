@@ -116,9 +116,16 @@ def airflow_env(
 
 
 #: The folder decides a test's kind: ``-m "not integration and not e2e"`` (``make test-fast``) runs
-#: tests/unit, tests/dags and the top-level tests (the secret scan). A test whose own marker names
-#: another folder's kind is refused at collection: move it to that folder instead.
-FOLDER_MARKERS = {"unit": "unit", "dags": "dags", "integration": "integration", "e2e": "e2e"}
+#: tests/unit, tests/dags, tests/quality (the accuracy gate, seconds) and the top-level tests (the secret
+#: scan). A test whose own marker names another folder's kind is refused at collection: move it to that
+#: folder instead.
+FOLDER_MARKERS = {
+    "unit": "unit",
+    "dags": "dags",
+    "integration": "integration",
+    "e2e": "e2e",
+    "quality": "quality",
+}
 _TESTS_DIR = Path(__file__).resolve().parent
 
 

@@ -1,11 +1,17 @@
 """The tables analysts read first, rebuilt from the curated zone after each landing.
 
-- ``monthly_totals``: per month, actor, metric and location, what the records of that month say:
-  how many records and sources, the largest stated figure, the sum of the day-level figures
+- ``monthly_totals``: per month, actor, metric, location and country, what the records of that month
+  say: how many records and sources, the largest stated figure, the sum of the day-level figures
   (distinct days only, so a count restated by several pages is summed once) and the month's
   own stated total when a page gives one.
 - ``cross_source``: every (actor, metric, location, period) that several sources report, with
   each source's figure and whether they agree.
+
+Vague counts ("several insurgents", qualifier ``vague``) are never added to stated ones: their
+``count`` is only a conservative lower bound. ``monthly_totals`` keeps them in columns of their own
+(``vague_records``, ``vague_lower_bound``: the sum of their distinct day-level lower bounds), and
+every other figure (``max_count``, ``sum_daily_counts``, ``stated_month_total``, ``records``) is
+computed from the stated counts alone; ``cross_source`` compares stated counts only.
 
 Both are small and rebuilt whole from every committed curated partition (partitions without a
 manifest, or whose manifest names a part that is missing or differs, are skipped), then written
@@ -23,11 +29,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from conflict_ingest.contract import Qualifier
 from conflict_ingest.storage.keys import CURATED_PREFIX, MANIFEST_NAME, ROLLUPS_PREFIX, curated_partition
 from conflict_ingest.storage.partitions import IncompletePartition, attempt_token, read_partition
 from conflict_ingest.storage.store import ObjectStore
 
 logger = logging.getLogger(__name__)
+
+#: the qualifier whose counts are lower bounds of words ("several"), kept apart from stated counts
+VAGUE = Qualifier.VAGUE.value
 
 _DT_RE = re.compile(r"/dt=(\d{4}-\d{2}-\d{2})/")
 
@@ -61,30 +71,43 @@ def _whole_month(start: dt.date, end: dt.date) -> bool:
     return start.day == 1 and end == following - dt.timedelta(days=1) and start.month == end.month
 
 
+def _is_vague(row: dict[str, Any]) -> bool:
+    return row.get("qualifier") == VAGUE
+
+
 def monthly_totals(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per (month, actor, metric, location) for records whose period lies within one month."""
+    """One row per (month, actor, metric, location, country) for records whose period lies within one
+    month; vague counts only in ``vague_records`` and ``vague_lower_bound``."""
     groups: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         start, end = r.get("period_start"), r.get("period_end")
         if start is None or end is None or (start.year, start.month) != (end.year, end.month):
             continue
-        groups[(_month(start), r.get("actor"), r["metric"], r.get("location"))].append(r)
+        groups[(_month(start), r.get("actor"), r["metric"], r.get("location"), r.get("country"))].append(r)
     out = []
-    for (month, actor, metric, location), members in sorted(groups.items(), key=lambda kv: str(kv[0])):
-        daily = {(m["period_start"], m["count"]) for m in members if m["period_start"] == m["period_end"]}
-        stated = [m["count"] for m in members if _whole_month(m["period_start"], m["period_end"])]
+    for (month, actor, metric, location, country), members in sorted(
+        groups.items(), key=lambda kv: str(kv[0])
+    ):
+        exact = [m for m in members if not _is_vague(m)]
+        vague = [m for m in members if _is_vague(m)]
+        daily = {(m["period_start"], m["count"]) for m in exact if m["period_start"] == m["period_end"]}
+        stated = [m["count"] for m in exact if _whole_month(m["period_start"], m["period_end"])]
+        vague_daily = {(m["period_start"], m["count"]) for m in vague if m["period_start"] == m["period_end"]}
         out.append(
             {
                 "month": month,
                 "actor": actor,
                 "metric": metric,
                 "location": location,
-                "records": len(members),
+                "country": country,
+                "records": len(exact),
                 "sources": len({m["source_id"] for m in members}),
-                "max_count": max(m["count"] for m in members),
+                "max_count": max((m["count"] for m in exact), default=None),
                 "sum_daily_counts": sum(count for _, count in daily) if daily else None,
                 "days_with_daily_counts": len({day for day, _ in daily}),
                 "stated_month_total": max(stated) if stated else None,
+                "vague_records": len(vague),
+                "vague_lower_bound": sum(count for _, count in vague_daily) if vague_daily else None,
             }
         )
     return out
@@ -94,6 +117,8 @@ def cross_source(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Statements (actor, metric, location, period) reported by more than one source, and whether they agree."""
     groups: dict[tuple[Any, ...], dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
     for r in rows:
+        if _is_vague(r):  # a lower bound of words neither agrees nor disagrees with a stated figure
+            continue
         key = (r.get("actor"), r["metric"], r.get("location"), r.get("period_start"), r.get("period_end"))
         groups[key][r["source_id"]].add(r["count"])
     out = []
@@ -132,7 +157,7 @@ def _parquet(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
 
 # The rollups' columns (an empty table is written with these). Their keys are fields of the record
 # contract; the rest are what each rollup computes, not record fields.
-MONTHLY_KEY_FIELDS: tuple[str, ...] = ("actor", "metric", "location")
+MONTHLY_KEY_FIELDS: tuple[str, ...] = ("actor", "metric", "location", "country")
 MONTHLY_VALUE_COLUMNS: tuple[str, ...] = (
     "records",
     "sources",
@@ -140,6 +165,8 @@ MONTHLY_VALUE_COLUMNS: tuple[str, ...] = (
     "sum_daily_counts",
     "days_with_daily_counts",
     "stated_month_total",
+    "vague_records",
+    "vague_lower_bound",
 )
 CROSS_KEY_FIELDS: tuple[str, ...] = ("actor", "metric", "location", "period_start", "period_end")
 CROSS_VALUE_COLUMNS: tuple[str, ...] = ("sources", "counts", "min_count", "max_count", "agree")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 TESTS = ROOT / "tests"
-FOLDER_KINDS = {"unit", "dags", "integration", "e2e"}
+FOLDER_KINDS = {"unit", "dags", "integration", "e2e", "quality"}
 
 # Runs in the child pytest: records each collected test's markers, kept or deselected.
 _RECORDER = """
@@ -79,7 +79,7 @@ def _folder(nodeid: str) -> str | None:
     return parts[1] if len(parts) > 2 else None
 
 
-def test_each_tests_kind_marker_follows_its_folder_and_test_fast_keeps_unit_dags_and_top_level(
+def test_each_tests_kind_marker_follows_its_folder_and_test_fast_keeps_unit_dags_quality_and_top_level(
     tmp_path: Path,
 ) -> None:
     collected = _collect(tmp_path, "-m", _test_fast_expression(), "tests")
@@ -96,11 +96,11 @@ def test_each_tests_kind_marker_follows_its_folder_and_test_fast_keeps_unit_dags
 
     kept_places = {_folder(nodeid) or nodeid.split("::")[0] for nodeid in kept}
     top_level = {str(p.relative_to(ROOT)) for p in TESTS.glob("test_*.py")}
-    assert kept_places == {"unit", "dags"} | top_level
+    assert kept_places == {"unit", "dags", "quality"} | top_level
     assert "tests/test_no_secrets.py" in kept_places
     assert {_folder(nodeid) for nodeid in dropped} == {"integration", "e2e"}
-    # every test file of unit and dags is kept, none of integration and e2e
-    for folder in ("unit", "dags"):
+    # every test file of unit, dags and quality is kept, none of integration and e2e
+    for folder in ("unit", "dags", "quality"):
         files = {str(p.relative_to(ROOT)) for p in (TESTS / folder).glob("test_*.py")}
         assert files == {nodeid.split("::")[0] for nodeid in kept if _folder(nodeid) == folder}
 

@@ -18,6 +18,7 @@ def _r(source: str, count: int, start: dt.date, end: dt.date | None = None, **kw
         "count": count,
         "period_start": start,
         "period_end": end or start,
+        "qualifier": kw.get("qualifier", "exact"),
     }
 
 
@@ -62,3 +63,27 @@ def test_cross_source_shows_agreement_and_disagreement() -> None:
     disagreement = table[("strikes", 125)]
     assert disagreement["agree"] is False and disagreement["min_count"] == 120
     assert disagreement["sources"] == ["a", "c"] and disagreement["counts"] == ["a=120", "c=125"]
+
+
+def test_vague_counts_are_never_added_to_stated_counts() -> None:
+    rows = [
+        _r("a", 4, D(2016, 11, 3), metric="killed"),
+        _r("a", 3, D(2016, 11, 4), metric="killed", qualifier="vague"),  # "several": a lower bound
+        _r("b", 24, D(2016, 11, 5), metric="killed", qualifier="vague"),  # "dozens"
+    ]
+    (row,) = monthly_totals(rows)
+    assert row["records"] == 1 and row["sum_daily_counts"] == 4 and row["max_count"] == 4
+    assert row["vague_records"] == 2 and row["vague_lower_bound"] == 27
+    assert row["sources"] == 2
+
+
+def test_a_month_of_vague_counts_only_has_no_stated_figure() -> None:
+    (row,) = monthly_totals([_r("a", 3, D(2016, 11, 4), metric="killed", qualifier="vague")])
+    assert row["records"] == 0 and row["max_count"] is None and row["sum_daily_counts"] is None
+    assert row["vague_lower_bound"] == 3
+
+
+def test_cross_source_compares_stated_counts_only() -> None:
+    day = D(2016, 11, 2)
+    rows = [_r("a", 5, day, metric="killed"), _r("b", 3, day, metric="killed", qualifier="vague")]
+    assert cross_source(rows) == []

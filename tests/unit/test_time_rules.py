@@ -21,6 +21,7 @@ from conflict_ingest.extract.periods import TIME_RULES, PeriodContext, TimeExpr,
 D = dt.date
 WED = D(2020, 3, 18)  # the reference day: a Wednesday
 ANCHOR = D(2020, 3, 1)  # an event start the page named earlier
+FRI = D(2020, 3, 13)  # the incident's day an earlier sentence stated ("On Friday, ...")
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,10 @@ class Want:
 
 
 EXPECTED: dict[str, Want] = {
+    "rule_dateline": Want("anchor"),  # claimed, never bound, no event start either
     "rule_n_day_operation": Want("span", D(2019, 8, 20), D(2019, 8, 31), anchor=D(2019, 8, 20)),
     "rule_since": Want("since", D(2019, 10, 17), WED, cumulative=True, anchor=D(2019, 10, 17)),
+    "rule_since_event": Want("since", ANCHOR, WED, cumulative=True),
     "rule_between": Want("span", D(2019, 10, 7), D(2019, 11, 24), anchor=D(2019, 10, 7)),
     "rule_hours_to": Want("span", D(2020, 3, 17), WED),
     "rule_overnight_into": Want("span", D(2020, 3, 17), WED),
@@ -49,6 +52,8 @@ EXPECTED: dict[str, Want] = {
     "rule_event_start": Want("anchor", anchor=D(2019, 8, 8)),
     "rule_two_atom_span": Want("span", D(2020, 3, 17), WED),
     "rule_cutoff": Want("cutoff", None, D(2019, 9, 30), cumulative=True),
+    "rule_weekend": Want("span", FRI, D(2020, 3, 15)),
+    "rule_relative_day": Want("day", D(2020, 3, 14), D(2020, 3, 14)),
     "rule_last_week": Want("span", D(2020, 3, 11), D(2020, 3, 17)),
     "rule_this_week": Want("span", D(2020, 3, 16), WED, cumulative=True),
     "rule_last_month": Want("month", D(2020, 2, 1), D(2020, 2, 29)),
@@ -69,7 +74,7 @@ def example_phrase(rule: Any) -> str:
 
 
 def _ctx() -> PeriodContext:
-    return PeriodContext(ref=WED, anchors=[ANCHOR])
+    return PeriodContext(ref=WED, anchors=[ANCHOR], event_days=(FRI, FRI))
 
 
 def _the_expression(exprs: list[TimeExpr], cutoff: TimeExpr | None, want: Want) -> TimeExpr | None:

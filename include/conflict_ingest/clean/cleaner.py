@@ -10,8 +10,9 @@ renders every unit of text as a candidate :class:`Block` (paragraphs, headings, 
 rows with their caption), remembering the element it came from. trafilatura then decides which
 of that text is the article body; we keep the candidate blocks its output covers, drop those that
 sit in boilerplate containers (comments, sidebars, captions, share bars, "key events" lists...)
-and attach live-blog timestamps. The publication date comes from JSON-LD, meta tags, <time> and
-dateline elements near the headline, the URL, and finally htmldate on the page without its chrome.
+and attach live-blog timestamps. The publication date comes from the ordered rules of
+:data:`~conflict_ingest.clean.metadata.PUBLISHED_DATE_RULES`: JSON-LD and explicit publication meta
+tags, then htmldate's original date on the page without its chrome, then our own weaker readings.
 
 Hostile pages: every step is linear in the page's size (indexes, never pairwise scans of blocks or
 repeated walks up the tree), and a page whose cleaning still exceeds a CPU budget (:data:`CPU_BUDGET_S`,

@@ -157,15 +157,17 @@ ARTICLE_TYPES = frozenset(
         "WebPage",
     ]
 )
-#: <meta> names/properties/itemprops giving the publication time, best first.
+#: <meta> names/properties/itemprops that name the publication time explicitly, best first.
 PUBLISHED_META_KEYS = (
     "article:published_time", "og:article:published_time", "og:published_time", "published_time",
     "article.published", "datepublished", "article_date_original", "publish-date", "publish_date",
     "publishdate", "pubdate", "pub_date", "parsely-pub-date", "sailthru.date", "dc.date.issued",
     "dcterms.issued", "dcterms.created", "dc.date.created", "citation_publication_date", "citation_date",
-    "cxenseparse:recs:publishtime", "originalpublicationdate", "date", "dc.date", "dcterms.date",
-    "displaydate", "ga_date", "created", "og:updated_time_never",
+    "cxenseparse:recs:publishtime", "originalpublicationdate",
 )  # fmt: skip
+#: <meta> names that carry some date of the page without saying which (weak: used only when htmldate
+#: finds nothing).
+GENERIC_DATE_META_KEYS = ("date", "dc.date", "dcterms.date", "displaydate", "ga_date", "created")
 #: class/id words of elements that print the article's date (bylines, datelines).
 DATE_CLASS_WORDS = (
     "date", "dateline", "pubdate", "published", "posted", "timestamp", "time", "dt", "byline", "meta", "datetime",

@@ -6,7 +6,7 @@ import ipaddress
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -24,6 +24,7 @@ from conflict_ingest.clean.constants import (
     CLOCK_CLASS_RE,
     DATE_CLASS_RE,
     DATELINE_MAX_CHARS,
+    GENERIC_DATE_META_KEYS,
     HEAD_END_RE,
     HEAD_MAX_CHARS,
     INVISIBLE_RE,
@@ -299,14 +300,23 @@ def _date_jsonld(head: HeadInfo) -> str | None:
     return article or other
 
 
-def _date_meta(root: Any, meta: dict[str, str]) -> str | None:
-    for key in PUBLISHED_META_KEYS:
+def _date_meta_keys(meta: dict[str, str], keys: tuple[str, ...]) -> str | None:
+    """The first of ``keys`` present in ``meta`` whose value parses as a date."""
+    for key in keys:
         if key in meta:
             parsed = dates.parse_any(meta[key])
             if parsed:
                 return parsed
+    return None
+
+
+def _date_microdata(root: Any) -> str | None:
+    """The first body element marked ``itemprop="datePublished"`` outside the site's chrome."""
+    in_chrome = _AncestorFlag(_is_chrome)
     for el in root.iterfind('.//*[@itemprop="datePublished"]'):
         _tick("dates")
+        if in_chrome(el):
+            continue
         value = el.get("content") or el.get("datetime") or render(_all_text(el))
         parsed = dates.parse_any(value) if value else None
         if parsed:
@@ -314,9 +324,14 @@ def _date_meta(root: Any, meta: dict[str, str]) -> str | None:
     return None
 
 
+#: class/id words of an element that stamps the page's last modification.
+UPDATE_CLASS_RE = re.compile(r"updated|modified", re.I)
+#: class/id words of an element that stamps the publication.
+PUBLISH_CLASS_RE = re.compile(r"publish|posted|created", re.I)
+
 #: class/id words of chrome containers (besides CLOCK_CLASS_RE) whose dates are never the article's.
 CHROME_CLASS_RE = re.compile(
-    r"(?:^|[\s_-])(?:comments?|sidebar|related|widget|footer|side|rail)(?=$|[\s_-])", re.I
+    r"(?:^|[\s_-])(?:comments?|sidebar|related|widget|footer|side|rail|top-?bar|navbar)(?=$|[\s_-])", re.I
 )
 
 
@@ -326,11 +341,6 @@ def _is_chrome(el: Any) -> bool:
         return True
     cls = f"{el.get('class') or ''} {el.get('id') or ''}"
     return bool(CLOCK_CLASS_RE.search(cls) or CHROME_CLASS_RE.search(cls))
-
-
-def _in_chrome(el: Any) -> bool:
-    """Inside the site's clock/masthead, comments, sidebars or footer."""
-    return any(_is_chrome(a) for a in _ancestors(el))
 
 
 class _AncestorFlag:
@@ -380,7 +390,10 @@ def _preceding_text(el: Any, limit: int = 60) -> str:
     sib = el.getprevious()
     while sib is not None and size < limit:
         _tick("dates")
-        for piece in (sib.tail or "", _all_text(sib)):
+        for piece in (
+            sib.tail or "",
+            _all_text(sib) if isinstance(sib.tag, str) else "",
+        ):  # a comment: its tail
             parts.append(piece)
             size += len(piece)
         sib = sib.getprevious()
@@ -466,10 +479,10 @@ def _date_time_elements(root: Any, kept: list[_Candidate]) -> str | None:
             label = ""
         if not value:
             continue
-        low = cls.lower()
-        if UPDATED_RE.search(label) or "updated" in low or "modified" in low:
+        publish_class = bool(PUBLISH_CLASS_RE.search(cls))
+        if UPDATED_RE.search(label) or (UPDATE_CLASS_RE.search(cls) and not publish_class):
             continue
-        zones[zone].append((value, bool(PUBLISHED_WORDS_RE.search(label)) or "publish" in low))
+        zones[zone].append((value, bool(PUBLISHED_WORDS_RE.search(label)) or publish_class))
     for name in ("mid", "post"):
         found = zones[name]
         if found:
@@ -505,57 +518,123 @@ def _first_dated(text: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _DateEvidence:
+    """What the publication-date rules read: the parsed page, its head, URL, kept blocks and text."""
+
+    root: Any
+    head: HeadInfo
+    url: str | None
+    kept: list[_Candidate]
+    html: str
+    huge: bool
+
+
+def _rule_jsonld(ev: _DateEvidence) -> str | None:
+    """Structured data: ``{"@type": "NewsArticle", "datePublished": "2021-03-04T08:00:00Z"}``."""
+    return _date_jsonld(ev.head)
+
+
+def _rule_published_meta(ev: _DateEvidence) -> str | None:
+    """A meta tag naming the publication: ``<meta property="article:published_time" content="2021-03-04">``."""
+    return _date_meta_keys(ev.head.meta, PUBLISHED_META_KEYS)
+
+
+def _rule_htmldate(ev: _DateEvidence) -> str | None:
+    """htmldate's original date on the page without its chrome: "Posted on 4 March 2021" by the byline.
+    htmldate gives a day; when our own reading of the page gives the same day with a time, that wins."""
+    day = _date_htmldate(ev.html, ev.url, ev.huge)
+    if day is None:
+        return None
+    for richer in (_rule_printed_dateline, _rule_microdata, _rule_generic_meta):
+        value = richer(ev)
+        if value and value[:10] == day and len(value) > len(day):
+            return value
+    return day
+
+
+def _rule_printed_dateline(ev: _DateEvidence) -> str | None:
+    """A <time> or dateline element under the headline: ``<span class="date">March 4, 2021</span>``."""
+    return _date_time_elements(ev.root, ev.kept)
+
+
+def _rule_microdata(ev: _DateEvidence) -> str | None:
+    """Microdata in the body: ``<span itemprop="datePublished">2021-03-04</span>``."""
+    return _date_microdata(ev.root)
+
+
+def _rule_generic_meta(ev: _DateEvidence) -> str | None:
+    """A meta tag with some date of the page: ``<meta name="date" content="2021-03-04">``."""
+    return _date_meta_keys(ev.head.meta, GENERIC_DATE_META_KEYS)
+
+
+def _rule_url(ev: _DateEvidence) -> str | None:
+    """The day in the URL's path: ``https://news.example/2021/03/04/story``."""
+    return dates.date_from_url(ev.url)
+
+
+#: The publication-date rules, most reliable in general first; the first answer wins. Declared
+#: structured data and explicit publication meta tags are the publisher's own statement of the
+#: original date; htmldate (original date, extensive search) reads the rest of the page better than
+#: heuristics of our own, which only answer when it has nothing.
+PUBLISHED_DATE_RULES: tuple[tuple[str, Callable[[_DateEvidence], str | None]], ...] = (
+    ("jsonld_date_published", _rule_jsonld),
+    ("meta_published_time", _rule_published_meta),
+    ("htmldate_original", _rule_htmldate),
+    ("printed_dateline", _rule_printed_dateline),
+    ("microdata_date_published", _rule_microdata),
+    ("meta_generic_date", _rule_generic_meta),
+    ("url_date", _rule_url),
+)
+
+
 def _published(
     root: Any, head: HeadInfo, url: str | None, kept: list[_Candidate], html: str, huge: bool = False
 ) -> str | None:
-    return (
-        _date_jsonld(head)
-        or _date_meta(root, head.meta)
-        or _date_time_elements(root, kept)
-        or dates.date_from_url(url)
-        or _date_htmldate(html, url, huge)
-    )
+    """The page's publication date by :data:`PUBLISHED_DATE_RULES` (None when no rule finds one)."""
+    return _published_by_rule(_DateEvidence(root, head, url, kept, html, huge))[1]
 
 
-def _drop_above_headline(body: Any) -> None:
-    """Remove everything that precedes the first <h1> (mastheads, clocks, tickers)."""
-    headline = body.find(".//h1")
-    if headline is None:
-        return
-    chain = list(_ancestors(headline))
-    for child, parent in zip(chain, chain[1:], strict=False):
-        for sib in list(parent):
-            if sib is child:
-                break
-            parent.remove(sib)  # its tail text goes with it; it is chrome as well
-        if parent is body:
-            break
+def _published_by_rule(ev: _DateEvidence) -> tuple[str | None, str | None]:
+    """(name of the rule that dated the page, the date), or (None, None)."""
+    for name, rule in PUBLISHED_DATE_RULES:
+        found = rule(ev)
+        if found:
+            return name, found
+    return None, None
+
+
+def _htmldate_tree(html: str, huge: bool) -> Any:
+    """The tree htmldate reads: its own parse of the page (comments kept, as htmldate alone reads it),
+    or ours for a page past libxml2's default limits."""
+    if huge:
+        return _parse_html(html, huge)
+    from htmldate.utils import load_html
+
+    if html.lstrip().startswith("http") and not any(c.isspace() for c in html.strip()):
+        return None  # htmldate would take the text for a URL and download it
+    try:
+        return load_html(html)
+    except (ValueError, TypeError) as err:
+        logger.debug("htmldate could not parse the page: %s", err)
+        return None
 
 
 def _date_htmldate(html: str, url: str | None, huge: bool = False) -> str | None:
-    """Last resort: htmldate's extensive search, on the page without its chrome (anything above the
-    headline, clocks, nav, sidebars, comments, footers), so a site clock cannot become the
-    article's date. A bare
-    January 1st is htmldate's reading of a lone year (a copyright line) and is not a day."""
+    """htmldate's original date (extensive search) on the page without its chrome (clocks, nav,
+    sidebars, comments, footers, top bars), so a site clock or an older teaser's date cannot become the
+    article's. A bare January 1st is htmldate's reading of a lone year (a copyright line), not a day."""
     try:
         import htmldate
     except ImportError:  # pragma: no cover - a declared dependency
         return None
-    root = _parse_html(html, huge)
+    root = _htmldate_tree(html, huge)
     body = root.find("body") if root is not None else None
     if body is None:
         return None
-    _drop_above_headline(body)
-    # the outermost chrome elements go (none when the whole page sits in chrome, so nothing is left)
-    parent = body.getparent()
-    if parent is not None and _in_chrome(parent):
-        chrome = []
-    elif _is_chrome(body):
-        chrome = [body] if parent is not None else []
-    else:
-        chrome = _chrome_roots(body)
-    for el in chrome:
-        el.drop_tree()
+    for el in _chrome_roots(body) + _update_stamps(body):  # never the body itself, whatever its class says
+        if el.getparent() is not None:
+            el.drop_tree()
     _check("htmldate")
     try:
         found = htmldate.find_date(root, url=url, extensive_search=True, original_date=True)
@@ -565,6 +644,31 @@ def _date_htmldate(html: str, url: str | None, huge: bool = False) -> str | None
     if not found or found.endswith("-01-01"):
         return None
     return dates.parse_iso(found)
+
+
+def _update_stamps(body: Any) -> list[Any]:
+    """Elements that stamp a modification, not the publication: ``itemprop="dateModified"``, a
+    ``<time>`` labelled "Updated", a short element of class "updated" (htmldate would read them too)."""
+    out: list[Any] = []
+    for el in body.iter():
+        _tick("dates")
+        tag = _tag(el)
+        if not tag or tag in SKIP_TAGS:
+            continue
+        if el.get("itemprop") == "dateModified":
+            out.append(el)
+            continue
+        cls = f"{el.get('class') or ''} {el.get('id') or ''}"
+        # class="published updated" marks a post never updated since: its one stamp is the publication
+        update_class = bool(UPDATE_CLASS_RE.search(cls)) and not PUBLISH_CLASS_RE.search(cls)
+        if tag == "time" or el.get("datetime"):
+            if update_class or UPDATED_RE.search(_preceding_text(el)):
+                out.append(el)
+        elif update_class:
+            short = _text_within(el, DATELINE_MAX_CHARS)
+            if short is not None and not PUBLISHED_WORDS_RE.search(short):
+                out.append(el)
+    return out
 
 
 def _time_value(el: Any) -> str | None:

@@ -58,7 +58,7 @@ WEEKDAYS: dict[str, int] = {
     "sunday": 6,
 }
 # Verbs that name the start of an event ("the campaign began on Aug. 8").
-START_VERBS = r"(?:began|begun|begins|started|starts|flared|flared up|erupted|broke out|opened|kicked off|got under way|was launched|were launched|launched)"
+START_VERBS = r"(?:began|begun|begins|started|starts|flared|flared up|erupted|broke out|opened|kicked off|got under way|was launched|were launched|launched|invaded)"
 # A reporting verb right before a day says when something was said, not when it happened.
 REPORTING_BEFORE = re.compile(
     r"\b(?:said|says|say|announced|reported|told\s+\w+|added|stated|confirmed|speaking|spoke|wrote|tweeted|"
@@ -71,7 +71,7 @@ CUMULATIVE_CUES = re.compile(r"\b(?:so far|to date|running total|in all|cumulati
 
 _MONTH_RE = (
     r"(?P<{p}mon>January|February|March|April|May|June|July|August|September|October|November|December|"
-    r"Jan\.|Feb\.|Mar\.|Apr\.|Jun\.|Jul\.|Aug\.|Sept\.|Sep\.|Oct\.|Nov\.|Dec\.)"
+    r"Jan\.|Feb\.|Mar\.|Apr\.|Jun\.|Jul\.|Aug\.|Sept\.|Sep\.|Oct\.|Nov\.|Dec\.)(?![A-Za-z])"
 )
 _WEEKDAY_RE = r"(?P<{p}wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 _YEAR_RE = r"(?P<{p}year>(?:19[5-9]\d|20\d\d))(?![\d-])"
@@ -94,9 +94,11 @@ def _atom(p: str) -> str:
         + r"d2>\d{1,2})(?!\d)(?:st|nd|rd|th)?\s+(?P<"
         + p
         + r"mon2>January|February|March|April|May|June|"
-        r"July|August|September|October|November|December)(?:,?\s+(?P<" + p + r"y2>(?:19|20)\d\d))?"
+        r"July|August|September|October|November|December)(?![A-Za-z])(?:,?\s+(?P<"
+        + p
+        + r"y2>(?:19|20)\d\d))?"
         r"|(?P<" + p + r"mon3>January|February|March|April|May|June|July|August|September|October|November|"
-        r"December)(?:\s+(?P<" + p + r"y3>(?:19|20)\d\d))?"
+        r"December)(?![A-Za-z])(?:\s+(?P<" + p + r"y3>(?:19|20)\d\d))?"
         r"|"
         + _WEEKDAY_RE.format(p=p)
         + r"(?:,\s+(?P<"
@@ -173,12 +175,50 @@ SINCE_EVENT_RE = re.compile(
 # on a page's text (whose whitespace the cleaner collapses), so reading only that far gives the same answer
 # as reading the whole sentence before the date, in time that does not grow with the sentence.
 LOOKBACK_CHARS = 240
+# A month word standing alone (no day, year or preposition) is a name after a capitalised word ("Theresa
+# May", "Prime Minister May", a headline's "Thousands March") and a name or a verb before these words.
+NAME_BEFORE_RE = re.compile(r"\b[A-Z][\w.’'-]*\s+$")
+NOT_A_MONTH_AFTER_RE = re.compile(
+    r"\s+(?:said|says|told|tells|added|wrote|announced|insisted|argued|urged|warned|spoke|was\s+asked|"
+    r"be|have|has\s+said|not|on\s+(?!\d)|to\s+(?!\d|[A-Z][a-z]+\s+\d)|through\s+the|against|toward|towards)\b|[’']s\s+(?:government|cabinet|office|party|husband|speech|deal)\b"
+)
 BARE_MONTH_PREP_RE = re.compile(r"\b(?:in|during|for|of|last|through|since|until|by)\s+$", re.I)
 CUTOFF_RE = re.compile(
     r"\b(?i:through|thru|by|until|till|to|up\s+to|as\s+of)\s+(?i:the\s+end\s+of\s+)?" + _atom("b_")
 )
 SINCE_START_VERB_RE = re.compile(r"\b" + START_VERBS + r"\b(?:\s+(?:on|in)\s+|\s+)?")
+# "since the invasion", "since the start of the war": an event named by a noun, with no date of its own.
+SINCE_NOUN_RE = re.compile(
+    r"\s+(?:the\s+)?(?:(?:start|beginning|outbreak|onset)\s+of\s+(?:the\s+)?)?(?:[\w’'-]+\s+){0,2}?"
+    r"(?:war|invasion|conflict|campaign|offensive|air\s+war|fighting|hostilities|escalation|intervention)\b"
+    r"(?!\s+(?:in|on)\s+(?:\d|[A-Z]))",
+    re.I,
+)
+# "since the start of the year" / "since the beginning of this month": from the first of the reference's.
+SINCE_CALENDAR_RE = re.compile(
+    r"\s+(?:the\s+)?(?:start|beginning)\s+of\s+(?:the|this)\s+(?P<unit>year|month)\b", re.I
+)
+WEEKEND_RE = re.compile(
+    r"\b(?P<fri>(?i:on\s+)?Friday(?:\s+night)?\s+(?:and|through|into)\s+)?"
+    r"(?i:(?:over|during|at|on|through|across|into)\s+)?(?i:the|this|last|that)\s+(?i:weekend)\b"
+)
+# A day told relative to the incident's day, stated in an earlier sentence.
+RELATIVE_DAY_RE = re.compile(
+    r"\b(?P<next>the\s+(?:next|following)\s+(?:day|morning|night)|a\s+day\s+later)\b|"
+    r"\b(?P<prev>the\s+(?:previous|preceding)\s+(?:day|night)|the\s+day\s+before|a\s+day\s+earlier)\b|"
+    r"\b(?P<same>(?:later|earlier)\s+(?:that|the\s+same)\s+day|that\s+(?:same\s+)?(?:day|night|morning)|"
+    r"the\s+same\s+day)\b",
+    re.I,
+)
 START_RE = re.compile(r"\b" + START_VERBS + r"\s+(?:on\s+|in\s+)?" + _atom("b_"))
+#: A dateline at the start of a paragraph: a place in capitals, an optional region, then a date (in
+#: parentheses or not), an optional agency, and a dash: "KABUL, Afghanistan (Oct. 3, 2010) - ",
+#: "BEIRUT, March 3 (Reuters) - ". The date is group ``date`` (an ``ATOM_RE`` match is taken from it).
+DATELINE_RE = re.compile(
+    r"\s*[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]+){0,3}(?:,\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2})?"
+    r"(?:,\s*|\s*\(\s*)(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s+(?:19|20)\d\d)?)\s*\)?"
+    r"(?:\s*\((?:[A-Z][\w.]*\s?){1,3}\))?\s*(?:(?:[-\u2013\u2014]|--)\s|$)"
+)
 
 
 @dataclass(frozen=True)
@@ -203,6 +243,15 @@ class PeriodContext:
     year: int | None = None
     anchors: list[dt.date] = field(default_factory=list)
     last_month: tuple[int, int] | None = None
+    #: the start day of the war the page is about (:func:`conflict_ingest.extract.context.conflict_start`)
+    conflict_start: dt.date | None = None
+    #: the days of the incident the page is telling, as stated by an earlier sentence ("On Friday, ...")
+    event_days: tuple[dt.date, dt.date] | None = None
+
+    @property
+    def since_start(self) -> dt.date | None:
+        """Where "since the war began" starts: the last event start the page named, else its war's start."""
+        return self.anchors[-1] if self.anchors else self.conflict_start
 
     @property
     def ref_year(self) -> int | None:
@@ -368,6 +417,7 @@ class _Claims:
         self.cutoff: TimeExpr | None = None
         self.semicolons = [i for i, ch in enumerate(sentence) if ch == ";"]
         self._sentence = sentence
+        self.body_start = 0  # where the sentence starts after its dateline, if any
         self._atom_anywhere: bool | None = None
         self._month_atoms: list[tuple[int, tuple[int, int]]] | None = None
 
@@ -388,7 +438,7 @@ class _Claims:
     def atom_anywhere(self) -> bool:
         """Whether the sentence holds any date at all."""
         if self._atom_anywhere is None:
-            self._atom_anywhere = bool(ATOM_RE.search(self._sentence))
+            self._atom_anywhere = bool(ATOM_RE.search(self._sentence, self.body_start))
         return self._atom_anywhere
 
     def month_atoms(self, ctx: PeriodContext) -> list[tuple[int, tuple[int, int]]]:
@@ -396,6 +446,14 @@ class _Claims:
         if self._month_atoms is None:
             self._month_atoms = _month_atoms(self._sentence, ctx)
         return self._month_atoms
+
+
+def rule_dateline(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """KABUL, March 17 - Forces raided a compound: the dateline's day is when the report was filed, never bound."""
+    m = DATELINE_RE.match(sentence)
+    if m is not None:
+        claims.claim(m.start("date"), m.end("date"))
+        claims.body_start = m.end()
 
 
 def rule_n_day_operation(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
@@ -432,9 +490,9 @@ def rule_since(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
             vm = SINCE_START_VERB_RE.search(sentence, c0, min(c1, c0 + 120))
             am = ATOM_RE.match(sentence, vm.end(), c1) if vm else None
             if vm and am is None:
-                # "since the attack ... began" without a date: the page's event start.
-                if ctx.anchors:
-                    claims.add(sm.start(), vm.end(), ctx.anchors[-1], ctx.ref, "since", cumulative=True)
+                # "since the attack ... began" without a date: the page's event start (or its war's).
+                if ctx.since_start and ctx.ref:
+                    claims.add(sm.start(), vm.end(), ctx.since_start, ctx.ref, "since", cumulative=True)
                 else:
                     claims.claim(sm.start(), vm.end())
                 continue
@@ -448,6 +506,24 @@ def rule_since(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
             claims.add(sm.start(), am.end(), got[0], ctx.ref, "since", cumulative=True)
         else:
             claims.claim(sm.start(), am.end())
+
+
+def rule_since_event(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """Since the invasion: from the page's event start (or its war's start) to the reference day, cumulative."""
+    ref = ctx.ref
+    for sm in SINCE_RE.finditer(sentence):
+        cm = SINCE_CALENDAR_RE.match(sentence, sm.end(), min(len(sentence), sm.end() + 60))
+        if cm is not None and ref is not None and claims.free(sm.start(), cm.end()):
+            first = ref.replace(month=1, day=1) if cm.group("unit").lower() == "year" else ref.replace(day=1)
+            claims.add(sm.start(), cm.end(), first, ref, "since", cumulative=True)
+            continue
+        nm = SINCE_NOUN_RE.match(sentence, sm.end(), min(len(sentence), sm.end() + 80))
+        if nm is None or not claims.free(sm.start(), nm.end()):
+            continue
+        if ctx.since_start and ctx.ref and ctx.since_start <= ctx.ref:
+            claims.add(sm.start(), nm.end(), ctx.since_start, ctx.ref, "since", cumulative=True)
+        else:
+            claims.claim(sm.start(), nm.end())
 
 
 def rule_between(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
@@ -568,6 +644,39 @@ def rule_cutoff(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
         claims.claim(cm.start(), cm.end())
         if got:
             claims.cutoff = TimeExpr(cm.start(), cm.end(), None, got[1], "cutoff", cumulative=True)
+
+
+def rule_weekend(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """Over the weekend (after "on Friday"): the last Saturday and Sunday, from that Friday when told before."""
+    ref = ctx.ref
+    if ref is None:
+        return
+    for wm in WEEKEND_RE.finditer(sentence):
+        if not claims.free(wm.start(), wm.end()):
+            continue
+        sat = _weekday_on_or_before(ref, 5)
+        end = min(sat + dt.timedelta(days=1), ref)
+        start = sat - dt.timedelta(days=1) if wm.group("fri") else sat
+        told = [ctx.event_days[0]] if ctx.event_days else []
+        for day in told + ctx.anchors[-1:]:
+            if sat - dt.timedelta(days=1) <= day < start:
+                start = day  # "on Friday ... over the weekend" (or "began on Friday"): one span from Friday
+        claims.add(wm.start(), wm.end(), start, end, "span")
+
+
+def rule_relative_day(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """The next day (after "on Friday"): the day after the incident's day an earlier sentence stated."""
+    told = ctx.event_days
+    for rm in RELATIVE_DAY_RE.finditer(sentence):
+        if told is None or not claims.free(rm.start(), rm.end()):
+            continue
+        if rm.group("next"):
+            d = told[1] + dt.timedelta(days=1)
+        elif rm.group("prev"):
+            d = told[0] - dt.timedelta(days=1)
+        else:
+            d = told[1]
+        claims.add(rm.start(), rm.end(), d, d, "day")
 
 
 def rule_last_week(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
@@ -696,7 +805,18 @@ def rule_single_atom(sentence: str, ctx: PeriodContext, claims: _Claims) -> None
             and not am.group("y3")
             and not BARE_MONTH_PREP_RE.search(sentence, max(0, am.start() - LOOKBACK_CHARS), am.start())
         )
+        if bare and not am.group("mid") and not _month_stands_alone(sentence, am.start(), am.end()):
+            claims.claim(am.start(), am.end())  # "Maya", "May said", "thousands March": a name or a verb
+            continue
         claims.add(am.start(), am.end(), got[0], got[1], got[2], bare_month=bare)
+
+
+def _month_stands_alone(sentence: str, a: int, b: int) -> bool:
+    """Whether a month word with no day, year or preposition is still a month ("June remained the peak
+    month", "January, with 2,718"), not a name ("Theresa May", "May said") or a verb ("Thousands March")."""
+    if NAME_BEFORE_RE.search(sentence, max(0, a - 40), a):
+        return False
+    return not NOT_A_MONTH_AFTER_RE.match(sentence, b)
 
 
 TimeRule = Callable[[str, PeriodContext, _Claims], None]
@@ -704,8 +824,10 @@ TimeRule = Callable[[str, PeriodContext, _Claims], None]
 # longer or more specific phrase comes before the parts it is made of ("since Oct. 17" before "Oct. 17").
 # A new rule goes where its phrase must win over the rules after it; test it in tests/unit/test_time_rules.py.
 TIME_RULES: tuple[TimeRule, ...] = (
+    rule_dateline,
     rule_n_day_operation,
     rule_since,
+    rule_since_event,
     rule_between,
     rule_hours_to,
     rule_overnight_into,
@@ -717,6 +839,8 @@ TIME_RULES: tuple[TimeRule, ...] = (
     rule_event_start,
     rule_two_atom_span,
     rule_cutoff,
+    rule_weekend,
+    rule_relative_day,
     rule_last_week,
     rule_this_week,
     rule_last_month,

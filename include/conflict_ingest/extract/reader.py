@@ -25,6 +25,7 @@ from typing import Protocol
 from conflict_ingest.contract import CASUALTY_METRICS, Metric, Qualifier, Victim
 from conflict_ingest.errors import ConflictIngestError
 from conflict_ingest.extract import lexicon as lx
+from conflict_ingest.extract.context import TOTAL_CUES_RE, incident_days, page_times
 from conflict_ingest.extract.entities import (
     country_of,
     find_actor,
@@ -919,6 +920,10 @@ class _Cues:
         return bool(CUMULATIVE_CUES.search(self.s))
 
     @functools.cached_property
+    def total(self) -> bool:
+        return bool(TOTAL_CUES_RE.search(self.s))
+
+    @functools.cached_property
     def present_perfect(self) -> bool:
         return bool(lx.PRESENT_PERFECT_RE.search(self.s))
 
@@ -955,16 +960,19 @@ class _PageExtractor:
         self.all_blocks = all_blocks
         blocks = [b for b in all_blocks if b.kind in ANNOTATED_BLOCK_KINDS]
         texts = [b.text for b in blocks if b.kind == "p"]
-        self.page_ref = parse_reference_date(page.published_at) or date_from_url(url)
-        self.year = self.page_ref.year if self.page_ref else year_from_text(texts)
+        published = parse_reference_date(page.published_at) or date_from_url(url)
+        times = page_times(page.title, texts, published, None if published else year_from_text(texts))
+        self.page_ref, self.year, self.subject = times.ref, times.year, times.subject
         self._texts = texts
-        self.ctx = PeriodContext(ref=self.page_ref, year=self.year)
+        self.ctx = PeriodContext(ref=self.page_ref, year=self.year, conflict_start=times.conflict_start)
         self.state = _State()
         self.superseded: set[tuple[str | None, int]] = set()
         # Sentences without a count only leave context behind (event starts, the last month and place
         # named). Reading it is most of the work on pages with no counts, so it waits, in order, with
         # the reference day each sentence had, until a sentence with a count (or a table row) needs it.
-        self._pending: list[tuple[str, dt.date | None]] = []
+        self._pending: list[tuple[str, dt.date | None, int]] = []
+        # which live-blog entry (timestamp) the page is in: an incident's day stays in its own entry
+        self._entry = 0
 
     @functools.cached_property
     def default_actor(self) -> str | None:
@@ -985,10 +993,13 @@ class _PageExtractor:
     def _catch_up(self) -> None:
         """Read the context the waiting count-less sentences leave, as if read when they were met."""
         ref = self.ctx.ref
-        for sentence, sentence_ref in self._pending:
+        for sentence, sentence_ref, entry in self._pending:
             self.budget.check()
             self.ctx.ref = sentence_ref
-            find_time_expressions(sentence, self.ctx)
+            self.ctx.event_days = self.state.event_period
+            days = incident_days(find_time_expressions(sentence, self.ctx)[0], sentence)
+            if days and entry == self._entry:
+                self.state.event_period = days  # "On Tuesday, forces raided ...": the incident's day
             self._note_places(sentence)
         self._pending.clear()
         self.ctx.ref = ref
@@ -1012,6 +1023,7 @@ class _PageExtractor:
             if stamp != last_stamp:
                 if last_stamp is not None:
                     self.state.event_period = None
+                    self._entry += 1
                 last_stamp = stamp
             self.ctx.ref = parse_reference_date(stamp) or self.page_ref
             if block.kind == "table_row":
@@ -1088,9 +1100,10 @@ class _PageExtractor:
         if counts and not statement_relevance(sentence).read:  # a toll of a disease, a crash, a match
             counts = []
         if not counts:
-            self._pending.append((sentence, self.ctx.ref))
+            self._pending.append((sentence, self.ctx.ref, self._entry))
             return
         self._catch_up()
+        self.ctx.event_days = self.state.event_period
         exprs, cutoff = find_time_expressions(sentence, self.ctx)
         named = [p for _pos, p in places_in(sentence)]
         countries = [k for p in named if (k := country_of(p))]
@@ -1165,10 +1178,14 @@ class _PageExtractor:
                 cumulative = True
             return (start, end), cumulative
         if cutoff and cutoff.period_end:
-            anchor = self.ctx.anchors[-1] if self.ctx.anchors else None
-            return (anchor or cutoff.period_end, cutoff.period_end), True
+            anchor = self.ctx.since_start  # a running total "by Aug. 18": from the campaign's start
+            if anchor is None or anchor > cutoff.period_end:
+                anchor = cutoff.period_end
+            return (anchor, cutoff.period_end), True
         if cues.present_perfect and self.ctx.anchors and ref:
             return (self.ctx.anchors[-1], ref), True
+        if self.subject and cues.total:
+            return self.subject, True  # "a total of 1,200 strikes" in an article about 2017
         if self.state.event_period:
             return self.state.event_period, False
         return (ref, ref), False

@@ -42,6 +42,7 @@ from conflict_ingest.contract import (
     ARROW_DATE,
     ARROW_STRING_LIST,
     ARROW_TIMESTAMP,
+    FIELD_NAMES,
     FIELDS,
     arrow_type,
     fields_of,
@@ -447,5 +448,9 @@ def _read_parts(store: ObjectStore, manifest: dict[str, Any]) -> list[dict[str, 
             raise DamagedPartition(
                 f"{key} holds {table.num_rows} rows, the manifest says {part.get('rows')}: partition not readable"
             )
-        rows.extend(table.to_pylist())
+        # a part written before a contract field existed reads it as null (fields are only ever added)
+        missing = [name for name in FIELD_NAMES if name not in table.column_names]
+        for row in table.to_pylist():
+            row.update(dict.fromkeys(missing))
+            rows.append(row)
     return rows
