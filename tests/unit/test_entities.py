@@ -55,3 +55,13 @@ def test_generic_launch_at_israel_is_palestinian_militants_only_when_nobody_is_n
 def test_country_of_a_place() -> None:
     assert country_of("northern Iraq") == "Iraq"
     assert country_of("Mosul") is None
+
+
+def test_a_second_place_after_and_keeps_its_article() -> None:
+    assert [p for _, p in places_in("Jets struck targets near Tabqa and Deir ez-Zor on Monday.")] == [
+        "Tabqa and Deir ez-Zor"
+    ]
+
+
+def test_a_month_abbreviation_after_a_place_is_not_part_of_it() -> None:
+    assert [p for _, p in places_in("A bomb went off in Kandahar City Oct. 4.")] == ["Kandahar"]

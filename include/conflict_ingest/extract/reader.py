@@ -12,6 +12,7 @@ belongs to (see :mod:`conflict_ingest.extract.periods`), and the page's actor, t
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import datetime as dt
 import functools
 import itertools
@@ -27,6 +28,7 @@ from conflict_ingest.errors import ConflictIngestError
 from conflict_ingest.extract import lexicon as lx
 from conflict_ingest.extract.context import TOTAL_CUES_RE, incident_days, page_times
 from conflict_ingest.extract.entities import (
+    PagePlaces,
     country_of,
     find_actor,
     find_target,
@@ -967,6 +969,10 @@ class _PageExtractor:
         self.ctx = PeriodContext(ref=self.page_ref, year=self.year, conflict_start=times.conflict_start)
         self.state = _State()
         self.superseded: set[tuple[str | None, int]] = set()
+        self.places = PagePlaces()  # where the page's counts happened (admin1 and country)
+        # records whose location the page completes ("Archi" -> "Archi district, Kunduz province"), applied
+        # after ``_dedupe``, which reads the place each sentence itself states
+        self._placed: dict[int, tuple[Extraction, str | None]] = {}
         # Sentences without a count only leave context behind (event starts, the last month and place
         # named). Reading it is most of the work on pages with no counts, so it waits, in order, with
         # the reference day each sentence had, until a sentence with a count (or a table row) needs it.
@@ -988,6 +994,7 @@ class _PageExtractor:
         countries = [k for p in named if (k := country_of(p))]
         self.state.last_country = countries[-1] if countries else self.state.last_country
         self.state.last_place = named[-1] if named else self.state.last_place
+        self.places.note(sentence)
         return named
 
     def _catch_up(self) -> None:
@@ -1037,7 +1044,14 @@ class _PageExtractor:
                 self._sentence(sentence)
         out = [r for r in self.state.records if (r.metric, r.count) not in self.superseded]
         out = [r for r in out if (None, r.count) not in self.superseded]
-        return _dedupe(out)
+        kept = _dedupe(out)
+        ids = {id(r) for r in kept}
+        dropped = [self._place(r) for r in out if id(r) not in ids]
+        return _most_precise_places([self._place(r) for r in kept], dropped)
+
+    def _place(self, rec: Extraction) -> Extraction:
+        got = self._placed.get(id(rec))
+        return dataclasses.replace(rec, location=got[1]) if got and got[0] is rec else rec
 
     def _table_row(self, text: str, table: _Table) -> None:
         """A data row: the first cell names the period, numeric cells are counts of their column's metric
@@ -1104,6 +1118,7 @@ class _PageExtractor:
             return
         self._catch_up()
         self.ctx.event_days = self.state.event_period
+        self.places.note(sentence)
         exprs, cutoff = find_time_expressions(sentence, self.ctx)
         named = [p for _pos, p in places_in(sentence)]
         countries = [k for p in named if (k := country_of(p))]
@@ -1205,6 +1220,10 @@ class _PageExtractor:
         start, end = period
         if start and end and end < start:
             start, end = end, start
+        # the toll of one incident (a day or a night, not a running total) may take the page's stated place
+        day = bool(start and end and (end - start).days <= 1)
+        incident = day and not cumulative and c.metric in CASUALTY_METRICS
+        where = self.places.where(location, evidence, carry=incident)
         rec = Extraction(
             metric=c.metric,
             count=c.count,
@@ -1214,10 +1233,14 @@ class _PageExtractor:
             actor=None if open_actor else (actor or self.default_actor),
             target=target or self.default_target,
             location=location,
+            admin1=where.admin1,
+            country=where.country,
             period_start=start,
             period_end=end,
         )
         self.state.records.append(rec)
+        if where.location != location:
+            self._placed[id(rec)] = (rec, where.location)
         self.state.last_metric = c.metric
         if c.metric in CASUALTY_METRICS and c.victim and not c.nested:
             self.state.last_victim = c.victim
@@ -1261,6 +1284,24 @@ def _dedupe(records: list[Extraction]) -> list[Extraction]:
             got[0][0] = True
         kept.append(r)
     return kept
+
+
+def _most_precise_places(kept: list[Extraction], dropped: list[Extraction]) -> list[Extraction]:
+    """A count kept with only a country ("killed two in southern Afghanistan") takes the province of the
+    restatement ``_dedupe`` dropped ("... killing two", in Nowzad district, Helmand province): one statement,
+    its most precise place."""
+    finer: dict[tuple[object, ...], Extraction] = {}
+    for r in dropped:
+        if r.admin1 and r.country:
+            finer.setdefault((r.metric, r.count, r.period_start, r.period_end), r)
+    out = []
+    for r in kept:
+        # only a place of one country or none is refined ("Syria and Iraq" is not a province's)
+        twin = finer.get((r.metric, r.count, r.period_start, r.period_end)) if not r.admin1 else None
+        if twin and (r.country == twin.country or not r.location):
+            r = dataclasses.replace(r, location=twin.location, admin1=twin.admin1, country=twin.country)
+        out.append(r)
+    return out
 
 
 def extract_records(
