@@ -402,7 +402,7 @@ def test_empty_input_gives_an_empty_page() -> None:
 
 def test_to_json_has_exactly_the_contract_keys_and_the_notes() -> None:
     cleaned = clean_html(article(), "https://news.example/a")
-    assert set(cleaned.to_json()) == {"title", "published_at", "text", "canonical_url", "notes"}
+    assert set(cleaned.to_json()) == {"title", "published_at", "text", "canonical_url", "notes", "language"}
     assert cleaned.to_json()["notes"] == []
 
 

@@ -240,7 +240,9 @@ def test_partitive_of_which_keeps_the_counted_noun_and_at_least_one_is_not_a_cou
 
 
 def test_death_toll_risen_to_is_a_killed_count() -> None:
-    recs = extract("2020-03-18", "The death toll in the city has risen to at least 41, officials said.")
+    recs = extract(
+        "2020-03-18", "The death toll from the shelling of the city has risen to at least 41, officials said."
+    )
     assert [(r.metric, r.count, r.qualifier, r.victim) for r in recs] == [
         ("killed", 41, "at_least", "unspecified")
     ]

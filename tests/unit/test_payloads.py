@@ -10,6 +10,7 @@ import json
 import pytest
 
 from conflict_ingest.clean.cleaner import clean_html
+from conflict_ingest.extract.relevance import page_verdict
 from conflict_ingest.pipeline.clean import clean_stage
 from conflict_ingest.pipeline.extract import extract_stage, records_for_page
 from conflict_ingest.pipeline.payloads import (
@@ -97,6 +98,8 @@ def test_cleaned_rows_and_summaries_keep_the_exact_json_the_stages_wrote_before(
         "text": cleaned.text,
         "blocks": [dataclasses.asdict(b) for b in cleaned.blocks],
         "clean_notes": list(cleaned.notes),
+        "language": "en",
+        "relevance": {"read": True, "reason": page_verdict(cleaned).reason},
     }
     fallbacks = dict(sorted(collections.Counter(n.split(":", 1)[0] for n in cleaned.notes).items()))
     old_summary = {
@@ -106,6 +109,8 @@ def test_cleaned_rows_and_summaries_keep_the_exact_json_the_stages_wrote_before(
         "abandoned": 0,
         "fallbacks": fallbacks,
         "failed": [],
+        "languages": {"en": 1},
+        "relevance": {"read": 1, "not_read": 0, "reasons": {"too short to judge by density": 1}},
     }
     assert cleaned.text and cleaned.blocks
     assert [json.dumps(r, sort_keys=False) for r in rows] == [json.dumps(old_row, sort_keys=False)]
@@ -126,6 +131,8 @@ def test_cleaned_rows_and_summaries_keep_the_exact_json_the_stages_wrote_before(
         "errors": 0,
         "abandoned": 0,
         "abandoned_pages": [],
+        "skipped_language": {},
+        "not_relevant": 0,
     }
     assert json.dumps(extracted, sort_keys=False) == json.dumps(old_extracted, sort_keys=False)
     assert json.dumps(ExtractSummary.from_json(extracted).to_json()) == json.dumps(extracted)

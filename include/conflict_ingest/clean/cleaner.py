@@ -34,6 +34,7 @@ from conflict_ingest.clean.blocks import _walk
 from conflict_ingest.clean.budget import _BUDGET, _Budget, _note
 from conflict_ingest.clean.constants import CPU_BUDGET_S, TRAFILATURA_MAX_ELEMENTS
 from conflict_ingest.clean.decode import _parse_html, _parse_page, _prepare, decode_html
+from conflict_ingest.clean.language import detect_language
 from conflict_ingest.clean.main_text import (
     _add_corrections,
     _combine,
@@ -111,10 +112,14 @@ def _clean(html: bytes | str, url: str | None, content_type: str | None, budget:
     budget.check("dates")
     stamps = _timestamps(root, kept)
     blocks = tuple(Block(c.kind, c.text, stamps.get(id(c))) for c in kept)
+    text = "\n\n".join(b.text for b in blocks)
+    language = detect_language(title, text)
+    budget.check("language")
     return CleanedPage(
         title=title,
         published_at=published,
-        text="\n\n".join(b.text for b in blocks),
+        text=text,
         canonical_url=canonical,
         blocks=blocks,
+        language=language,
     )

@@ -33,6 +33,8 @@ class CleanedPage:
     blocks: tuple[Block, ...] = field(default=())
     #: The fallbacks cleaning took on this page, each ``"name: detail"`` (names: :data:`NOTE_NAMES`).
     notes: tuple[str, ...] = field(default=())
+    #: ISO 639-1 code of the page's language ("en"), ``None`` when undetermined (see :mod:`.language`).
+    language: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -41,4 +43,5 @@ class CleanedPage:
             "text": self.text,
             "canonical_url": self.canonical_url,
             "notes": list(self.notes),
+            "language": self.language,
         }

@@ -47,6 +47,7 @@ from conflict_ingest.extract.periods import (
     parse_reference_date,
     year_from_text,
 )
+from conflict_ingest.extract.relevance import page_verdict, statement_relevance
 from conflict_ingest.records import Extraction
 
 logger = logging.getLogger(__name__)
@@ -1110,6 +1111,8 @@ class _PageExtractor:
 
     def _sentence(self, sentence: str) -> None:
         counts = _SentenceReader(sentence, self.state, self.budget).read()
+        if counts and not statement_relevance(sentence).read:  # a toll of a disease, a crash, a match
+            counts = []
         if not counts:
             self._pending.append((sentence, self.ctx.ref, self._entry))
             return
@@ -1307,7 +1310,12 @@ def extract_records(
     """Every strike count the page's body states, in page order.
 
     Raises :class:`PageBudgetExceeded` when the page takes more than ``cpu_budget_s`` seconds of the
-    calling thread's CPU time (``None``: no limit)."""
+    calling thread's CPU time (``None``: no limit). A page in another language than English, or not about
+    armed conflict (:func:`~conflict_ingest.extract.relevance.page_verdict`), gives no records."""
+    verdict = page_verdict(page)
+    if not verdict.read:
+        logger.debug("page %s not read for counts: %s", url, verdict.reason)
+        return []
     records = _PageExtractor(page, url, _Budget(cpu_budget_s, url)).run()
     logger.debug("extracted %d records from %s", len(records), url)
     return records

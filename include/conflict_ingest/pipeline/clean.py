@@ -46,17 +46,23 @@ def clean_stage(store: ObjectStore, fetched_key: str, *, cpu_budget_s: float | N
     ``failed`` (first CLEAN_FAILURES_IN_SUMMARY, with url, raw_key and reason) and counted in ``errors``
     or ``abandoned``; ``fallbacks`` counts, per fallback name, the pages that took it (refused charset,
     JSON-LD skipped, huge_tree, refused canonical URL, ..., and ``abandoned``). Each cleaned row keeps
-    its page's notes (``clean_notes``). ``cpu_budget_s`` overrides the per-page CPU budget
-    (``clean.CPU_BUDGET_S``)."""
+    its page's notes (``clean_notes``), its language and whether it is read for counts (``relevance``,
+    with the reason); the summary's ``languages`` counts pages per language and its ``relevance`` the
+    pages read and not read, with the reasons tallied. ``cpu_budget_s`` overrides the per-page CPU
+    budget (``clean.CPU_BUDGET_S``)."""
     from conflict_ingest.clean.budget import CleaningAbandoned
     from conflict_ingest.clean.cleaner import clean_html
     from conflict_ingest.clean.constants import CPU_BUDGET_S
+    from conflict_ingest.extract.relevance import page_verdict
 
     fetched = store.get_json(fetched_key)
     rows: list[CleanedRow] = []
     errors = abandoned = 0
     failed: list[dict[str, str]] = []
     fallbacks: collections.Counter[str] = collections.Counter()
+    languages: collections.Counter[str] = collections.Counter()
+    reasons: collections.Counter[str] = collections.Counter()
+    read = 0
     bodies = _read_ahead(store, [page["raw_key"] for page in fetched["pages"]])
     for page, body in zip(fetched["pages"], bodies, strict=True):
         try:
@@ -83,19 +89,24 @@ def clean_stage(store: ObjectStore, fetched_key: str, *, cpu_budget_s: float | N
             failed.append({"url": page["url"], "raw_key": page["raw_key"], "error": reason})
             continue
         fallbacks.update({note.split(":", 1)[0] for note in cleaned.notes})
-        rows.append(
-            CleanedRow(
-                **entry.to_json(),
-                source_id=fetched["source_id"],
-                title=cleaned.title or entry.title_hint or "",
-                published_at=cleaned.published_at or entry.published_hint or None,
-                page_published_at=cleaned.published_at,
-                canonical_url=cleaned.canonical_url or entry.final_url,
-                text=cleaned.text,
-                blocks=[dataclasses.asdict(b) for b in cleaned.blocks],
-                clean_notes=list(cleaned.notes),
-            )
+        row = CleanedRow(
+            **entry.to_json(),
+            source_id=fetched["source_id"],
+            title=cleaned.title or entry.title_hint or "",
+            published_at=cleaned.published_at or entry.published_hint or None,
+            page_published_at=cleaned.published_at,
+            canonical_url=cleaned.canonical_url or entry.final_url,
+            text=cleaned.text,
+            blocks=[dataclasses.asdict(b) for b in cleaned.blocks],
+            clean_notes=list(cleaned.notes),
+            language=cleaned.language,
         )
+        verdict = page_verdict(row)
+        row.relevance = verdict.to_json()
+        languages[cleaned.language or "und"] += 1
+        reasons[verdict.kind] += 1
+        read += verdict.read
+        rows.append(row)
     out_key = keys.cleaned_key(fetched_key)
     store.put_jsonl_gz(out_key, [row.to_json() for row in rows])
     if fallbacks:
@@ -107,4 +118,6 @@ def clean_stage(store: ObjectStore, fetched_key: str, *, cpu_budget_s: float | N
         abandoned=abandoned,
         fallbacks=dict(sorted(fallbacks.items())),
         failed=failed[:CLEAN_FAILURES_IN_SUMMARY],
+        languages=dict(languages.most_common()),
+        relevance={"read": read, "not_read": len(rows) - read, "reasons": dict(reasons.most_common())},
     ).to_json()

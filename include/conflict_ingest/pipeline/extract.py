@@ -43,6 +43,7 @@ def records_for_page(row: CleanedRow | dict[str, Any], **options: Any) -> list[d
         text=row.text,
         canonical_url=row.canonical_url,
         blocks=tuple(Block(**b) for b in row.blocks),
+        language=row.language,
     )
     meta = PageMeta(
         source_id=row.source_id,
@@ -54,6 +55,7 @@ def records_for_page(row: CleanedRow | dict[str, Any], **options: Any) -> list[d
         raw_key=row.raw_key,
         # None only for a re-derived page whose meta lacks it: passed on, validation flags it (required)
         content_sha256=row.sha256,  # type: ignore[arg-type]
+        language=row.language,
     )
     out: dict[str, dict[str, Any]] = {}
     for ex in extract_records(page, row.canonical_url, **options):
@@ -67,14 +69,24 @@ def extract_stage(store: ObjectStore, cleaned_key: str, **options: Any) -> dict[
 
     A page that takes more than its CPU budget (``options``: see :func:`records_for_page`) is abandoned:
     it gives no records, the summary's ``abandoned`` counts it and ``abandoned_pages`` lists it (``url``,
-    ``reason``)."""
+    ``reason``). Pages the rules do not read give no records and are counted: ``skipped_language`` per
+    language (a page known to be in another language than English), ``not_relevant`` (not about armed
+    conflict, as the clean stage recorded)."""
     from conflict_ingest.extract.reader import PageBudgetExceeded
+    from conflict_ingest.extract.relevance import RULES_LANGUAGE
 
     rows: list[dict[str, Any]] = []
     pages = errors = 0
     abandoned: list[dict[str, str]] = []
+    skipped_language: dict[str, int] = {}
+    not_relevant = 0
     for page in store.get_jsonl_gz(cleaned_key):
         pages += 1
+        language, relevance = page.get("language"), page.get("relevance")
+        if language and language != RULES_LANGUAGE:
+            skipped_language[language] = skipped_language.get(language, 0) + 1
+        elif relevance and not relevance.get("read"):
+            not_relevant += 1
         try:
             rows.extend(records_for_page(page, **options))
         except PageBudgetExceeded as exc:
@@ -92,4 +104,6 @@ def extract_stage(store: ObjectStore, cleaned_key: str, **options: Any) -> dict[
         errors=errors,
         abandoned=len(abandoned),
         abandoned_pages=abandoned,
+        skipped_language=dict(sorted(skipped_language.items())),
+        not_relevant=not_relevant,
     ).to_json()

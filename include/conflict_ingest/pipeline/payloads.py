@@ -77,7 +77,10 @@ class CleanedRow(FetchedPage):
     """One row of ``cleaned/BATCH.jsonl.gz``: the fetched page entry, then what cleaning found.
 
     ``published_at`` is the page's own date or the listing's hint; ``page_published_at`` the page's own
-    only. ``blocks`` are ``dataclasses.asdict`` of :class:`conflict_ingest.clean.page.Block`."""
+    only. ``blocks`` are ``dataclasses.asdict`` of :class:`conflict_ingest.clean.page.Block`.
+    ``language`` is the page's ISO 639-1 code (``None``: undetermined); ``relevance`` says whether the
+    page is read for counts and why (``{"read": bool, "reason": str}``, see
+    :func:`conflict_ingest.extract.relevance.page_verdict`; ``None`` on rows written before it)."""
 
     source_id: str
     title: str
@@ -87,6 +90,8 @@ class CleanedRow(FetchedPage):
     text: str
     blocks: list[dict[str, Any]]
     clean_notes: list[str]
+    language: str | None = None
+    relevance: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The fetched entry's keys first, in the order the stage always read them from ``fetched/``
@@ -102,7 +107,7 @@ class CleanedRow(FetchedPage):
         defaults = super()._json_defaults(data)
         for required in ("sha256", "fetched_at"):  # extraction reads them: a row without them is refused
             del defaults[required]
-        return {**defaults, "page_published_at": None, "clean_notes": []}
+        return {**defaults, "page_published_at": None, "clean_notes": [], "language": None, "relevance": None}
 
 
 @dataclasses.dataclass
@@ -119,7 +124,9 @@ class FetchSummary(_Payload):
 
 @dataclasses.dataclass
 class CleanSummary(_Payload):
-    """What a ``clean`` task returns to XCom (``failed``: the first failed or abandoned pages)."""
+    """What a ``clean`` task returns to XCom (``failed``: the first failed or abandoned pages;
+    ``languages``: pages per language, ``"und"`` undetermined; ``relevance``: pages ``read`` for counts
+    and ``not_read``, and ``reasons`` tallied by kind, e.g. ``{"dominant topic: disease": 2}``)."""
 
     key: str
     pages: int
@@ -127,11 +134,20 @@ class CleanSummary(_Payload):
     abandoned: int
     fallbacks: dict[str, int]
     failed: list[dict[str, str]]
+    languages: dict[str, int] = dataclasses.field(default_factory=dict)
+    relevance: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @classmethod
+    def _json_defaults(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        """A summary written before languages and relevance were recorded has neither."""
+        return {"languages": {}, "relevance": {}}
 
 
 @dataclasses.dataclass
 class ExtractSummary(_Payload):
-    """What an ``extract`` task returns to XCom (``abandoned_pages``: ``url`` and ``reason`` of each)."""
+    """What an ``extract`` task returns to XCom (``abandoned_pages``: ``url`` and ``reason`` of each;
+    ``skipped_language``: pages not read because written in another language than the rules', per
+    language; ``not_relevant``: pages not read because not about armed conflict)."""
 
     key: str
     pages: int
@@ -139,3 +155,10 @@ class ExtractSummary(_Payload):
     errors: int
     abandoned: int
     abandoned_pages: list[dict[str, str]]
+    skipped_language: dict[str, int] = dataclasses.field(default_factory=dict)
+    not_relevant: int = 0
+
+    @classmethod
+    def _json_defaults(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        """A summary written before the language and relevance counts has neither."""
+        return {"skipped_language": {}, "not_relevant": 0}

@@ -61,6 +61,33 @@ def _load_extracted(store: ObjectStore, run: RunContext, source_ids: set[str]) -
     return list(unique.values())
 
 
+def page_tallies(store: ObjectStore, run: RunContext) -> dict[str, Any]:
+    """What the run's cleaned pages were, for the summary: pages per language, the pages the count
+    rules skipped for their language (``skipped_language``, per language), and the pages read for
+    counts or not, with the reasons tallied (each cleaned row's ``relevance``; rows written before it
+    count as ``"unknown"``)."""
+    from conflict_ingest.extract.relevance import RULES_LANGUAGE, Relevance
+
+    languages: dict[str, int] = {}
+    reasons: dict[str, int] = {}
+    read = not_read = 0
+    for key in sorted(store.list_keys(keys.stage_prefix(run.work, keys.CLEANED))):
+        for row in store.get_jsonl_gz(key):
+            lang = row.get("language") or "und"
+            languages[lang] = languages.get(lang, 0) + 1
+            relevance = row.get("relevance") or {}
+            kind = Relevance(relevance.get("read") is True, str(relevance.get("reason") or "unknown")).kind
+            reasons[kind] = reasons.get(kind, 0) + 1
+            read += relevance.get("read") is True
+            not_read += relevance.get("read") is False
+    skipped = {k: n for k, n in sorted(languages.items()) if k not in (RULES_LANGUAGE, "und")}
+    return {
+        "languages": dict(sorted(languages.items())),
+        "skipped_language": skipped,
+        "relevance": {"read": read, "not_read": not_read, "reasons": dict(sorted(reasons.items()))},
+    }
+
+
 def by_source(rows: Iterable[dict[str, Any]], sources: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
     groups: dict[str, list[dict[str, Any]]] = {sid: [] for sid in sources}
     for row in rows:
@@ -162,6 +189,7 @@ def validate_stage(
         "summary_key": reports + keys.SUMMARY_FILE,
         "quarantine_prefix": quarantine_partition(run.day),
         "curated_prefix": curated_partition(run.day),
+        "cleaned_pages": page_tallies(store, run),
     }
     failures = fetch_failures(store, run)
     summary["fetch_failed"] = len(failures)
