@@ -151,7 +151,7 @@ _VAGUE_RE = re.compile(
 )
 _VAGUE_BY_WORDS = {q.removesuffix(" of"): v for q, v in VAGUE_QUANTITIES.items()}
 # Words before a vague word that make it no quantity ("as many as 30", "how many", "so many").
-_NOT_VAGUE_BEFORE_RE = re.compile(r"\b(?:as|how|so|too|not|without|with\s+many|of)\s*$", re.I)
+_NOT_VAGUE_BEFORE_RE = re.compile(r"\b(?:as|how|so|too|not|without|with\s+many)\s*$", re.I)
 _NOT_VAGUE_AFTER_RE = re.compile(r"\s*(?:as|more|times|other|others|fewer|less)\b", re.I)
 
 

@@ -415,6 +415,15 @@ def _is_year(n: NumberMention) -> bool:
     return not n.is_word and re.fullmatch(r"(?:19|20)\d\d", n.text) is not None
 
 
+def _victim_before_verb(words: list[str]) -> str | None:
+    """A victim noun that a verb the tables do not know follows in a number's noun phrase ("gunmen" in
+    "several gunmen posed a threat"): the noun phrase ends there."""
+    for w, nxt in itertools.pairwise(words):
+        if w in lx.VICTIM_NOUNS and nxt.endswith("ed") and nxt not in lx.VICTIM_MODIFIERS:
+            return w
+    return None
+
+
 def _with_vague(nums: list[NumberMention], vague: list[NumberMention]) -> list[NumberMention]:
     """The sentence's numbers and its vague quantities, left to right; a vague word inside a number ("a
     few" in "a few 100") gives way to it."""
@@ -912,6 +921,8 @@ class _SentenceReader:
             return x.count(noun_metric, victim)
         if head == "times" and self.ix.strike_verb_before(x.n.start):
             return x.count(Metric.STRIKES, None)
+        if head not in lx.VICTIM_NOUNS:
+            head = _victim_before_verb(x.words) or head  # "several gunmen posed a threat and were killed"
         if head in lx.VICTIM_NOUNS:
             metric = self._victim_noun_metric(x)
             if metric is None:
