@@ -250,3 +250,27 @@ def test_the_vague_table_is_ordered_by_meaning_and_holds_lower_bounds() -> None:
     assert v["dozens of"] == 2 * 12 and v["scores of"] == 2 * 20 and v["hundreds of"] == 2 * 100
     assert v["thousands of"] == 2 * 1000 and v["tens of thousands of"] == 2 * 10_000
     assert all(value >= 2 for value in v.values())  # every entry is plural: more than one
+
+
+# --- ranges --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Gunships killed between five and eight attackers.", (Metric.KILLED, 5)),
+        ("The shelling killed 20 to 25 villagers.", (Metric.KILLED, 20)),
+        ("Bombers flew between 30 and 40 sorties over the ridge.", (Metric.SORTIES, 30)),
+        ("Two or three fighters were wounded.", (Metric.WOUNDED, 2)),
+    ],
+)
+def test_a_range_is_at_least_its_lower_number(sentence: str, expected: tuple[str, int]) -> None:
+    assert [(r.metric, r.count, r.qualifier) for r in extract(sentence)] == [(*expected, Qualifier.AT_LEAST)]
+
+
+def test_a_change_or_two_counts_joined_by_and_are_no_range() -> None:
+    assert tolls("The death toll climbed from 31 to 36 overnight.") == [(Metric.KILLED, 36, "exact")]
+    assert tolls("The mine killed 4 and wounded 9.") == [
+        (Metric.KILLED, 4, "exact"),
+        (Metric.WOUNDED, 9, "exact"),
+    ]

@@ -19,7 +19,7 @@ import logging
 import re
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from conflict_ingest.contract import CASUALTY_METRICS, Metric, Qualifier, Victim
@@ -413,6 +413,38 @@ def _predicate_victim(rest: str, pos: int = 0) -> str | None:
 
 def _is_year(n: NumberMention) -> bool:
     return not n.is_word and re.fullmatch(r"(?:19|20)\d\d", n.text) is not None
+
+
+# What joins a range's two numbers ("between 10 and 20", "12 to 15", "3 or 4"), and what before its lower
+# number makes it a change instead ("rose from 12 to 15").
+_RANGE_JOIN_RE = re.compile(r"\s*(?:and|to|or|-|\u2013)\s*")
+_CHANGE_BEFORE_RE = re.compile(
+    r"\b(?:from|rose|risen|rising|rises|increased|increasing|climbed|grew|jumped|fell|dropped|up|down)\s*$",
+    re.I,
+)
+
+
+def _range_lows(s: str, nums: list[NumberMention]) -> dict[int, NumberMention]:
+    """For the upper number of each range in the sentence (by index), its lower number: "between 10 and
+    20 strikes", "12 to 15 people", "3 or 4 civilians" (never "rose from 12 to 15", "killed 12 and 15")."""
+    out: dict[int, NumberMention] = {}
+    for i in range(1, len(nums)):
+        lo, hi = nums[i - 1], nums[i]
+        if lo.vague or hi.vague or lo.has_fraction or hi.has_fraction or not lo.value < hi.value:
+            continue
+        join = _RANGE_JOIN_RE.fullmatch(s, lo.end, hi.start)
+        if join is None or _is_year(lo) or _is_year(hi) or (i - 1) in out:
+            continue
+        joiner = s[lo.end : hi.start].strip().lower()
+        before = _ends_before(lx.RANGE_BEFORE_RE, s, lo.start, SHORT_LOOKBACK_CHARS)
+        if joiner == "and" and not (before and before.group(0).lower().startswith("between")):
+            continue
+        if joiner in ("-", "\u2013") and (lo.is_word or hi.is_word):
+            continue
+        if _ends_before(_CHANGE_BEFORE_RE, s, lo.start, SHORT_LOOKBACK_CHARS):
+            continue
+        out[i] = lo
+    return out
 
 
 def _victim_before_verb(words: list[str]) -> str | None:
@@ -833,12 +865,14 @@ class _SentenceReader:
 
     def read(self) -> list[_Count]:
         nums = _with_vague(find_numbers(self.s), find_vague_quantities(self.s))
+        lows = _range_lows(self.s, nums)
         for i, n in enumerate(nums):
             if self._budget is not None:
                 self._budget.check()
-            if not n.vague and _not_a_count(self.s, n):
-                continue
-            c = self._classify(n, nums[i + 1].start if i + 1 < len(nums) else len(self.s))
+            low = lows.get(i)
+            if i + 1 in lows or (low is None and not n.vague and _not_a_count(self.s, n)):
+                continue  # a range's lower number is read with its upper one
+            c = self._classify(n, nums[i + 1].start if i + 1 < len(nums) else len(self.s), low)
             if c is not None and n.vague and c.metric not in CASUALTY_METRICS:
                 c = None  # only tolls take a vague quantity: "dozens of strikes" is no count
             if c is not None:
@@ -873,8 +907,10 @@ class _SentenceReader:
             return first.metric, first.victim
         return None
 
-    def _classify(self, n: NumberMention, next_start: int) -> _Count | None:
+    def _classify(self, n: NumberMention, next_start: int, low: NumberMention | None = None) -> _Count | None:
         x = self._context(n, next_start)
+        if low is not None:
+            x = self._as_range(x, low)
         if _is_year(n) and not (x.head and x.head in lx.METRIC_NOUNS):
             return None
         if n.value == 1 and x.qual == Qualifier.AT_LEAST:
@@ -882,6 +918,19 @@ class _SentenceReader:
         if x.head is not None:
             return self._with_noun(x, x.head)
         return self._bare(x)
+
+    def _as_range(self, x: _Number, low: NumberMention) -> _Number:
+        """A range's upper number read as its lower bound: "between 10 and 20 strikes" is at least 10 strikes,
+        read with the words before the lower number and the noun after the upper one."""
+        _qual, qstart = qualifier_before(self.s, low.start)
+        n = NumberMention(
+            value=low.value,
+            start=low.start,
+            end=x.n.end,
+            text=self.s[low.start : x.n.end],
+            is_word=low.is_word,
+        )
+        return replace(x, n=n, qual=Qualifier.AT_LEAST, qstart=qstart, prev=self.ix.words_before(qstart, 2))
 
     def _context(self, n: NumberMention, next_start: int) -> _Number:
         """What the rules read around ``n``; the text after it is read up to the next number."""
