@@ -833,7 +833,8 @@ class _SentenceReader:
 
     A number without a noun (``_bare``):
 
-    7. An alternative, a range or a factor counts nothing: "3 or 4", "12 to 15", "3 times".
+    7. A range is at least its lower number, read with the noun after its upper one ("12 to 15 were
+       killed", "between 10 and 20 strikes", "3 or 4 civilians"); a factor counts nothing: "3 times".
     8. "Of which" after a count that is not a toll: "12 strikes, of which 3 hit Mosul".
     9. A toll verb after it: "12 were killed".
     10. A launch verb around it: "fired 40", "40 were launched".
@@ -847,11 +848,14 @@ class _SentenceReader:
     A bare weapons count followed by an outcome counts nothing ("40 ... were shot down"). A count after
     "including" a toll of this sentence, or followed by "of the dead" after a toll, is a sub-count (nested).
 
-    A detention verb governing a number makes it no count ("detained two", "captured 30 suspects"). A vague
-    quantity ("several", "dozens of") is read like a number, as a toll only (qualifier ``vague``, its words
-    in ``count_text``, its value the lower bound ``lexicon.VAGUE_QUANTITIES`` gives). After the numbers,
-    ``SINGLE_VICTIM_RULES`` read one victim stated without a number ("killing him", "a civilian was
-    killed"); "him" or "the commander" after a toll of the page is one already counted.
+    Read alongside the rules above, and after the numbers:
+
+    17. A detention verb governing a number makes it no count, nor its noun a toll: "detained two",
+        "captured 30 suspects and killed seven" (killed 7 only).
+    18. A vague quantity is read like a number, for tolls only: "several insurgents were killed" (qualifier
+        ``vague``, ``count_text`` "several", count the lower bound ``lexicon.VAGUE_QUANTITIES`` gives).
+    19. One victim stated without a number, by ``SINGLE_VICTIM_RULES`` in their order: "killing him",
+        "a civilian was killed"; "him" or "the commander" after a toll of the page is one already counted.
     """
 
     def __init__(self, sentence: str, state: _State, budget: _Budget | None = None) -> None:
