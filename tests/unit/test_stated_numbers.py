@@ -274,3 +274,17 @@ def test_a_change_or_two_counts_joined_by_and_are_no_range() -> None:
         (Metric.KILLED, 4, "exact"),
         (Metric.WOUNDED, 9, "exact"),
     ]
+
+
+def test_what_became_of_a_part_of_a_toll_is_no_count() -> None:
+    assert tolls("Soldiers killed nine gunmen; two of them were cornered in a barn.") == [
+        (Metric.KILLED, 9, "exact")
+    ]
+    assert tolls("Soldiers killed nine gunmen; two of them were detained earlier.") == [
+        (Metric.KILLED, 9, "exact")
+    ]
+    # a toll verb after the part keeps it a (sub-)count
+    assert tolls("Soldiers killed nine gunmen; two of them were killed by a drone.") == [
+        (Metric.KILLED, 9, "exact"),
+        (Metric.KILLED, 2, "exact"),
+    ]

@@ -1091,6 +1091,8 @@ class _SentenceReader:
         got = self._bare_by_verb(x)
         if got is not None:
             return got
+        if x.partitive and x.after[:1] in (["were"], ["was"]) and x.after[1:2] and x.after[1].endswith("ed"):
+            return None  # "two of them were barricaded in a room": what became of a part, no count
         toll_m = self.ix.first_before("death_toll", x.qstart)
         if toll_m and self.ix.first_before("toll", x.qstart):
             return x.count(Metric.KILLED, Victim.CIVILIANS if toll_m.group("civ") else Victim.UNSPECIFIED)
