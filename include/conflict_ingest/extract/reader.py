@@ -275,6 +275,7 @@ class _State:
     last_country: str | None = None
     event_period: tuple[dt.date, dt.date] | None = None
     records: list[Extraction] = field(default_factory=list)
+    metrics_seen: set[str] = field(default_factory=set)  # the metrics of ``records``
     spans: list[tuple[dt.date, dt.date]] = field(default_factory=list)
     span_by_days: dict[int, tuple[dt.date, dt.date]] = field(
         default_factory=dict
@@ -445,6 +446,24 @@ def _range_lows(s: str, nums: list[NumberMention]) -> dict[int, NumberMention]:
             continue
         out[i] = lo
     return out
+
+
+# Every word a toll can be read from contains one of these (lexicon.KILLED_VERBS, WOUNDED_VERBS, the toll
+# nouns of METRIC_NOUNS, "shot dead", "gunned down", "the death of").
+_TOLL_STEMS = (
+    "kill",
+    "die",
+    "dead",
+    "death",
+    "slain",
+    "perish",
+    "fatalit",
+    "wound",
+    "injur",
+    "hurt",
+    "maim",
+    "gunned",
+)
 
 
 def _victim_before_verb(words: list[str]) -> str | None:
@@ -868,7 +887,13 @@ class _SentenceReader:
         self._victim: str | None = None  # the victim class of the last toll that is not a sub-count
 
     def read(self) -> list[_Count]:
-        nums = _with_vague(find_numbers(self.s), find_vague_quantities(self.s))
+        # vague quantities and single victims are tolls only: a sentence with no toll word has none (a
+        # substring test, much cheaper than their patterns)
+        lowered = self.s.lower()
+        tolls_here = any(stem in lowered for stem in _TOLL_STEMS)
+        nums = find_numbers(self.s)
+        if tolls_here:
+            nums = _with_vague(nums, find_vague_quantities(self.s))
         lows = _range_lows(self.s, nums)
         for i, n in enumerate(nums):
             if self._budget is not None:
@@ -892,10 +917,11 @@ class _SentenceReader:
                 self._toll_seen = self._toll_seen or c.metric in CASUALTY_METRICS
                 if c.victim and not c.nested:
                     self._victim = c.victim
-        singles = [c for rule in SINGLE_VICTIM_RULES for c in rule(self.s, nums)]
+        singles = [c for rule in SINGLE_VICTIM_RULES for c in rule(self.s, nums)] if tolls_here else []
         # "him", "the insurgent" after a toll of the page: one of those already counted, no toll of its own
-        tolls = {r.metric for r in self.state.records} | {c.metric for c in self.counts}
-        singles = [c for c in singles if not (c.refers_back and c.metric in tolls)]
+        if any(c.refers_back for c in singles):
+            tolls = self.state.metrics_seen | {c.metric for c in self.counts}
+            singles = [c for c in singles if not (c.refers_back and c.metric in tolls)]
         if singles:
             self.counts = sorted(self.counts + _first_per_span(singles), key=lambda c: c.start)
         return self.counts
@@ -1563,6 +1589,7 @@ class _PageExtractor:
             period_end=end,
         )
         self.state.records.append(rec)
+        self.state.metrics_seen.add(c.metric)
         self.state.last_metric = c.metric
         if c.metric in CASUALTY_METRICS and c.victim and not c.nested:
             self.state.last_victim = c.victim
