@@ -66,6 +66,8 @@ def tolls(*paragraphs: str) -> list[tuple[str, int, str]]:
         "Tarek Osmani, a veteran field commander, was killed in the ambush.",
         "The army confirmed the death of a local militia leader.",
         "He was ambushed and killed on the road to the airport.",
+        "The militia commander, who was shot dead outside his home, had received threats.",
+        "The gunman was reportedly killed by a police marksman.",
     ],
 )
 def test_one_victim_stated_without_a_number_is_a_count_of_one(sentence: str) -> None:
@@ -83,6 +85,8 @@ def test_one_victim_stated_without_a_number_is_a_count_of_one(sentence: str) -> 
         "The air strike killed Islamic State fighters near the dam.",  # a bare plural: no count
         "Troops killed insurgents in the valley.",
         "He was arrested and killed, the family claimed.",  # a detention and a toll in one: not read
+        "Others were killed in the stampede.",  # a plural subject
+        "An elderly man died of a heart attack on the flight.",  # "died" tells natural deaths as often
     ],
 )
 def test_no_single_victim_is_read_from_denials_plans_bare_plurals_or_other_objects(sentence: str) -> None:

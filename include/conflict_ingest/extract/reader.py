@@ -516,8 +516,10 @@ _NAME_SINGLE_RE = re.compile(
 )
 # "a civilian was killed", "he was wounded", "the commander, a known bomb maker, was killed",
 # "he was engaged and killed"
+# ("died" is left out: natural deaths and accidents are told with it as often as violent ones)
 _PASSIVE_SINGLE_RE = re.compile(
     r"\b(?:was|has\s+been|had\s+been)\s+(?:(?:[a-z]+ly|also|then|later|subsequently)\s+)?"
+    r"(?:(?:confirmed|reported)\s+)?"
     r"(?:(?P<first>[a-z]+ed)\s+and\s+)?(?P<verb>" + _TOLL_VERB_ALT + r"|shot\s+and\s+killed)\b",
     re.I,
 )
@@ -538,6 +540,14 @@ _NOT_A_NAME = frozenset(
 # Words right before a toll verb that make its single victim no event of the page: a plan, a denial, or a
 # deed the subject is blamed for ("responsible for killing a civilian", "did not kill").
 _NOT_AN_EVENT_BEFORE = frozenset({"not", "never", "for", "of", "to", "n't"})
+
+
+def _before_comma(s: str, pos: int) -> int:
+    """Where a comma right before ``pos`` (spaces between) stands, or ``pos`` when there is none."""
+    i = pos
+    while i > 0 and i > pos - 40 and s[i - 1].isspace():
+        i -= 1
+    return i - 1 if i > 0 and s[i - 1] == "," else pos
 
 
 def _single_metric(verb: str) -> str:
@@ -597,19 +607,22 @@ def single_object_rule(s: str, nums: list[NumberMention]) -> list[_Count]:
 def single_subject_rule(s: str, nums: list[NumberMention]) -> list[_Count]:
     """One person as a passive toll's subject: "a civilian was killed", "he was wounded", "Name was killed"."""
     out: list[_Count] = []
+    lead = len(s) - len(s.lstrip())  # where the sentence's first word starts
     for m in _PASSIVE_SINGLE_RE.finditer(s):
         head, at = _word_before(s, m.start())
         if head.lower() == "who":  # "the commander, who was killed in ..."
-            head, at = _word_before(s, at if s[:at].rstrip()[-1:] != "," else s[:at].rstrip().rfind(","))
-        if not head and s[: m.start()].rstrip().endswith(","):
+            head, at = _word_before(s, _before_comma(s, at))
+        if not head and _before_comma(s, m.start()) < m.start():
             # an appositive before the verb: "Name, a senior commander, was killed"
-            comma = s[: m.start()].rstrip()
-            inner = comma.rfind(",", max(0, len(comma) - 100), len(comma) - 1)
+            comma = _before_comma(s, m.start())
+            inner = s.rfind(",", max(0, comma - 100), comma)
             head, at = _word_before(s, inner) if inner > 0 else ("", m.start())
         w = _word(head)
         if not head or w in _NOT_A_NAME:
             continue
-        if not (w in lx.SINGULAR_PERSON_NOUNS or w in ("he", "she") or head[0].isupper()):
+        # a name: capitalised, not a plural noun, not the sentence's first word ("Others died", "Many died")
+        name = head[0].isupper() and w not in lx.VICTIM_NOUNS and at > lead
+        if not (w in lx.SINGULAR_PERSON_NOUNS or w in ("he", "she") or name):
             continue
         if m.group("first") and m.group("first").lower() in lx.DETENTION_VERBS:
             continue  # "was detained and killed": not read
