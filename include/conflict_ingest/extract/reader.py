@@ -612,16 +612,19 @@ def single_subject_rule(s: str, nums: list[NumberMention]) -> list[_Count]:
         head, at = _word_before(s, m.start())
         if head.lower() == "who":  # "the commander, who was killed in ..."
             head, at = _word_before(s, _before_comma(s, at))
+        appositive = False
         if not head and _before_comma(s, m.start()) < m.start():
             # an appositive before the verb: "Name, a senior commander, was killed"
             comma = _before_comma(s, m.start())
             inner = s.rfind(",", max(0, comma - 100), comma)
             head, at = _word_before(s, inner) if inner > 0 else ("", m.start())
+            appositive = bool(head)
         w = _word(head)
         if not head or w in _NOT_A_NAME:
             continue
         # a name: capitalised, not a plural noun, not the sentence's first word ("Others died", "Many died")
-        name = head[0].isupper() and w not in lx.VICTIM_NOUNS and at > lead
+        # (before an appositive, the first word is a name too: "Zand, a commander, was killed")
+        name = head[0].isupper() and w not in lx.VICTIM_NOUNS and (at > lead or appositive)
         if not (w in lx.SINGULAR_PERSON_NOUNS or w in ("he", "she") or name):
             continue
         if m.group("first") and m.group("first").lower() in lx.DETENTION_VERBS:
