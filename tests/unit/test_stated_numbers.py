@@ -69,6 +69,7 @@ def tolls(*paragraphs: str) -> list[tuple[str, int, str]]:
         "The militia commander, who was shot dead outside his home, had received threats.",
         "The gunman was reportedly killed by a police marksman.",
         "Osmani, the cell's chief of logistics, was killed in the raid.",
+        "Osmani, 41, was killed at his home.",
     ],
 )
 def test_one_victim_stated_without_a_number_is_a_count_of_one(sentence: str) -> None:

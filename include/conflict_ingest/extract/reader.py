@@ -630,7 +630,9 @@ def single_subject_rule(s: str, nums: list[NumberMention]) -> list[_Count]:
         if m.group("first") and m.group("first").lower() in lx.DETENTION_VERBS:
             continue  # "was detained and killed": not read
         subject, sub_start = _words_before_head(s, at)
-        if any(t in lx.NO_VICTIM_WORDS for t in subject) or _holds_number(nums, sub_start, m.end()):
+        # the subject's own words hold no number (an appositive's may: "Zand, 34, was killed")
+        sub_end = at + len(head) if appositive else m.end()
+        if any(t in lx.NO_VICTIM_WORDS for t in subject) or _holds_number(nums, sub_start, sub_end):
             continue
         victim = lx.VICTIM_NOUNS.get(w, Victim.UNSPECIFIED)
         c = _Count(_single_metric(m.group("verb")), 1, Qualifier.EXACT, victim, at, m.end())
