@@ -86,6 +86,7 @@ def test_one_victim_stated_without_a_number_is_a_count_of_one(sentence: str) -> 
         "Fighters vowed to kill the commander.",
         "The air strike killed Islamic State fighters near the dam.",  # a bare plural: no count
         "Troops killed insurgents in the valley.",
+        "The bombing killed Border Police in the town.",  # a force, not a person
         "He was arrested and killed, the family claimed.",  # a detention and a toll in one: not read
         "Others were killed in the stampede.",  # a plural subject
         "An elderly man died of a heart attack on the flight.",  # "died" tells natural deaths as often

@@ -537,6 +537,22 @@ _NOT_A_MODIFIER = frozenset({"and", "or", "of", "in", "on", "at", "with", "by", 
 _NOT_A_NAME = frozenset(
     {"it", "this", "that", "which", "what", "there", "one", "who", "nobody", "none", "no"}
 )
+# Capitalised words that make a name a force or a body of people, not one person.
+_FORCE_WORDS = frozenset(
+    {
+        "Police",
+        "Army",
+        "Forces",
+        "Force",
+        "Guard",
+        "Guards",
+        "Corps",
+        "Militia",
+        "Security",
+        "Troops",
+        "State",
+    }
+)
 # Words right before a toll verb that make its single victim no event of the page: a plan, a denial, or a
 # deed the subject is blamed for ("responsible for killing a civilian", "did not kill").
 _NOT_AN_EVENT_BEFORE = frozenset({"not", "never", "for", "of", "to", "n't"})
@@ -622,7 +638,8 @@ def single_subject_rule(s: str, nums: list[NumberMention]) -> list[_Count]:
         w = _word(head)
         if not head or w in _NOT_A_NAME:
             continue
-        # a name: capitalised, not a plural noun, not the sentence's first word ("Others died", "Many died")
+        # a name: capitalised, not a victim noun ("Civilians"), not the sentence's first word (any word is
+        # capitalised there)
         # (before an appositive, the first word is a name too: "Zand, a commander, was killed")
         name = head[0].isupper() and w not in lx.VICTIM_NOUNS and (at > lead or appositive)
         if not (w in lx.SINGULAR_PERSON_NOUNS or w in ("he", "she") or name):
@@ -664,6 +681,8 @@ def named_object_rule(s: str, nums: list[NumberMention]) -> list[_Count]:
             continue
         if m.group("name").endswith("s") or _holds_number(nums, m.start(), m.end()):
             continue  # "killing Syrians", "killed Islamic State fighters" (a lowercase noun follows: no match)
+        if any(w in _FORCE_WORDS for w in m.group("name").split()):
+            continue  # a force, not a person: "the blast killed Afghan National Police in the city"
         out.append(
             _Count(
                 _single_metric(m.group("verb")), 1, Qualifier.EXACT, Victim.UNSPECIFIED, m.start(), m.end()
