@@ -151,6 +151,19 @@ def _long_table(n: int) -> _Page:
     )
 
 
+def _single_and_vague_victims(n: int) -> _Page:
+    """One sentence of thousands of single victims, names and vague tolls (each read by a whole-sentence rule)."""
+    parts = [
+        "killing him",
+        "a civilian was killed",
+        "killed the commander",
+        "killing Karim Zand",
+        "several insurgents were killed",
+        "detained 4 men",
+    ]
+    return _paragraphs("Troops fired, " + ", ".join(parts[i % len(parts)] for i in range(n)) + ".")
+
+
 @pytest.mark.parametrize(
     ("make", "n"),
     [
@@ -160,6 +173,7 @@ def _long_table(n: int) -> _Page:
         pytest.param(_dated_counts, 1000, id="counts-each-with-its-own-date-and-place"),
         pytest.param(_tolls, 1500, id="a-toll-with-thousands-of-sub-counts"),
         pytest.param(_long_table, 3000, id="a-table-of-thousands-of-rows-under-a-long-caption"),
+        pytest.param(_single_and_vague_victims, 1500, id="thousands-of-single-and-vague-victims"),
     ],
 )
 def test_hostile_pages_take_cpu_time_linear_in_their_size(make: Callable[[int], _Page], n: int) -> None:

@@ -70,6 +70,46 @@ VICTIM_NOUNS: dict[str, Victim] = {
             "commanders",
             "operatives",
             "policemen",
+            # the singular of each, and other names news copy gives armed men (singular and plural)
+            "insurgent",
+            "jihadist",
+            "combatant",
+            "gunman",
+            "rebel",
+            "extremist",
+            "terrorist",
+            "serviceman",
+            "commander",
+            "operative",
+            "policeman",
+            "leader",
+            "leaders",
+            "attacker",
+            "attackers",
+            "bomber",
+            "bombers",
+            "facilitator",
+            "facilitators",
+            "sniper",
+            "snipers",
+            "guerrilla",
+            "guerrillas",
+            "paramilitaries",
+            "paramilitary",
+            "militiamen",
+            "militiaman",
+            "emir",
+            "emirs",
+            "lieutenant",
+            "lieutenants",
+            "officer",
+            "officers",
+            "recruits",
+            "recruit",
+            "marines",
+            "marine",
+            "sailors",
+            "airmen",
         ),
         Victim.COMBATANTS,
     ),
@@ -91,6 +131,30 @@ VICTIM_NOUNS: dict[str, Victim] = {
             "pupils",
             "infants",
             "babies",
+            "boy",
+            "girl",
+            "kid",
+            "student",
+            "refugee",
+            "patient",
+            "worshipper",
+            "pupil",
+            "infant",
+            "baby",
+            "farmer",
+            "farmers",
+            "villager",
+            "villagers",
+            "journalist",
+            "journalists",
+            "doctor",
+            "doctors",
+            "nurse",
+            "nurses",
+            "shepherd",
+            "shepherds",
+            "bystander",
+            "bystanders",
         ),
         Victim.CIVILIANS,
     ),
@@ -112,9 +176,84 @@ VICTIM_NOUNS: dict[str, Victim] = {
             "others",
             "members",
             "residents",
+            "person",
+            "individual",
+            "victim",
+            "member",
+            "resident",
+            "man",
+            "men",
+            "suspect",
+            "suspects",
+            "associate",
+            "associates",
+            "driver",
+            "drivers",
+            "passenger",
+            "passengers",
+            "occupant",
+            "occupants",
+            "relative",
+            "relatives",
+            "guard",
+            "guards",
+            "personnel",
         ),
         Victim.UNSPECIFIED,
     ),
+}
+# One person, as a toll's victim noun names them ("killed the commander", "a civilian was killed"): the
+# singular nouns of VICTIM_NOUNS (its class comes from there).
+SINGULAR_PERSON_NOUNS = frozenset(
+    [
+        "militant", "fighter", "soldier", "insurgent", "jihadist", "combatant", "gunman", "rebel", "extremist",
+        "terrorist", "serviceman", "commander", "operative", "policeman", "leader", "attacker", "bomber",
+        "facilitator", "sniper", "guerrilla", "paramilitary", "militiaman", "emir", "lieutenant", "officer",
+        "recruit", "marine", "civilian", "child", "woman", "boy", "girl", "kid", "student", "refugee", "patient",
+        "worshipper", "pupil", "infant", "baby", "farmer", "villager", "journalist", "doctor", "nurse",
+        "shepherd", "bystander", "person", "individual", "member", "resident", "man", "suspect", "associate",
+        "driver", "passenger", "occupant", "relative", "guard",
+    ]
+)  # fmt: skip
+# Pronouns that name one person as a toll's object ("the patrol returned fire, killing him").
+SINGULAR_PRONOUNS = frozenset({"him", "her"})
+# Words before a subject that deny or question the toll ("no civilian was killed", "whether anyone was hurt").
+NO_VICTIM_WORDS = frozenset(
+    {"no", "none", "nobody", "noone", "anyone", "anybody", "neither", "nor", "whether", "if", "not", "never"}
+)
+# Verbs of detention: a count they govern is never a toll ("captured 30 suspects and killed seven").
+DETENTION_VERBS = frozenset(
+    {
+        "detained", "detaining", "detain", "detains", "captured", "capturing", "capture", "captures",
+        "arrested", "arresting", "arrest", "arrests", "apprehended", "apprehending", "apprehend", "seized",
+        "held", "holding", "abducted", "abducting", "kidnapped", "kidnapping", "surrendered", "questioned",
+    }
+)  # fmt: skip
+# Vague quantity words, read as a conservative lower bound of what they say (qualifier ``vague``, the words
+# kept as ``count_text``). Each value is the least number the word can honestly mean in English, never a
+# typical or guessed value, so a sum of vague counts never overstates a toll:
+# - "a couple of" is two; "a few", "a handful of", "a number of", "multiple" say more than one: 2;
+# - "several" says more than two (more than a couple): 3; "many", "numerous" say at least several, and
+#   English gives them no higher floor: 3;
+# - "dozens of" is at least two dozen (24), "scores of" at least two score (40), "hundreds of" at least two
+#   hundred, "thousands of" at least two thousand, "tens of thousands of" at least twenty thousand.
+# Only tolls (killed, wounded) take them: "dozens of strikes" stays no record (see ``reader``).
+# Change a value here, and only here; the reader builds its pattern from this table.
+VAGUE_QUANTITIES: dict[str, int] = {
+    "a couple of": 2,
+    "a few": 2,
+    "a handful of": 2,
+    "a number of": 2,
+    "multiple": 2,
+    "several": 3,
+    "many": 3,
+    "numerous": 3,
+    "dozens of": 24,
+    "scores of": 40,
+    "hundreds of": 200,
+    "thousands of": 2_000,
+    "tens of thousands of": 20_000,
+    "hundreds of thousands of": 200_000,
 }
 # Modifiers inside a toll's noun phrase that set the victim class ("348 civilian deaths").
 VICTIM_MODIFIERS: dict[str, Victim] = {

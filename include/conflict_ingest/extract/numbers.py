@@ -12,6 +12,8 @@ import logging
 import re
 from dataclasses import dataclass
 
+from conflict_ingest.extract.lexicon import VAGUE_QUANTITIES
+
 logger = logging.getLogger(__name__)
 
 UNITS: dict[str, int] = {
@@ -134,6 +136,47 @@ class NumberMention:
     text: str
     is_word: bool
     has_fraction: bool = False
+    vague: bool = False  # a vague quantity ("several"): ``value`` is its lower bound, ``text`` its words
+
+
+# A vague quantity word; "of" after it is part of it unless a partitive follows ("dozens of them").
+_VAGUE_RE = re.compile(
+    r"(?<![\w-])(?P<q>"
+    + "|".join(
+        re.escape(q.removesuffix(" of")).replace(r"\ ", r"\s+")
+        for q in sorted(VAGUE_QUANTITIES, key=len, reverse=True)
+    )
+    + r")(?P<of>\s+of(?!\s+(?:the|them|those|these|which|whom|its|their|us|you)\b))?(?![\w-])",
+    re.I,
+)
+_VAGUE_BY_WORDS = {q.removesuffix(" of"): v for q, v in VAGUE_QUANTITIES.items()}
+# Words before a vague word that make it no quantity ("as many as 30", "how many", "so many").
+_NOT_VAGUE_BEFORE_RE = re.compile(r"\b(?:as|how|so|too|not|without|with\s+many)\s*$", re.I)
+_NOT_VAGUE_AFTER_RE = re.compile(r"\s*(?:as|more|times|other|others|fewer|less)\b", re.I)
+
+
+def find_vague_quantities(text: str) -> list[NumberMention]:
+    """Every vague quantity in ``text`` ("several", "a few", "dozens of"), as mentions whose ``value`` is the
+    lower bound :data:`~conflict_ingest.extract.lexicon.VAGUE_QUANTITIES` gives and whose ``text`` is the
+    words as written (without "of"); a mention ends after its "of", so the noun it counts follows it."""
+    found: list[NumberMention] = []
+    for m in _VAGUE_RE.finditer(text):
+        if _NOT_VAGUE_BEFORE_RE.search(text, max(0, m.start() - 20), m.start()):
+            continue
+        if not m.group("of") and _NOT_VAGUE_AFTER_RE.match(text, m.end()):
+            continue
+        words = m.group("q")
+        found.append(
+            NumberMention(
+                value=_VAGUE_BY_WORDS[" ".join(words.lower().split())],
+                start=m.start(),
+                end=m.end(),
+                text=words,
+                is_word=True,
+                vague=True,
+            )
+        )
+    return found
 
 
 def _scale_value(word: str | None) -> int:

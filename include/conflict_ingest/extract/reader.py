@@ -20,7 +20,7 @@ import logging
 import re
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from conflict_ingest.contract import CASUALTY_METRICS, Metric, Qualifier, Victim
@@ -37,7 +37,12 @@ from conflict_ingest.extract.entities import (
     places_in,
     without_attribution,
 )
-from conflict_ingest.extract.numbers import NumberMention, find_numbers, qualifier_before
+from conflict_ingest.extract.numbers import (
+    NumberMention,
+    find_numbers,
+    find_vague_quantities,
+    qualifier_before,
+)
 from conflict_ingest.extract.periods import (
     CUMULATIVE_CUES,
     PeriodContext,
@@ -235,6 +240,8 @@ class _Count:
     end: int
     expr: TimeExpr | None = None
     nested: bool = False  # a sub-count of the toll before it ("including six children")
+    count_text: str | None = None  # a vague quantity's words as written ("several")
+    refers_back: bool = False  # one victim named as someone already met ("killing him", "the commander")
 
 
 @dataclass
@@ -272,6 +279,7 @@ class _State:
     last_country: str | None = None
     event_period: tuple[dt.date, dt.date] | None = None
     records: list[Extraction] = field(default_factory=list)
+    metrics_seen: set[str] = field(default_factory=set)  # the metrics of ``records``
     spans: list[tuple[dt.date, dt.date]] = field(default_factory=list)
     span_by_days: dict[int, tuple[dt.date, dt.date]] = field(
         default_factory=dict
@@ -412,6 +420,316 @@ def _is_year(n: NumberMention) -> bool:
     return not n.is_word and re.fullmatch(r"(?:19|20)\d\d", n.text) is not None
 
 
+# What joins a range's two numbers ("between 10 and 20", "12 to 15", "3 or 4"), and what before its lower
+# number makes it a change instead ("rose from 12 to 15").
+_RANGE_JOIN_RE = re.compile(r"\s*(?:and|to|or|-|\u2013)\s*")
+_CHANGE_BEFORE_RE = re.compile(
+    r"\b(?:from|rose|risen|rising|rises|increased|increasing|climbed|grew|jumped|fell|dropped|up|down)\s*$",
+    re.I,
+)
+
+
+def _range_lows(s: str, nums: list[NumberMention]) -> dict[int, NumberMention]:
+    """For the upper number of each range in the sentence (by index), its lower number: "between 10 and
+    20 strikes", "12 to 15 people", "3 or 4 civilians" (never "rose from 12 to 15", "killed 12 and 15")."""
+    out: dict[int, NumberMention] = {}
+    for i in range(1, len(nums)):
+        lo, hi = nums[i - 1], nums[i]
+        if lo.vague or hi.vague or lo.has_fraction or hi.has_fraction or not lo.value < hi.value:
+            continue
+        join = _RANGE_JOIN_RE.fullmatch(s, lo.end, hi.start)
+        if join is None or _is_year(lo) or _is_year(hi) or (i - 1) in out:
+            continue
+        joiner = s[lo.end : hi.start].strip().lower()
+        before = _ends_before(lx.RANGE_BEFORE_RE, s, lo.start, SHORT_LOOKBACK_CHARS)
+        if joiner == "and" and not (before and before.group(0).lower().startswith("between")):
+            continue
+        if joiner in ("-", "\u2013") and (lo.is_word or hi.is_word):
+            continue
+        if _ends_before(_CHANGE_BEFORE_RE, s, lo.start, SHORT_LOOKBACK_CHARS):
+            continue
+        out[i] = lo
+    return out
+
+
+# Every word a toll can be read from contains one of these (lexicon.KILLED_VERBS, WOUNDED_VERBS, the toll
+# nouns of METRIC_NOUNS, "shot dead", "gunned down", "the death of").
+_TOLL_STEMS = (
+    "kill",
+    "die",
+    "dead",
+    "death",
+    "slain",
+    "perish",
+    "fatalit",
+    "wound",
+    "injur",
+    "hurt",
+    "maim",
+    "gunned",
+)
+
+
+def _victim_before_verb(words: list[str]) -> str | None:
+    """A victim noun that a verb the tables do not know follows in a number's noun phrase ("gunmen" in
+    "several gunmen posed a threat"): the noun phrase ends there."""
+    for w, nxt in itertools.pairwise(words):
+        if w in lx.VICTIM_NOUNS and nxt.endswith("ed") and nxt not in lx.VICTIM_MODIFIERS:
+            return w
+    return None
+
+
+def _with_vague(nums: list[NumberMention], vague: list[NumberMention]) -> list[NumberMention]:
+    """The sentence's numbers and its vague quantities, left to right; a vague word inside a number ("a
+    few" in "a few 100") gives way to it."""
+    if not vague:
+        return nums
+    starts = [n.start for n in nums]
+    kept = []
+    for v in vague:
+        i = bisect.bisect_left(starts, v.end)
+        if i and nums[i - 1].end > v.start:
+            continue
+        kept.append(v)
+    return sorted(nums + kept, key=lambda n: n.start)
+
+
+# One victim stated without a number: the rules below read the whole sentence, each for one phrasing,
+# after the number rules; a match that holds a number is left to the number rules ("one civilian was
+# killed"). Person nouns are lexicon.SINGULAR_PERSON_NOUNS (their class from lexicon.VICTIM_NOUNS).
+_PERSON_ALT = "|".join(sorted(lx.SINGULAR_PERSON_NOUNS, key=len, reverse=True))
+_TOLL_VERB_ALT = r"killed|killing|wounded|wounding|injured|injuring|shot\s+dead|gunned\s+down"
+# "killed the commander", "killing a senior leader", "wounding him": a toll verb and one person as its object
+_ACTIVE_SINGLE_RE = re.compile(
+    r"\b(?P<verb>" + _TOLL_VERB_ALT + r")\s+(?:(?P<pron>him|her)\b(?![’'-])|"
+    r"(?:the|a|an|another)\s+(?P<mods>(?:[\w’'-]+\s+){0,3}?)(?P<noun>" + _PERSON_ALT + r")\b(?![’'-]))",
+    re.I,
+)
+# "killed Taliban commander Abu X", "killed senior leader, X": a title without an article, then a name
+_TITLE_SINGLE_RE = re.compile(
+    r"\b(?P<verb>" + _TOLL_VERB_ALT + r")\s+(?P<mods>(?:[\w’'-]+\s+){0,3}?)(?P<noun>" + _PERSON_ALT + r")"
+    r",?\s+(?=(?-i:[A-Z][a-z]))",
+    re.I,
+)
+# "killing Abu Karim Zand.": a name of two or three words as the object, ending its clause
+_NAME_SINGLE_RE = re.compile(
+    r"\b(?P<verb>"
+    + _TOLL_VERB_ALT
+    + r")\s+(?P<name>[A-Z][a-z’'-]+(?:\s+(?:al-|bin\s+|ibn\s+)?[A-Z][a-z’'-]+){1,2})"
+    r"(?=\s*(?:[.,;:]|$|\s+(?:in|during|on|near|and|while|after|when|as)\b))"
+)
+# "a civilian was killed", "he was wounded", "the commander, a known bomb maker, was killed",
+# "he was engaged and killed"
+# ("died" is left out: natural deaths and accidents are told with it as often as violent ones)
+_PASSIVE_SINGLE_RE = re.compile(
+    r"\b(?:was|has\s+been|had\s+been)\s+(?:(?:[a-z]+ly|also|then|later|subsequently)\s+)?"
+    r"(?:(?:confirmed|reported)\s+)?"
+    r"(?:(?P<first>[a-z]+ed)\s+and\s+)?(?P<verb>" + _TOLL_VERB_ALT + r"|shot\s+and\s+killed)\b",
+    re.I,
+)
+# "confirmed the death of a civilian", "the death of <a name>"
+_DEATH_OF_RE = re.compile(
+    r"\bthe\s+death\s+of\s+(?:(?:the|a|an)\s+(?P<mods>(?:[\w’'-]+\s+){0,3}?)(?P<noun>" + _PERSON_ALT + r")\b"
+    r"(?![’'-])|(?P<name>[A-Z][\w’'-]+))"
+)
+# The text between two listed victim counts: the first one's noun phrase, then "and" or a comma.
+_CONJUNCT_RE = re.compile(r"^[^.;:()\d]*?(?:,\s*and|,|\band)\s*$", re.I)
+# A definite object after a toll verb: someone the page has met ("killing the insurgent").
+_DEFINITE_RE = re.compile(r"\s+the\b", re.I)
+# Words that end a noun phrase: modifiers in a single-victim match may not hold them.
+_NOT_A_MODIFIER = frozenset({"and", "or", "of", "in", "on", "at", "with", "by", "from", "to", "was", "were"})
+_NOT_A_NAME = frozenset(
+    {"it", "this", "that", "which", "what", "there", "one", "who", "nobody", "none", "no"}
+)
+# Capitalised words that make a name a force or a body of people, not one person.
+_FORCE_WORDS = frozenset(
+    {
+        "Police",
+        "Army",
+        "Forces",
+        "Force",
+        "Guard",
+        "Guards",
+        "Corps",
+        "Militia",
+        "Security",
+        "Troops",
+        "State",
+    }
+)
+# Words right before a toll verb that make its single victim no event of the page: a plan, a denial, or a
+# deed the subject is blamed for ("responsible for killing a civilian", "did not kill").
+_NOT_AN_EVENT_BEFORE = frozenset({"not", "never", "for", "of", "to", "n't"})
+
+
+def _before_comma(s: str, pos: int) -> int:
+    """Where a comma right before ``pos`` (spaces between) stands, or ``pos`` when there is none."""
+    i = pos
+    while i > 0 and i > pos - 40 and s[i - 1].isspace():
+        i -= 1
+    return i - 1 if i > 0 and s[i - 1] == "," else pos
+
+
+def _single_metric(verb: str) -> str:
+    return Metric.WOUNDED if verb.lower().startswith(("wound", "injur")) else Metric.KILLED
+
+
+def _holds_number(nums: list[NumberMention], start: int, end: int) -> bool:
+    """Whether a number of the sentence (left to right, not overlapping) lies in ``start:end`` (a bisection)."""
+    k = bisect.bisect_right(nums, start, key=lambda n: n.end)
+    return k < len(nums) and nums[k].start < end
+
+
+def _word_before(s: str, pos: int) -> tuple[str, int]:
+    """The word right before ``pos`` (skipping spaces) and where it starts; ``("", pos)`` after punctuation."""
+    m = re.search(r"([\w’'-]+)\s*$", s[max(0, pos - 40) : pos])
+    if not m:
+        return "", pos
+    return m.group(1), max(0, pos - 40) + m.start(1)
+
+
+def _words_before_head(s: str, at: int, limit: int = 3) -> tuple[list[str], int]:
+    """Up to ``limit`` words of the noun phrase before ``at`` (stopping after punctuation), and where they
+    start: "no Afghan civilian" before "was killed"."""
+    lo = max(0, at - 60)
+    toks = list(re.finditer(r"\S+", s[lo:at]))
+    words: list[str] = []
+    start = at
+    for t in reversed(toks[-limit:]):
+        if t.group(0)[-1] in ",;:()\u2013\u2014":
+            break
+        words.append(_word(t.group(0)))
+        start = lo + t.start()
+    return words, start
+
+
+def _clean_modifiers(mods: str | None) -> bool:
+    return not any(_word(w) in _NOT_A_MODIFIER for w in (mods or "").split())
+
+
+def single_object_rule(s: str, nums: list[NumberMention]) -> list[_Count]:
+    """One person as a toll verb's object: "killed the commander", "killing him", "wounding a civilian"."""
+    out: list[_Count] = []
+    for m in _ACTIVE_SINGLE_RE.finditer(s):
+        before, _at = _word_before(s, m.start())
+        if _word(before) in _NOT_AN_EVENT_BEFORE or before.lower().endswith("n't"):
+            continue
+        if _holds_number(nums, m.start(), m.end()) or not _clean_modifiers(m.group("mods")):
+            continue
+        noun = (m.group("noun") or "").lower()
+        victim = lx.VICTIM_NOUNS.get(noun, Victim.UNSPECIFIED)
+        c = _Count(_single_metric(m.group("verb")), 1, Qualifier.EXACT, victim, m.start(), m.end())
+        c.refers_back = bool(m.group("pron")) or _DEFINITE_RE.match(s, m.end("verb")) is not None
+        out.append(c)
+    return out
+
+
+def single_subject_rule(s: str, nums: list[NumberMention]) -> list[_Count]:
+    """One person as a passive toll's subject: "a civilian was killed", "he was wounded", "Name was killed"."""
+    out: list[_Count] = []
+    lead = len(s) - len(s.lstrip())  # where the sentence's first word starts
+    for m in _PASSIVE_SINGLE_RE.finditer(s):
+        head, at = _word_before(s, m.start())
+        if head.lower() == "who":  # "the commander, who was killed in ..."
+            head, at = _word_before(s, _before_comma(s, at))
+        appositive = False
+        if not head and _before_comma(s, m.start()) < m.start():
+            # an appositive before the verb: "Name, a senior commander, was killed"
+            comma = _before_comma(s, m.start())
+            inner = s.rfind(",", max(0, comma - 100), comma)
+            head, at = _word_before(s, inner) if inner > 0 else ("", m.start())
+            appositive = bool(head)
+        w = _word(head)
+        if not head or w in _NOT_A_NAME:
+            continue
+        # a name: capitalised, not a victim noun ("Civilians"), not the sentence's first word (any word is
+        # capitalised there)
+        # (before an appositive, the first word is a name too: "Zand, a commander, was killed")
+        name = head[0].isupper() and w not in lx.VICTIM_NOUNS and (at > lead or appositive)
+        if not (w in lx.SINGULAR_PERSON_NOUNS or w in ("he", "she") or name):
+            continue
+        if m.group("first") and m.group("first").lower() in lx.DETENTION_VERBS:
+            continue  # "was detained and killed": not read
+        subject, sub_start = _words_before_head(s, at)
+        # the subject's own words hold no number (an appositive's may: "Zand, 34, was killed")
+        sub_end = at + len(head) if appositive else m.end()
+        if any(t in lx.NO_VICTIM_WORDS for t in subject) or _holds_number(nums, sub_start, sub_end):
+            continue
+        victim = lx.VICTIM_NOUNS.get(w, Victim.UNSPECIFIED)
+        c = _Count(_single_metric(m.group("verb")), 1, Qualifier.EXACT, victim, at, m.end())
+        c.refers_back = w in ("he", "she") or "the" in subject
+        out.append(c)
+    return out
+
+
+def titled_name_rule(s: str, nums: list[NumberMention]) -> list[_Count]:
+    """A title without an article before a name: "killed senior commander Karim Zand", "killed rebel leader, Zand"."""
+    out: list[_Count] = []
+    for m in _TITLE_SINGLE_RE.finditer(s):
+        before, _at = _word_before(s, m.start())
+        if _word(before) in _NOT_AN_EVENT_BEFORE or before.lower().endswith("n't"):
+            continue
+        if _holds_number(nums, m.start(), m.end()) or not _clean_modifiers(m.group("mods")):
+            continue
+        victim = lx.VICTIM_NOUNS.get(m.group("noun").lower(), Victim.UNSPECIFIED)
+        out.append(_Count(_single_metric(m.group("verb")), 1, Qualifier.EXACT, victim, m.start(), m.end()))
+    return out
+
+
+def named_object_rule(s: str, nums: list[NumberMention]) -> list[_Count]:
+    """A person's name of two or three words as a toll verb's object: "the patrol fired, killing Karim Zand."."""
+    out: list[_Count] = []
+    for m in _NAME_SINGLE_RE.finditer(s):
+        before, _at = _word_before(s, m.start())
+        if _word(before) in _NOT_AN_EVENT_BEFORE or before.lower().endswith("n't"):
+            continue
+        if m.group("name").endswith("s") or _holds_number(nums, m.start(), m.end()):
+            continue  # "killing Syrians", "killed Islamic State fighters" (a lowercase noun follows: no match)
+        if any(w in _FORCE_WORDS for w in m.group("name").split()):
+            continue  # a force, not a person: "the blast killed Afghan National Police in the city"
+        out.append(
+            _Count(
+                _single_metric(m.group("verb")), 1, Qualifier.EXACT, Victim.UNSPECIFIED, m.start(), m.end()
+            )
+        )
+    return out
+
+
+def death_of_rule(s: str, nums: list[NumberMention]) -> list[_Count]:
+    """One person's death as a noun: "confirmed the death of a civilian", "the death of <a name>"."""
+    out: list[_Count] = []
+    for m in _DEATH_OF_RE.finditer(s):
+        if _holds_number(nums, m.start(), m.end()) or not _clean_modifiers(m.group("mods")):
+            continue
+        noun = (m.group("noun") or "").lower()
+        if m.group("name") and _word(m.group("name")) in _NOT_A_NAME:
+            continue
+        victim = lx.VICTIM_NOUNS.get(noun, Victim.UNSPECIFIED)
+        c = _Count(Metric.KILLED, 1, Qualifier.EXACT, victim, m.start(), m.end())
+        c.refers_back = s[m.start() : m.end()].lower().split()[3:4] == ["the"]
+        out.append(c)
+    return out
+
+
+#: The single-victim rules, in order (each a function of the sentence and its numbers).
+SINGLE_VICTIM_RULES = (
+    single_object_rule,
+    titled_name_rule,
+    named_object_rule,
+    single_subject_rule,
+    death_of_rule,
+)
+
+
+def _first_per_span(counts: list[_Count]) -> list[_Count]:
+    """Single-victim counts whose spans overlap are one statement: the one that starts first is kept."""
+    kept: list[_Count] = []
+    for c in sorted(counts, key=lambda c: (c.start, -c.end)):
+        if not kept or c.start >= kept[-1].end:
+            kept.append(c)
+    return kept
+
+
 class _SentenceIndex:
     """What the reader asks of a sentence around each of its numbers, computed once per sentence.
 
@@ -540,6 +858,16 @@ class _Number:
         return self.words[-1] if self.words else None
 
     def count(self, metric: str, victim: str | None) -> _Count:
+        if self.n.vague:
+            return _Count(
+                metric,
+                self.n.value,
+                Qualifier.VAGUE,
+                victim,
+                self.n.start,
+                self.n.end,
+                count_text=self.n.text,
+            )
         return _Count(metric, self.n.value, self.qual, victim, self.n.start, self.n.end)
 
 
@@ -565,7 +893,8 @@ class _SentenceReader:
 
     A number without a noun (``_bare``):
 
-    7. An alternative, a range or a factor counts nothing: "3 or 4", "12 to 15", "3 times".
+    7. A range is at least its lower number, read with the noun after its upper one ("12 to 15 were
+       killed", "between 10 and 20 strikes", "3 or 4 civilians"); a factor counts nothing: "3 times".
     8. "Of which" after a count that is not a toll: "12 strikes, of which 3 hit Mosul".
     9. A toll verb after it: "12 were killed".
     10. A launch verb around it: "fired 40", "40 were launched".
@@ -578,6 +907,15 @@ class _SentenceReader:
 
     A bare weapons count followed by an outcome counts nothing ("40 ... were shot down"). A count after
     "including" a toll of this sentence, or followed by "of the dead" after a toll, is a sub-count (nested).
+
+    Read alongside the rules above, and after the numbers:
+
+    17. A detention verb governing a number makes it no count, nor its noun a toll: "detained two",
+        "captured 30 suspects and killed seven" (killed 7 only).
+    18. A vague quantity is read like a number, for tolls only: "several insurgents were killed" (qualifier
+        ``vague``, ``count_text`` "several", count the lower bound ``lexicon.VAGUE_QUANTITIES`` gives).
+    19. One victim stated without a number, by ``SINGLE_VICTIM_RULES`` in their order: "killing him",
+        "a civilian was killed"; "him" or "the commander" after a toll of the page is one already counted.
     """
 
     def __init__(self, sentence: str, state: _State, budget: _Budget | None = None) -> None:
@@ -590,13 +928,23 @@ class _SentenceReader:
         self._victim: str | None = None  # the victim class of the last toll that is not a sub-count
 
     def read(self) -> list[_Count]:
+        # vague quantities and single victims are tolls only: a sentence with no toll word has none (a
+        # substring test, much cheaper than their patterns)
+        lowered = self.s.lower()
+        tolls_here = any(stem in lowered for stem in _TOLL_STEMS)
         nums = find_numbers(self.s)
+        if tolls_here:
+            nums = _with_vague(nums, find_vague_quantities(self.s))
+        lows = _range_lows(self.s, nums)
         for i, n in enumerate(nums):
             if self._budget is not None:
                 self._budget.check()
-            if _not_a_count(self.s, n):
-                continue
-            c = self._classify(n, nums[i + 1].start if i + 1 < len(nums) else len(self.s))
+            low = lows.get(i)
+            if i + 1 in lows or (low is None and not n.vague and _not_a_count(self.s, n)):
+                continue  # a range's lower number is read with its upper one
+            c = self._classify(n, nums[i + 1].start if i + 1 < len(nums) else len(self.s), low)
+            if c is not None and n.vague and c.metric not in CASUALTY_METRICS:
+                c = None  # only tolls take a vague quantity: "dozens of strikes" is no count
             if c is not None:
                 # nested in a toll stated before it (in this sentence, or the last one for "of the dead")
                 before_toll = self._toll_seen
@@ -610,6 +958,13 @@ class _SentenceReader:
                 self._toll_seen = self._toll_seen or c.metric in CASUALTY_METRICS
                 if c.victim and not c.nested:
                     self._victim = c.victim
+        singles = [c for rule in SINGLE_VICTIM_RULES for c in rule(self.s, nums)] if tolls_here else []
+        # "him", "the insurgent" after a toll of the page: one of those already counted, no toll of its own
+        if any(c.refers_back for c in singles):
+            tolls = self.state.metrics_seen | {c.metric for c in self.counts}
+            singles = [c for c in singles if not (c.refers_back and c.metric in tolls)]
+        if singles:
+            self.counts = sorted(self.counts + _first_per_span(singles), key=lambda c: c.start)
         return self.counts
 
     def _recent_victim(self) -> str | None:
@@ -623,8 +978,10 @@ class _SentenceReader:
             return first.metric, first.victim
         return None
 
-    def _classify(self, n: NumberMention, next_start: int) -> _Count | None:
+    def _classify(self, n: NumberMention, next_start: int, low: NumberMention | None = None) -> _Count | None:
         x = self._context(n, next_start)
+        if low is not None:
+            x = self._as_range(x, low)
         if _is_year(n) and not (x.head and x.head in lx.METRIC_NOUNS):
             return None
         if n.value == 1 and x.qual == Qualifier.AT_LEAST:
@@ -632,6 +989,19 @@ class _SentenceReader:
         if x.head is not None:
             return self._with_noun(x, x.head)
         return self._bare(x)
+
+    def _as_range(self, x: _Number, low: NumberMention) -> _Number:
+        """A range's upper number read as its lower bound: "between 10 and 20 strikes" is at least 10 strikes,
+        read with the words before the lower number and the noun after the upper one."""
+        _qual, qstart = qualifier_before(self.s, low.start)
+        n = NumberMention(
+            value=low.value,
+            start=low.start,
+            end=x.n.end,
+            text=self.s[low.start : x.n.end],
+            is_word=low.is_word,
+        )
+        return replace(x, n=n, qual=Qualifier.AT_LEAST, qstart=qstart, prev=self.ix.words_before(qstart, 2))
 
     def _context(self, n: NumberMention, next_start: int) -> _Number:
         """What the rules read around ``n``; the text after it is read up to the next number."""
@@ -671,6 +1041,8 @@ class _SentenceReader:
             return x.count(noun_metric, victim)
         if head == "times" and self.ix.strike_verb_before(x.n.start):
             return x.count(Metric.STRIKES, None)
+        if head not in lx.VICTIM_NOUNS:
+            head = _victim_before_verb(x.words) or head  # "several gunmen posed a threat and were killed"
         if head in lx.VICTIM_NOUNS:
             metric = self._victim_noun_metric(x)
             if metric is None:
@@ -681,19 +1053,62 @@ class _SentenceReader:
             return x.count(metric, victim)
         return None
 
+    def _detention(self, x: _Number) -> bool:
+        """Whether a detention verb governs the number: "detained two", "captured or killed 40 fighters",
+        "one man was detained"."""
+        for w in self.ix.words_before(
+            x.qstart, 3
+        ):  # back to a clause's "and": "detained and two were killed"
+            if w in lx.DETENTION_VERBS:
+                return True
+            if w in ("and", "but", "while"):
+                break
+        for w in x.after:
+            if w in lx.DETENTION_VERBS:
+                return True
+            if w in lx.KILLED_VERBS or w in lx.WOUNDED_VERBS or w in ("and", "but", "while"):
+                return False
+        return False
+
     def _victim_noun_metric(self, x: _Number) -> str | None:
         """Rule 6: the toll a victim noun belongs to: a toll verb around it, or the sentence's toll it is
         part of ("including six children")."""
+        if self._detention(x):
+            return None  # "captured 30 suspects and killed seven": never a toll
+        if x.prev[:2] in (["of", "deaths"], ["of", "death"], ["of", "killing"]):
+            return Metric.KILLED  # "the deaths of five fighters"
         metric: str | None = _toll_metric(x.prev[:1]) or _toll_metric(x.after) or _toll_metric(x.prev)
         if metric is None:
             later = _TOLL_PASSIVE_AT.match(self.s, x.n.end)
+            if later and any(
+                _word(w) in lx.DETENTION_VERBS
+                for w in self.s[
+                    x.n.end : later.start("verb") if later.group("verb") else later.start("verb2")
+                ].split()
+            ):
+                later = None  # "30 suspects were detained and seven were killed"
             metric = _toll_metric([(later.group("verb") or later.group("verb2")).lower()]) if later else None
+        if metric is None:
+            metric = self._conjunct_metric(x)
         if metric is None:
             sm = self._sentence_metric()
             nested = x.partitive or _ends_before(lx.NESTED_BEFORE_RE, self.s, x.n.start, SHORT_LOOKBACK_CHARS)
             if sm and sm[0] in CASUALTY_METRICS and nested:
                 metric = sm[0]
         return metric
+
+    def _conjunct_metric(self, x: _Number) -> str | None:
+        """A victim noun listed after a toll's victims with "and" or a comma, no verb between: "killed two
+        fighters and three civilians" (the second count takes the first's metric)."""
+        last = self.counts[-1] if self.counts else None
+        if last is None or last.metric not in CASUALTY_METRICS:
+            return None
+        between = self.s[last.end : x.qstart]
+        if len(between) > 60 or not _CONJUNCT_RE.match(between):
+            return None
+        if any(_is_verb(_word(t)) or _word(t) in lx.DETENTION_VERBS for t, _a, _b in _tokens(between)):
+            return None
+        return last.metric
 
     def _weapon_ok(self, x: _Number) -> bool:
         """Rule 4's test for weapons: released, not intercepted, owned or sold, and (for "drones", "shells")
@@ -719,6 +1134,12 @@ class _SentenceReader:
         """Rules 7-16: a number without a noun."""
         if re.match(r"^\s*(?:or|and\s+\d|to\s+\d)\b", x.tail) or (x.after and x.after[0] == "times"):
             return None
+        if self._detention(x):
+            return None  # "detained two": a detention count is never a toll, nor any other count
+        if x.n.vague:
+            if x.partitive and x.after[:1] and _toll_metric(x.after[:1]):
+                return None  # "several of the wounded were taken to hospital": a part of a toll, no toll
+            return self._bare_by_verb(x)  # "several were killed", "killing dozens": a toll verb, or nothing
         got = self._bare_metric(x)
         if (
             got is not None
@@ -737,6 +1158,8 @@ class _SentenceReader:
         got = self._bare_by_verb(x)
         if got is not None:
             return got
+        if x.partitive and x.after[:1] in (["were"], ["was"]) and x.after[1:2] and x.after[1].endswith("ed"):
+            return None  # "two of them were barricaded in a room": what became of a part, no count
         toll_m = self.ix.first_before("death_toll", x.qstart)
         if toll_m and self.ix.first_before("toll", x.qstart):
             return x.count(Metric.KILLED, Victim.CIVILIANS if toll_m.group("civ") else Victim.UNSPECIFIED)
@@ -758,11 +1181,15 @@ class _SentenceReader:
 
     def _bare_by_verb(self, x: _Number) -> _Count | None:
         """Rules 9-11: a toll verb after the number, a launch verb around it, a toll verb before it."""
-        toll = _toll_metric(x.after[:4])
+        # a toll verb after "and" belongs to the next count: "killed one and wounded two"
+        after = list(itertools.takewhile(lambda w: w not in ("and", "but", "or", "while"), x.after[:4]))
+        toll = _toll_metric(after)
         if toll:
             victim = (_predicate_victim(x.tail) if x.partitive else None) or self._recent_victim()
             return x.count(toll, victim or Victim.UNSPECIFIED)
-        prev0 = x.prev[0] if x.prev else None
+        # "killing all four": the verb before "all"
+        prev = x.prev[1:] if x.prev[:1] == ["all"] else x.prev
+        prev0 = prev[0] if prev else None
         if any(w in lx.WEAPON_VERBS for w in x.after[:3]) or prev0 in lx.WEAPON_VERBS:
             return x.count(Metric.WEAPONS_RELEASED, None)
         if prev0 in lx.KILLED_VERBS:
@@ -1228,6 +1655,7 @@ class _PageExtractor:
             metric=c.metric,
             count=c.count,
             qualifier=c.qualifier,
+            count_text=c.count_text,
             evidence=evidence,
             victim=c.victim if c.metric in CASUALTY_METRICS else None,
             actor=None if open_actor else (actor or self.default_actor),
@@ -1241,6 +1669,7 @@ class _PageExtractor:
         self.state.records.append(rec)
         if where.location != location:
             self._placed[id(rec)] = (rec, where.location)
+        self.state.metrics_seen.add(c.metric)
         self.state.last_metric = c.metric
         if c.metric in CASUALTY_METRICS and c.victim and not c.nested:
             self.state.last_victim = c.victim
