@@ -307,3 +307,82 @@ def _place_heavy(n: int) -> tuple[str, ...]:
 def test_places_take_cpu_time_linear_in_the_page() -> None:
     small, big = _cpu(_place_heavy(300)), _cpu(_place_heavy(1200))
     assert big / max(small, 1e-6) < 8.0, (small, big)
+
+
+# --- the title and headings as a place source ------------------------------------------------------------------
+
+
+def titled(title: str, *blocks: Block, published: str = "2021-05-12") -> list[Extraction]:
+    return extract_records(Page(title, published, "", None, blocks))
+
+
+def test_headline_province_places_a_placeless_count() -> None:
+    places = PagePlaces()
+    places.note("Police kill four attackers in Samangan province", heading=True)
+    got = places.where(None, "Officers shot dead four attackers.", carry=True)
+    assert (got.location, got.admin1, got.country) == ("Samangan province", "Samangan", "AF")
+
+
+def test_headline_capitals_do_not_join_the_province_name() -> None:
+    places = PagePlaces()
+    places.note("Troops Kill Six In Zabul Province", heading=True)
+    assert places.admins == {"Zabul|AF"}
+    assert [s.admin1 for _p, s in stated_subdivisions("Gunmen Ambush Convoy Near Ghor Province")] == ["Ghor"]
+
+
+def test_headline_opening_with_the_province_names_it() -> None:
+    places = PagePlaces()
+    places.note("Takhar province: gunmen ambush a convoy", heading=True)
+    got = places.where(None, "Two drivers were killed.", carry=True)
+    assert (got.location, got.admin1) == ("Takhar province", "Takhar")
+
+
+def test_district_named_alone_takes_the_province_of_the_headline() -> None:
+    places = PagePlaces()
+    places.note("Militants attack checkpoint in Baghlan province", heading=True)
+    sentence = "Three soldiers were killed in Dahana-i-Ghori district."
+    places.note(sentence)
+    got = places.where("Dahana-i-Ghori", sentence, carry=True)
+    assert (got.location, got.admin1, got.country) == (
+        "Dahana-i-Ghori district, Baghlan province",
+        "Baghlan",
+        "AF",
+    )
+
+
+def test_a_town_in_the_headline_is_not_the_page_province() -> None:
+    places = PagePlaces()
+    places.note("Car bomb kills three in Mosul", heading=True)
+    assert places.admins == set()
+    assert places.where(None, "The blast killed three people.", carry=True).location is None
+
+
+def test_headline_province_and_another_in_the_body_leave_a_placeless_count_unplaced() -> None:
+    recs = titled(
+        "Insurgents killed in Kunar province",
+        Block("p", "Troops also searched compounds in Nuristan province on Monday."),
+        Block("p", "Soldiers killed 5 insurgents on Monday."),
+    )
+    assert [(r.count, *where(r)) for r in recs] == [(5, None, None, None)]
+
+
+def test_page_title_and_heading_place_one_day_counts() -> None:
+    recs = titled(
+        "Security forces kill militants in Paktika province",
+        Block("p", "Soldiers killed 7 militants on Monday, a spokesman said."),
+    )
+    assert [(r.count, *where(r)) for r in recs] == [(7, "Paktika province", "Paktika", "AF")]
+    recs = titled(
+        "Weekly security roundup: clashes and raids",
+        Block("h", "Laghman province"),
+        Block("p", "Soldiers killed 2 insurgents in a raid on Monday."),
+    )
+    assert [(r.count, *where(r)) for r in recs] == [(2, "Laghman province", "Laghman", "AF")]
+
+
+def test_headline_province_does_not_place_a_running_total() -> None:
+    recs = titled(
+        "Violence rises in Faryab province",
+        Block("p", "Since January, 140 civilians have been killed, the monitors said."),
+    )
+    assert [(r.count, *where(r)) for r in recs] == [(140, None, None, None)]

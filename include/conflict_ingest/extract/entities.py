@@ -452,7 +452,9 @@ def _stated_subdivision(name: str, unit: str, countries: tuple[str, ...] = ()) -
     """ "Kunduz" + "province" -> Kunduz, AF. A name the gazetteer does not know is a subdivision only after
     "province", "governorate", "oblast" or "prefecture" (its country then unknown)."""
     words = name.split()
-    while words and (words[0].lower() in _LEADING_NON_NAMES or words[0].lower() in _DIRECTIONS):
+    cut = max((i + 1 for i, w in enumerate(words) if w.lower() in _LEADING_NON_NAMES), default=0)
+    words = words[cut:]  # a headline's capitals: "Kill Five In Paktika Province" -> "Paktika"
+    while words and words[0].lower() in _DIRECTIONS:
         words.pop(0)
     if not words or words[0] in NOT_PLACES or words[-1] in NOT_PLACES:
         return None
@@ -513,6 +515,10 @@ class PagePlaces:
     4. ``page subdivision for a placeless toll``: "killing two", the toll of one day's incident (not a running
        total, not a strike tally: the reader decides ``carry``), on a page that has named one subdivision
        only -> the page's stated place ("Archi district, Kunduz province").
+
+    The page's title and short headings are read too, in page order (``note(..., heading=True)``): they state
+    a subdivision only with its unit word or by its own name ("Kunduz province: ...", "... in Kunduz"), never
+    by a town in it, so rules 3 and 4 may take a province the body itself does not repeat.
     """
 
     countries: list[str] = field(default_factory=list)  # named on the page, in order, distinct
@@ -522,9 +528,12 @@ class PagePlaces:
     # "archi" -> (Kunduz, "Archi district, Kunduz province"): a place and its subdivision, stated together
     local: dict[str, tuple[StatedSubdivision, str]] = field(default_factory=dict)
 
-    def note(self, sentence: str) -> None:
-        """Read what ``sentence`` states about where: a dateline's country, subdivisions, the places it names."""
-        dateline = _DATELINE_RE.match(sentence)
+    def note(self, sentence: str, *, heading: bool = False) -> None:
+        """Read what ``sentence`` states about where: a dateline's country, subdivisions, the places it names.
+        A ``heading`` (the page's title, a section heading) states a subdivision only by its unit word or its
+        own name ("Kunduz province: ...", "... in Kunduz"), not by a town in it (the town is not the page's
+        place)."""
+        dateline = None if heading else _DATELINE_RE.match(sentence)
         if dateline:
             self._country(gazetteer.country_code(dateline.group("country")))
         for _pos, stated in stated_subdivisions(sentence, tuple(self.countries)):
@@ -539,7 +548,8 @@ class PagePlaces:
                 continue
             where, _known = self._resolve(place)
             self._country(where.country)
-            if where.admin1 is not None and where.country is not None:  # "in Kandahar", "near Mosul"
+            own = not heading or gazetteer.names_subdivision(place, where.admin1, where.country)
+            if where.admin1 is not None and where.country is not None and own:  # "in Kandahar", "near Mosul"
                 self._stated(StatedSubdivision(place, where.admin1, where.country), place)
                 continue
             ctx = self.context

@@ -242,6 +242,34 @@ def _subdivisions() -> tuple[dict[str, Subdivision], dict[str, tuple[str, ...]],
     return first, _frozen(iso), _frozen(known)
 
 
+@functools.lru_cache(maxsize=1)
+def _own_names() -> frozenset[tuple[str, str, str]]:
+    """(name key, shown name, country) of each first-level subdivision's own names: ISO's and the English
+    spellings, not the towns in it."""
+    first = _subdivisions()[0]
+    out: set[tuple[str, str, str]] = set()
+    for s in pycountry.subdivisions:
+        sub = first.get(s.code)
+        if sub is None or sub.code != s.code:
+            continue
+        names = [s.name, sub.name, *ENGLISH_SUBDIVISIONS.get(s.code, "").split("|")]
+        words = [
+            w
+            for w in _WORD_RE.findall(plain(_BRACKETS_RE.sub(" ", s.name)).lower())
+            if w not in ISO_UNIT_WORDS
+        ]
+        for key in {name_key(n) for n in names if n} | {name_key(" ".join(words))}:
+            if key:
+                out.add((key, sub.name, sub.country))
+    return frozenset(out)
+
+
+def names_subdivision(name: str, admin1: str | None, country: str | None) -> bool:
+    """Whether ``name`` is the subdivision's own name ("Kandahar", "Paktiya" for Paktia), not a town in it
+    ("Mosul" is not Nineveh)."""
+    return admin1 is not None and country is not None and (name_key(name), admin1, country) in _own_names()
+
+
 def _add(index: dict[str, list[str]], key: str, code: str) -> None:
     if key and code not in index.setdefault(key, []):
         index[key].append(code)

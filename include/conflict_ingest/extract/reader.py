@@ -58,6 +58,8 @@ from conflict_ingest.records import Extraction
 logger = logging.getLogger(__name__)
 
 ANNOTATED_BLOCK_KINDS = frozenset({"p", "table_row"})
+# A title or heading this short may state the page's place ("Security forces kill five in Kunduz province").
+HEADING_MAX_CHARS = 160
 ABBREVIATIONS = frozenset(
     [
         "u.s",
@@ -1397,13 +1399,15 @@ class _PageExtractor:
         self.state = _State()
         self.superseded: set[tuple[str | None, int]] = set()
         self.places = PagePlaces()  # where the page's counts happened (admin1 and country)
+        if len(page.title or "") <= HEADING_MAX_CHARS:
+            self.places.note(page.title or "", heading=True)  # "... in Kunduz province": the page's place
         # records whose location the page completes ("Archi" -> "Archi district, Kunduz province"), applied
         # after ``_dedupe``, which reads the place each sentence itself states
         self._placed: dict[int, tuple[Extraction, str | None]] = {}
         # Sentences without a count only leave context behind (event starts, the last month and place
         # named). Reading it is most of the work on pages with no counts, so it waits, in order, with
         # the reference day each sentence had, until a sentence with a count (or a table row) needs it.
-        self._pending: list[tuple[str, dt.date | None, int]] = []
+        self._pending: list[tuple[str, dt.date | None, int, bool]] = []  # (..., a heading)
         # which live-blog entry (timestamp) the page is in: an incident's day stays in its own entry
         self._entry = 0
 
@@ -1427,8 +1431,11 @@ class _PageExtractor:
     def _catch_up(self) -> None:
         """Read the context the waiting count-less sentences leave, as if read when they were met."""
         ref = self.ctx.ref
-        for sentence, sentence_ref, entry in self._pending:
+        for sentence, sentence_ref, entry, heading in self._pending:
             self.budget.check()
+            if heading:
+                self.places.note(sentence, heading=True)
+                continue
             self.ctx.ref = sentence_ref
             self.ctx.event_days = self.state.event_period
             days = incident_days(find_time_expressions(sentence, self.ctx)[0], sentence)
@@ -1451,6 +1458,8 @@ class _PageExtractor:
                 continue
             if block.kind != "table_row":
                 table = _Table()
+            if block.kind == "h" and len(block.text) <= HEADING_MAX_CHARS:
+                self._pending.append((block.text, self.ctx.ref, self._entry, True))  # read in page order
             if block.kind not in ANNOTATED_BLOCK_KINDS:
                 continue
             stamp = block.timestamp
@@ -1541,7 +1550,7 @@ class _PageExtractor:
         if counts and not statement_relevance(sentence).read:  # a toll of a disease, a crash, a match
             counts = []
         if not counts:
-            self._pending.append((sentence, self.ctx.ref, self._entry))
+            self._pending.append((sentence, self.ctx.ref, self._entry, False))
             return
         self._catch_up()
         self.ctx.event_days = self.state.event_period
