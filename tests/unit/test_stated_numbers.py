@@ -15,6 +15,7 @@ from conflict_ingest.extract import lexicon as lx
 from conflict_ingest.extract.numbers import find_numbers, find_vague_quantities
 from conflict_ingest.extract.reader import (
     SINGLE_VICTIM_RULES,
+    coordinated_toll_rule,
     death_of_rule,
     extract_records,
     named_object_rule,
@@ -300,3 +301,100 @@ def test_what_became_of_a_part_of_a_toll_is_no_count() -> None:
         (Metric.KILLED, 9, "exact"),
         (Metric.KILLED, 2, "exact"),
     ]
+
+
+# --- victims joined by "and": one toll ------------------------------------------------------------------
+
+
+def killed(*paragraphs: str) -> list[tuple[int, str, str | None]]:
+    return [(r.count, r.qualifier, r.victim) for r in extract(*paragraphs) if r.metric == Metric.KILLED]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "count", "victim"),
+    [
+        ("Helicopters killed a senior commander and one other fighter near the pass.", 2, Victim.COMBATANTS),
+        (
+            "The platoon leader and his deputy were killed when their vehicle was ambushed.",
+            2,
+            Victim.COMBATANTS,
+        ),
+        ("Police killed the gunman and his accomplice after a long standoff.", 2, Victim.COMBATANTS),
+        ("Ground troops killed two militants and a commander in the orchard.", 3, Victim.COMBATANTS),
+        ("Two insurgents and a bomb maker's facilitator were killed in the strike.", 3, Victim.COMBATANTS),
+        (
+            "The drone killed rebel commander Tarek Osmani and his bodyguard on the highway.",
+            2,
+            Victim.COMBATANTS,
+        ),
+        ("Tarek Osmani and his brother were both killed when the shell landed.", 2, Victim.UNSPECIFIED),
+        ("Gunmen stopped the bus, killing a woman and a child.", 2, Victim.CIVILIANS),
+        ("The raid killed both the cell leader and his courier.", 2, Victim.COMBATANTS),
+    ],
+)
+def test_victims_joined_by_and_are_one_toll_of_their_sum(sentence: str, count: int, victim: str) -> None:
+    recs = extract(sentence)
+    assert [(r.metric, r.count, r.qualifier, r.victim) for r in recs] == [
+        (Metric.KILLED, count, Qualifier.EXACT, victim)
+    ]
+    assert recs[0].evidence == sentence
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # a second verb: detention or wounding is no part of the toll
+        (
+            "The patrol killed a commander and detained two others near the well.",
+            [(1, "exact", Victim.COMBATANTS)],
+        ),
+        (
+            "Marines killed one insurgent and wounded another in the firefight.",
+            [(1, "exact", Victim.COMBATANTS)],
+        ),
+        # two victim classes stay a toll per class
+        (
+            "The shelling killed four soldiers and two civilians.",
+            [(4, "exact", Victim.COMBATANTS), (2, "exact", Victim.CIVILIANS)],
+        ),
+        # the last phrase is the subject of a new clause
+        (
+            "Troops killed the commander and his deputy fled across the river.",
+            [(1, "exact", Victim.COMBATANTS)],
+        ),
+        # a hedged number is not summed with an exact one
+        ("The blast killed at least three soldiers and a policeman.", [(3, "at_least", Victim.COMBATANTS)]),
+        # a denial or a deed blamed on someone is no toll
+        ("It is not known whether the commander and his deputy were killed.", []),
+        ("He was wanted for killing a soldier and his driver.", []),
+        # a group after "his" is not one person
+        ("The strike killed a commander and his men.", [(1, "exact", Victim.COMBATANTS)]),
+    ],
+)
+def test_a_list_is_summed_only_when_one_toll_verb_governs_people_of_one_class(
+    sentence: str, expected: list[tuple[int, str, str]]
+) -> None:
+    assert killed(sentence) == expected
+
+
+def test_a_definite_pair_after_a_toll_of_the_page_is_already_counted() -> None:
+    first = "Soldiers killed two gunmen at the checkpoint."
+    assert killed(first, "Officials said the gunman and his accomplice were killed near the gate.") == [
+        (2, "exact", Victim.COMBATANTS)
+    ]
+    # the same pair with no toll before it is the page's toll
+    assert killed("Officials said the gunman and his accomplice were killed near the gate.") == [
+        (2, "exact", Victim.COMBATANTS)
+    ]
+
+
+def test_the_coordinated_toll_rule_reads_its_phrase_alone() -> None:
+    s = "The strike killed a local commander and two fighters."
+    (c,) = coordinated_toll_rule(s, find_numbers(s))
+    assert (c.metric, c.count, c.victim, s[c.start : c.end]) == (
+        Metric.KILLED,
+        3,
+        Victim.COMBATANTS,
+        "a local commander and two fighters",
+    )
+    assert coordinated_toll_rule("The strike killed a local commander.", []) == []

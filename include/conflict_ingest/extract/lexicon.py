@@ -215,6 +215,20 @@ SINGULAR_PERSON_NOUNS = frozenset(
         "driver", "passenger", "occupant", "relative", "guard",
     ]
 )  # fmt: skip
+# One person named by their tie to the person listed before them ("the commander and his deputy"): an aide
+# takes that person's victim class, a relative has none of their own (``reader.coordinated_toll_rule``).
+AIDE_NOUNS = frozenset(
+    {
+        "deputy", "aide", "bodyguard", "assistant", "associate", "accomplice", "companion", "subordinate",
+        "lieutenant", "driver", "guard", "courier", "spokesman", "second-in-command",
+    }
+)  # fmt: skip
+KIN_NOUNS = frozenset(
+    {
+        "son", "daughter", "brother", "sister", "wife", "husband", "father", "mother", "nephew", "niece",
+        "cousin", "uncle", "aunt", "grandson", "granddaughter", "grandfather", "grandmother", "brother-in-law",
+    }
+)  # fmt: skip
 # Pronouns that name one person as a toll's object ("the patrol returned fire, killing him").
 SINGULAR_PRONOUNS = frozenset({"him", "her"})
 # Words before a subject that deny or question the toll ("no civilian was killed", "whether anyone was hurt").

@@ -19,7 +19,7 @@ import itertools
 import logging
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -732,6 +732,204 @@ def _first_per_span(counts: list[_Count]) -> list[_Count]:
     return kept
 
 
+# Coordinated victims (rule 20): person phrases joined by "and" as one toll verb's object or passive subject
+# are one toll ("killed a commander and his deputy": killed 2). Each phrase is a number and its victim noun,
+# or one person: an article and a person noun, a title and a name, "his"/"her" and a person, aide or
+# relative noun, or a bare name right before "and his"/"and her".
+_COORD_VERB_ALT = r"killed|killing|wounded|wounding|injured|injuring|shot\s+dead|gunned\s+down"
+# "killed both the commander and ...": the verb, then where the list starts
+_COORD_ACTIVE_RE = re.compile(r"\b(?P<verb>" + _COORD_VERB_ALT + r")\s+(?:both\s+)?(?=[\w’'-])", re.I)
+# "... were (both) killed", "... have been wounded": where a passive list must end
+_COORD_PASSIVE_RE = re.compile(
+    r"\s+(?:were|have\s+been|had\s+been)\s+(?:(?:both|all|also|reportedly|later|then)\s+)?"
+    r"(?P<verb>" + _COORD_VERB_ALT + r")\b",
+    re.I,
+)
+_COORD_WORD_RE = re.compile(r"\s*([\w’'-]+)")
+_COORD_AND_RE = re.compile(r"\s*,?\s+and\s+(?:also\s+)?", re.I)
+_COORD_NAME_RE = re.compile(
+    r",?\s+((?:al-|bin\s+|ibn\s+)?[A-Z][a-z’'-]+(?:\s+(?:al-|bin\s+|ibn\s+)?[A-Z][a-z’'-]+){0,2})"
+)
+_COORD_BARE_NAME_RE = re.compile(
+    r"([A-Z][a-z’'-]+(?:\s+(?:al-|bin\s+|ibn\s+)?[A-Z][a-z’'-]+){0,2})(?=\s*,?\s+and\s+(?:his|her)\s)"
+)
+_COORD_DETS = frozenset({"the", "a", "an", "his", "her"})
+_COORD_LEADS = frozenset({"other", "more", "additional"})
+# Words after an active list that make its last phrase the subject of a new clause ("and his deputy fled")
+_COORD_CLAUSE_WORDS = frozenset(
+    {"was", "were", "is", "are", "has", "have", "had", "fled", "escaped", "managed"}
+)
+_COORD_WINDOW = 120  # how far before a passive verb its subject list may start (characters)
+
+
+@dataclass
+class _Conjunct:
+    count: int
+    victim: str | None  # None: the class of the phrase before it (an aide, "others")
+    definite: bool  # "the ...", "his ...": someone the page may have met
+    end: int
+
+
+def _coord_head(s: str, pos: int, nouns: Collection[str], limit: int) -> tuple[str, int] | None:
+    """The first word of ``nouns`` within ``limit`` words from ``pos`` (the words before it modifiers: no
+    verb, preposition or digit), and where it ends."""
+    for _ in range(limit):
+        m = _COORD_WORD_RE.match(s, pos)
+        if m is None:
+            return None
+        tok = m.group(1)
+        w = tok.lower()
+        if w in nouns:
+            # a noun before a noun modifies it: "a rebel commander", "a child soldier"
+            nxt = _COORD_WORD_RE.match(s, m.end())
+            while nxt is not None and nxt.group(1).lower() in nouns:
+                w, m, nxt = nxt.group(1).lower(), nxt, _COORD_WORD_RE.match(s, nxt.end())
+            return w, m.end()
+        if (
+            w in _NOT_A_MODIFIER
+            or _is_verb(w)
+            or w in lx.DETENTION_VERBS
+            or w in _COORD_DETS
+            or tok[0].isdigit()
+        ):
+            return None
+        pos = m.end()
+    return None
+
+
+def _number_conjunct(s: str, n: NumberMention) -> _Conjunct | None:
+    """An exact number and its victim noun: "two militants", "one other fighter", "three others"."""
+    if n.vague or n.value < 1 or qualifier_before(s, n.start)[0] != Qualifier.EXACT:
+        return None
+    p = n.end
+    lead = _COORD_WORD_RE.match(s, p)
+    if lead and lead.group(1).lower() in _COORD_LEADS:
+        p = lead.end()
+    got = _coord_head(s, p, lx.VICTIM_NOUNS, 3)
+    if got is None:
+        return None
+    noun, end = got
+    victim = None if noun in lx.INHERITING_VICTIM_NOUNS else lx.VICTIM_NOUNS[noun]
+    return _Conjunct(n.value, victim, False, end)
+
+
+def _possessive_conjunct(s: str, pos: int) -> _Conjunct | None:
+    """ "his deputy" (an aide: the class of the person before), "her son", "his driver"."""
+    got = _coord_head(s, pos, lx.SINGULAR_PERSON_NOUNS | lx.AIDE_NOUNS | lx.KIN_NOUNS, 3)
+    if got is None:
+        return None
+    noun, end = got
+    if noun in lx.AIDE_NOUNS:
+        return _Conjunct(1, None, True, end)
+    return _Conjunct(1, lx.VICTIM_NOUNS.get(noun, Victim.UNSPECIFIED), True, end)
+
+
+def _titled_conjunct(s: str, pos: int, definite: bool | None) -> _Conjunct | None:
+    """ "a senior commander", "the gunman", "rebel commander Karim Zand" (``definite`` None: no article,
+    so a name must follow the title)."""
+    got = _coord_head(s, pos, lx.SINGULAR_PERSON_NOUNS, 4)
+    if got is None:
+        return None
+    noun, end = got
+    name = _COORD_NAME_RE.match(s, end)
+    if name and any(w in _FORCE_WORDS for w in name.group(1).split()):
+        name = None
+    if name is None and definite is None:
+        return None
+    victim = lx.VICTIM_NOUNS.get(noun, Victim.UNSPECIFIED)
+    return _Conjunct(1, victim, bool(definite) and not name, name.end() if name else end)
+
+
+def _conjunct(s: str, pos: int, nums_at: dict[int, NumberMention], before_his: bool) -> _Conjunct | None:
+    """One person phrase starting at ``pos`` ("a senior commander", "two militants", "his deputy",
+    "rebel commander Karim Zand"), or None."""
+    n = nums_at.get(pos)
+    if n is not None:
+        return _number_conjunct(s, n)
+    first = _COORD_WORD_RE.match(s, pos)
+    if first is None:
+        return None
+    det = first.group(1).lower()
+    if det in ("his", "her"):
+        return _possessive_conjunct(s, first.end())
+    if det in ("the", "a", "an"):
+        return _titled_conjunct(s, first.end(), det == "the")
+    titled = _titled_conjunct(s, pos, None)
+    if titled is not None or not before_his:
+        return titled
+    # a bare name, only right before "and his"/"and her": "Karim Zand and his brother"
+    bare = _COORD_BARE_NAME_RE.match(s, pos)
+    if bare and not any(w in _FORCE_WORDS or _word(w) in _NOT_A_NAME for w in bare.group(1).split()):
+        return _Conjunct(1, Victim.UNSPECIFIED, False, bare.end())
+    return None
+
+
+def _conjunct_list(s: str, pos: int, nums_at: dict[int, NumberMention]) -> list[_Conjunct]:
+    """Person phrases joined by "and" from ``pos`` (the first at ``pos``); fewer than two is no list."""
+    out: list[_Conjunct] = []
+    while True:
+        c = _conjunct(s, pos, nums_at, before_his=not out)
+        if c is None:
+            return out if len(out) > 1 else []
+        out.append(c)
+        sep = _COORD_AND_RE.match(s, c.end)
+        if sep is None:
+            return out if len(out) > 1 else []
+        pos = sep.end()
+
+
+def _coordinated_count(s: str, verb: str, parts: list[_Conjunct], start: int, end: int) -> _Count | None:
+    """The one toll of a list: the sum of its phrases, of their one victim class (none when two classes)."""
+    victims: list[str] = []
+    for part in parts:
+        victim = part.victim if part.victim is not None else (victims[-1] if victims else Victim.UNSPECIFIED)
+        victims.append(victim)
+    classes = {v for v in victims if v != Victim.UNSPECIFIED}
+    if len(classes) > 1:
+        return None  # "killed two soldiers and three civilians": a toll per class, read by the number rules
+    victim = victims[0] if len(set(victims)) == 1 else Victim.UNSPECIFIED
+    c = _Count(_single_metric(verb), sum(p.count for p in parts), Qualifier.EXACT, victim, start, end)
+    c.refers_back = all(p.definite for p in parts)
+    return c
+
+
+def coordinated_toll_rule(s: str, nums: list[NumberMention]) -> list[_Count]:
+    """Person phrases joined by "and" as one toll's victims are one toll: "killed a commander and his
+    deputy" (2), "two gunmen and a driver were killed" (3); two victim classes stay two tolls."""
+    out: list[_Count] = []
+    nums_at = {n.start: n for n in nums}
+    for m in _COORD_ACTIVE_RE.finditer(s):
+        before, _at = _word_before(s, m.start())
+        if _word(before) in _NOT_AN_EVENT_BEFORE or before.lower().endswith("n't"):
+            continue
+        parts = _conjunct_list(s, m.end(), nums_at)
+        if not parts:
+            continue
+        nxt = _COORD_WORD_RE.match(s, parts[-1].end)
+        if nxt and s[parts[-1].end : nxt.start(1)].strip() == "":
+            w = nxt.group(1).lower()
+            if w in _COORD_CLAUSE_WORDS or _is_verb(w) or w in lx.DETENTION_VERBS:
+                continue  # "killed the commander and his deputy fled": a new clause's subject
+        c = _coordinated_count(s, m.group("verb"), parts, m.end(), parts[-1].end)
+        if c is not None:
+            out.append(c)
+    for m in _COORD_PASSIVE_RE.finditer(s):
+        lo = max(0, m.start() - _COORD_WINDOW)
+        for t in re.finditer(r"(?<![\w’'-])[\w’'-]", s[lo : m.start()]):
+            start = lo + t.start()
+            parts = _conjunct_list(s, start, nums_at)
+            if not parts or parts[-1].end != m.start():
+                continue
+            words, _sub = _words_before_head(s, start, 2)
+            if any(w in lx.NO_VICTIM_WORDS for w in words):
+                break
+            c = _coordinated_count(s, m.group("verb"), parts, start, m.end())
+            if c is not None:
+                out.append(c)
+            break
+    return out
+
+
 class _SentenceIndex:
     """What the reader asks of a sentence around each of its numbers, computed once per sentence.
 
@@ -918,6 +1116,10 @@ class _SentenceReader:
         ``vague``, ``count_text`` "several", count the lower bound ``lexicon.VAGUE_QUANTITIES`` gives).
     19. One victim stated without a number, by ``SINGLE_VICTIM_RULES`` in their order: "killing him",
         "a civilian was killed"; "him" or "the commander" after a toll of the page is one already counted.
+    20. Victims joined by "and" as one toll verb's object or passive subject are one toll, the sum of its
+        parts (``coordinated_toll_rule``): "killed a commander and his deputy" (2), "killed two militants
+        and a commander" (3); victims of two classes stay a toll per class ("two soldiers and three
+        civilians").
     """
 
     def __init__(self, sentence: str, state: _State, budget: _Budget | None = None) -> None:
@@ -967,7 +1169,23 @@ class _SentenceReader:
             singles = [c for c in singles if not (c.refers_back and c.metric in tolls)]
         if singles:
             self.counts = sorted(self.counts + _first_per_span(singles), key=lambda c: c.start)
+        if tolls_here and " and " in lowered:
+            self._coordinate(nums)
         return self.counts
+
+    def _coordinate(self, nums: list[NumberMention]) -> None:
+        """Rule 20: a list of victims of one toll verb replaces the counts read inside it with its sum."""
+        for coord in coordinated_toll_rule(self.s, nums):
+            inside = [
+                c
+                for c in self.counts
+                if c.metric in CASUALTY_METRICS and c.start < coord.end and c.end > coord.start
+            ]
+            others = [c for c in self.counts if c not in inside]
+            if coord.refers_back and coord.metric in self.state.metrics_seen | {c.metric for c in others}:
+                self.counts = others  # "the gunman and his accomplice", already counted on the page
+                continue
+            self.counts = sorted([*others, coord], key=lambda c: c.start)
 
     def _recent_victim(self) -> str | None:
         """The victim class of the last toll read so far (this sentence first, then the page); a nested
