@@ -386,3 +386,19 @@ def test_headline_province_does_not_place_a_running_total() -> None:
         Block("p", "Since January, 140 civilians have been killed, the monitors said."),
     )
     assert [(r.count, *where(r)) for r in recs] == [(140, None, None, None)]
+
+
+def test_an_undated_page_still_places_its_incident_toll() -> None:
+    # no publication date and no year in the text: "Friday" cannot be resolved to a day, yet the toll
+    # is still the incident's and takes the province the page states
+    paragraphs = (
+        "Troops raided a compound in Nahrin district, Baghlan province, on Friday.",
+        "The patrol killed two gunmen.",
+        "Aircraft carried out three strikes.",
+    )
+    recs = extract(*paragraphs, published=None)  # type: ignore[arg-type]
+    killed = [r for r in recs if r.metric == "killed"]
+    assert [(r.count, r.period_start) for r in killed] == [(2, None)]
+    assert where(killed[0]) == ("Nahrin district, Baghlan province", "Baghlan", "AF")
+    strikes = [r for r in recs if r.metric == "strikes"]
+    assert strikes and all(r.admin1 is None for r in strikes)  # a strike tally is never placed this way

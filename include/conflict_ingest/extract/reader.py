@@ -1874,9 +1874,11 @@ class _PageExtractor:
         start, end = period
         if start and end and end < start:
             start, end = end, start
-        # the toll of one incident (a day or a night, not a running total) may take the page's stated place
+        # the toll of one incident (a day or a night, not a running total) may take the page's stated place;
+        # so may a toll whose day the page does not let us know (no date to anchor it), unless it is a total
         day = bool(start and end and (end - start).days <= 1)
-        incident = day and not cumulative and c.metric in CASUALTY_METRICS
+        undated = start is None and end is None
+        incident = (day or undated) and not cumulative and c.metric in CASUALTY_METRICS
         where = self.places.where(location, evidence, carry=incident)
         rec = Extraction(
             metric=c.metric,
