@@ -398,3 +398,18 @@ def test_the_coordinated_toll_rule_reads_its_phrase_alone() -> None:
         "a local commander and two fighters",
     )
     assert coordinated_toll_rule("The strike killed a local commander.", []) == []
+
+
+def test_an_ordinal_victim_after_a_larger_toll_is_one_of_those_counted() -> None:
+    recs = extract(
+        "Troops killed three gunmen at the checkpoint.", "A second gunman was killed after he opened fire."
+    )
+    assert [(r.metric, r.count) for r in recs] == [(Metric.KILLED, 3)]
+
+
+def test_an_ordinal_victim_after_a_toll_of_one_is_another_toll() -> None:
+    recs = extract("A soldier was killed on Monday.", "A second soldier was killed on Tuesday.")
+    assert [(r.metric, r.count) for r in recs if r.metric == Metric.KILLED] == [
+        (Metric.KILLED, 1),
+        (Metric.KILLED, 1),
+    ]

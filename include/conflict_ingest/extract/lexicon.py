@@ -48,6 +48,15 @@ METRIC_NOUNS: dict[str, Metric] = {
 # Weapon nouns that also name things merely owned or flown: they need a launch verb in the sentence.
 WEAPON_NOUNS_NEEDING_VERB = frozenset({"drones", "rounds", "shells", "mortars"})
 
+#: Ordinals before a single victim ("a second insurgent was killed"): which one of a toll already stated.
+ORDINAL_WORDS: dict[str, int] = {
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+}
+
 # People a toll counts, by victim class ("others" takes the class of the toll before it).
 VICTIM_NOUNS: dict[str, Victim] = {
     **dict.fromkeys(

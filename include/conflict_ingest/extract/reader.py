@@ -244,6 +244,7 @@ class _Count:
     nested: bool = False  # a sub-count of the toll before it ("including six children")
     count_text: str | None = None  # a vague quantity's words as written ("several")
     refers_back: bool = False  # one victim named as someone already met ("killing him", "the commander")
+    ordinal: int = 0  # "a second insurgent was killed": 2 (one of a toll of two or more already stated)
 
 
 @dataclass
@@ -660,6 +661,7 @@ def single_subject_rule(s: str, nums: list[NumberMention]) -> list[_Count]:
         victim = lx.VICTIM_NOUNS.get(w, Victim.UNSPECIFIED)
         c = _Count(_single_metric(m.group("verb")), 1, Qualifier.EXACT, victim, at, m.end())
         c.refers_back = w in ("he", "she") or "the" in subject
+        c.ordinal = next((lx.ORDINAL_WORDS[t] for t in subject if t in lx.ORDINAL_WORDS), 0)
         out.append(c)
     return out
 
@@ -1167,6 +1169,15 @@ class _SentenceReader:
         if any(c.refers_back for c in singles):
             tolls = self.state.metrics_seen | {c.metric for c in self.counts}
             singles = [c for c in singles if not (c.refers_back and c.metric in tolls)]
+        # "a second insurgent was killed" after "killed two insurgents": the second of those two, no toll of
+        # its own; after a toll of one ("a soldier was killed ... a second soldier was killed") it is another
+        if any(c.ordinal for c in singles):
+            stated = [r for r in self.state.records if r.qualifier != Qualifier.VAGUE] + self.counts
+            singles = [
+                c
+                for c in singles
+                if not (c.ordinal and any(r.metric == c.metric and r.count >= c.ordinal for r in stated))
+            ]
         if singles:
             self.counts = sorted(self.counts + _first_per_span(singles), key=lambda c: c.start)
         if tolls_here and " and " in lowered:
