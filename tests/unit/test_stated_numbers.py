@@ -413,3 +413,19 @@ def test_an_ordinal_victim_after_a_toll_of_one_is_another_toll() -> None:
         (Metric.KILLED, 1),
         (Metric.KILLED, 1),
     ]
+
+
+def test_hard_wrapped_lines_of_one_sentence_are_read_as_one() -> None:
+    # text pasted from a PDF: one sentence broken over several paragraphs
+    recs = extract(
+        "A patrol from the border battalion killed a",
+        "suspected gunman and detained several others in",
+        "Kunar province on Monday.",
+    )
+    assert [(r.metric, r.count) for r in recs] == [(Metric.KILLED, 1)]
+    assert recs[0].evidence.startswith("A patrol from the border battalion killed a suspected gunman")
+
+
+def test_paragraphs_that_end_their_sentences_stay_apart() -> None:
+    recs = extract("Troops killed two gunmen.", "later that day, a third was found dead.")
+    assert [r.evidence for r in recs] == ["Troops killed two gunmen."]

@@ -232,6 +232,39 @@ class _TextBlock:
     timestamp: str | None = None
 
 
+#: a paragraph that ends mid-sentence: no closing punctuation (nor a closing quote or bracket after one)
+_OPEN_END_RE = re.compile(r"[^.!?:;\"\u201d')\]\s]\s*$")
+_LOWER_START_RE = re.compile(r"^\s*[a-z]")
+#: words no English sentence ends with: a paragraph ending with one goes on in the next, whatever its case
+_DANGLING_END_RE = re.compile(
+    r"\b(?:a|an|the|of|in|on|at|to|for|from|by|with|and|or|but|near|into|during|against)\s*$", re.I
+)
+
+
+def _join_wrapped_lines(blocks: list[BlockLike]) -> list[BlockLike]:
+    """Paragraphs that are the hard-wrapped lines of one (text pasted from a PDF or an e-mail: "... killed a"
+    / "suspected insurgent and ..."): a ``p`` that ends mid-sentence followed by a ``p`` that starts in lower
+    case, or a ``p`` ending with a word no sentence ends with ("in", "the"), and the next ``p`` of the same
+    timestamp are read as one paragraph. Linear in the number of blocks."""
+    out: list[BlockLike] = []
+    for block in blocks:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.kind == "p"
+            and block.kind == "p"
+            and prev.timestamp == block.timestamp
+            and (
+                (_LOWER_START_RE.match(block.text) and _OPEN_END_RE.search(prev.text[-3:]))
+                or _DANGLING_END_RE.search(prev.text[-12:])
+            )
+        ):
+            out[-1] = _TextBlock("p", prev.text.rstrip() + " " + block.text.lstrip(), prev.timestamp)
+        else:
+            out.append(block)
+    return out
+
+
 @dataclass
 class _Count:
     metric: str
@@ -1612,11 +1645,14 @@ class _PageExtractor:
         self.page = page
         self.url = url
         self.budget = budget or _Budget(None, url)
-        all_blocks: list[BlockLike] = list(page.blocks) or [
-            _TextBlock("p", " ".join(para.split()))
-            for para in re.split(r"\n\s*\n", page.text or "")
-            if para.strip()
-        ]
+        all_blocks: list[BlockLike] = _join_wrapped_lines(
+            list(page.blocks)
+            or [
+                _TextBlock("p", " ".join(para.split()))
+                for para in re.split(r"\n\s*\n", page.text or "")
+                if para.strip()
+            ]
+        )
         self.all_blocks = all_blocks
         blocks = [b for b in all_blocks if b.kind in ANNOTATED_BLOCK_KINDS]
         texts = [b.text for b in blocks if b.kind == "p"]
