@@ -41,7 +41,7 @@ ENGLISH_SUBDIVISIONS: dict[str, str] = {
     "AF-KNR": "Kunar|Konar", "AF-KDZ": "Kunduz|Konduz|Qunduz", "AF-KHO": "Khost|Khowst", "AF-WAR": "Wardak|Maidan Wardak|Vardak",
     "AF-ZAB": "Zabul|Zabol", "AF-JOW": "Jowzjan|Jawzjan|Jozjan", "AF-KAN": "Kandahar|Qandahar", "AF-NUR": "Nuristan|Nurestan",
     "AF-FYB": "Faryab|Fariab", "AF-PAN": "Panjshir|Panjsher|Panjshayr", "AF-BAM": "Bamyan|Bamiyan", "AF-NIM": "Nimroz|Nimruz",
-    "AF-DAY": "Daykundi|Daikundi|Day Kundi", "AF-HEL": "Helmand|Helmund", "AF-NAN": "Nangarhar|Ningarhar",
+    "AF-DAY": "Daykundi|Daikundi|Day Kundi", "AF-HEL": "Helmand", "AF-NAN": "Nangarhar|Ningarhar",
     "AF-LOG": "Logar|Lowgar", "AF-GHO": "Ghor|Ghowr", "AF-SAR": "Sar-e Pul|Sari Pul|Sar-i-Pul|Sar-e-Pol",
     "AF-BDS": "Badakhshan|Badakshan", "AF-HER": "Herat|Hirat", "AF-GHA": "Ghazni|Ghazna", "AF-KAP": "Kapisa",
     "AF-BAL": "Balkh", "AF-BGL": "Baghlan", "AF-BDG": "Badghis", "AF-FRA": "Farah", "AF-KAB": "Kabul",
