@@ -14,8 +14,8 @@ its conflict vocabulary is dense enough (:data:`MIN_CONFLICT_SCORE` in all and
 ``"dominant topic: disease (virus x9, pandemic x4)"``.
 
 **Statement level** (:func:`statement_relevance`): on a page that is read, a sentence that names the
-cause of its count in another domain ("died of the virus", "a traffic accident", "a storm", "nine
-strikes in the first nine frames", "the price dropped") and no armed action gives no record.
+cause of its count in another domain ("died of the virus", "a traffic accident", "a storm", "six
+strikes in a row in the fourth game", "the price dropped") and no armed action gives no record.
 
 Both are linear: the text is split into words once and each word (and each pair of words) is looked
 up in a dictionary.
