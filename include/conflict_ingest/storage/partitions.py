@@ -37,6 +37,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import itertools
 import logging
 import random
 import secrets
@@ -172,27 +173,32 @@ def stream_parquet_parts(
     extra_list_columns: tuple[str, ...] = (),
     *,
     enforce_required: bool = True,
-    rows_per_part: int = MAX_ROWS_PER_PART,
-    row_group_rows: int = ROW_GROUP_ROWS,
+    rows_per_part: int | None = None,
+    row_group_rows: int | None = None,
 ) -> Iterator[tuple[bytes, int]]:
-    """Parquet files of at most ``rows_per_part`` rows each, written ``row_group_rows`` rows (one
-    row group) at a time into a temporary file: ``(file bytes, rows)`` per part. Only one row group
-    of records and one part's compressed bytes are held at once."""
+    """Parquet files of at most ``rows_per_part`` rows each (:data:`MAX_ROWS_PER_PART`), written
+    ``row_group_rows`` rows (one row group, :data:`ROW_GROUP_ROWS`) at a time into a temporary file:
+    ``(file bytes, rows)`` per part. Only one row group of records and one part's compressed bytes
+    are held at once."""
     import pyarrow.parquet as pq
 
+    rows_per_part = rows_per_part or MAX_ROWS_PER_PART
+    row_group_rows = row_group_rows or ROW_GROUP_ROWS
+
     schema = arrow_schema(extra_list_columns, enforce_required=enforce_required)
-    chunks = _chunks(rows, row_group_rows)
-    pending: list[dict[str, Any]] | None = next(chunks, None)
-    while pending is not None:
+    remaining = iter(rows)
+    while True:
+        chunks = _chunks(itertools.islice(remaining, rows_per_part), row_group_rows)
+        chunk = next(chunks, None)
+        if chunk is None:
+            return
         with tempfile.TemporaryFile() as sink:
             written = 0
             with pq.ParquetWriter(sink, schema, compression=PARQUET_COMPRESSION) as writer:
-                while pending is not None and written < rows_per_part:
-                    take = pending[: rows_per_part - written]
-                    writer.write_table(_arrow_table(take, schema), row_group_size=row_group_rows)
-                    written += len(take)
-                    rest = pending[len(take) :]
-                    pending = rest if rest else next(chunks, None)
+                while chunk is not None:
+                    writer.write_table(_arrow_table(chunk, schema), row_group_size=row_group_rows)
+                    written += len(chunk)
+                    chunk = next(chunks, None)
             sink.seek(0)
             yield sink.read(), written
 
