@@ -65,7 +65,7 @@ logger = logging.getLogger(__name__)
 PARQUET_COMPRESSION = "zstd"
 MAX_ROWS_PER_PART = 100_000
 #: rows converted to Arrow and written at a time: one row group of a part (the writer's memory bound)
-ROW_GROUP_ROWS = 5_000
+ROW_GROUP_ROWS = 2_000
 
 #: a group's rows without holding them: each call returns a fresh iterator over them, in landing order
 RowSource = Callable[[], Iterable[dict[str, Any]]]

@@ -241,6 +241,7 @@ class GxGate:
             analytics_enabled=False,
         )
         context = gx.get_context(mode="ephemeral", project_config=config)
+        self._results = context.validation_results_store
         batch_definition = (
             context.data_sources.add_pandas("strike_counts")
             .add_dataframe_asset("records")
@@ -255,8 +256,14 @@ class GxGate:
         )
 
     def run(self, frame: pd.DataFrame) -> Any:
-        """GX's validation result of one frame (``RESULT_FORMAT``: every unexpected row, by index)."""
-        return self._definition.run(batch_parameters={"dataframe": frame}, result_format=RESULT_FORMAT)
+        """GX's validation result of one frame (``RESULT_FORMAT``: every unexpected row, by index).
+
+        GX keeps each run's result in the context's (in-memory) results store: dropped here, so a
+        gate run on many batches holds none of them (the caller has the result)."""
+        result = self._definition.run(batch_parameters={"dataframe": frame}, result_format=RESULT_FORMAT)
+        for key in self._results.list_keys():
+            self._results.remove_key(key)
+        return result
 
 
 def _run_gx(frame: pd.DataFrame, expectations: Iterable[Any]) -> Any:
