@@ -31,6 +31,7 @@ def test_batches_sharing_a_page_url_are_one_unit_and_others_are_joined_up_to_the
     plan.add_batch("w-2", [{**row("d", url="https://w/page-4"), "source_url": "https://w/page-1"}])
     plan.add_batch("w-3", [row("e", url="https://w/page-5")])
     # w-2 shares page-1 with w-0 (by its source URL): together whatever the cap
+    assert plan.pages_across_batches == 1
     assert plan.units(1) == [[0, 2], [1], [3]]
     plan_again = NightPlan()
     for i in range(4):

@@ -255,12 +255,13 @@ def validate_stage(
         {"complete": done, "incomplete": missing, "passed": passed_keys, "passed_records": night.passed},
     )
     logger.info(
-        "validated %d record(s) in %d unit(s) of %d batch(es) (%d duplicate record(s) counted once): "
-        "%d passed, %d held",
+        "validated %d record(s) in %d unit(s) of %d batch(es) (%d duplicate record(s) counted once, "
+        "%d page URL(s) seen in more than one batch): %d passed, %d held",
         night.total,
         night.units,
         len(batches),
         plan.duplicates,
+        plan.pages_across_batches,
         night.passed,
         night.failed,
     )

@@ -62,6 +62,8 @@ class NightPlan:
     owner: dict[Any, int] = field(default_factory=dict)
     records_by_source: dict[str, int] = field(default_factory=dict)
     duplicates: int = 0
+    #: page URLs found in more than one batch (their batches are validated together)
+    pages_across_batches: int = 0
     _url_batch: dict[str, int] = field(default_factory=dict)
     _parent: list[int] = field(default_factory=list)
 
@@ -89,6 +91,7 @@ class NightPlan:
             for url in page_urls(row):
                 other = self._url_batch.setdefault(url, index)
                 if other != index:
+                    self.pages_across_batches += 1
                     self._parent[self._find(index)] = self._find(other)
         self.sizes.append(owned)
         return owned
