@@ -1,10 +1,19 @@
-"""Task ``validate``: the run's records through the gate; report, summary and quarantine written."""
+"""Task ``validate``: the run's records through the gate; report, summary and quarantine written.
+
+The night is validated batch by batch (the batches ``extract`` wrote), in bounded memory: a first
+pass reads each batch to plan (:class:`~conflict_ingest.validate.night.NightPlan`: which batch owns
+each ``record_id``, which batches share a page), then each unit (one batch, or the batches a page
+spans) is validated with the one GX suite and its records written to per-batch passed and held
+objects; the report, summary and alert are built from the units' outcomes folded together
+(:class:`~conflict_ingest.validate.night.NightOutcome`), and the quarantine partition is streamed
+from the held objects.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from conflict_ingest.pipeline.context import RunContext
@@ -26,6 +35,9 @@ MAX_FETCH_FAILURES_IN_SUMMARY = 20
 # Records shown per broken expectation in summary.json (and so in the alert), and their evidence length.
 EXAMPLES_PER_EXPECTATION = 3
 EXAMPLE_EVIDENCE_CHARS = 240
+#: Records validated at once (one GX run): batches are joined up to this many records, so memory is
+#: bounded by it (not by the night) and the GX run's fixed cost is paid once per this many records.
+UNIT_MAX_RECORDS = 5_000
 
 
 def completed_sources(
@@ -45,20 +57,34 @@ def completed_sources(
     return done, missing
 
 
-def _load_extracted(store: ObjectStore, run: RunContext, source_ids: set[str]) -> list[dict[str, Any]]:
-    """The run's extracted records, typed as the contract says (JSON carries dates as strings)."""
+def extracted_batches(store: ObjectStore, run: RunContext, source_ids: Iterable[str]) -> list[str]:
+    """The extracted batch keys of these sources, in the order records are listed: by source, then batch."""
+    wanted = set(source_ids)
+    found = [
+        k
+        for k in store.list_keys(keys.stage_prefix(run.work, keys.EXTRACTED))
+        if keys.batch_source_id(k) in wanted
+    ]
+    return sorted(found, key=lambda k: (keys.batch_source_id(k), k))
+
+
+def _batch_rows(store: ObjectStore, key: str, source_ids: set[str]) -> list[dict[str, Any]]:
+    """A batch's extracted records of these sources, typed as the contract says (JSON carries dates as strings)."""
     from conflict_ingest.storage.partitions import coerce_row
 
-    rows: list[dict[str, Any]] = []
-    for key in sorted(store.list_keys(keys.stage_prefix(run.work, keys.EXTRACTED))):
-        for row in store.get_jsonl_gz(key):
-            if row["source_id"] in source_ids:
-                rows.append(coerce_row(row))
-    # The same article syndicated by several sources gives the same record_id: count it once.
-    unique: dict[str, dict[str, Any]] = {}
-    for row in sorted(rows, key=lambda r: (r["source_id"], r["record_id"])):
-        unique.setdefault(row["record_id"], row)
-    return list(unique.values())
+    return [coerce_row(row) for row in store.get_jsonl_gz(key) if row["source_id"] in source_ids]
+
+
+def plan_night(store: ObjectStore, batches: list[str], source_ids: set[str]) -> Any:
+    """One pass over the batches: a :class:`~conflict_ingest.validate.night.NightPlan` (record ids and
+    page URLs only; the same article syndicated by several sources gives the same record_id and is
+    validated once, by the first source in order)."""
+    from conflict_ingest.validate.night import NightPlan
+
+    plan = NightPlan()
+    for key in batches:
+        plan.add_batch(key, (row for row in store.get_jsonl_gz(key) if row["source_id"] in source_ids))
+    return plan
 
 
 def page_tallies(store: ObjectStore, run: RunContext) -> dict[str, Any]:
@@ -98,55 +124,29 @@ def by_source(rows: Iterable[dict[str, Any]], sources: Iterable[str]) -> dict[st
 def read_trailing_history(store: ObjectStore, day: dt.date, days: int) -> Any:
     """The committed curated partitions of the ``days`` days before ``day``, summarised as a
     :class:`~conflict_ingest.validate.config.TrailingHistory`; partitions that are not committed (no
-    manifest) or damaged (a listed part missing or not matching its checksum) are skipped."""
-    from conflict_ingest.storage.partitions import DamagedPartition, IncompletePartition, read_committed
-    from conflict_ingest.validate.config import TrailingHistory
+    manifest) or damaged (a listed part missing or not matching its checksum) are skipped. Each
+    partition is read part by part, the columns the summary needs only."""
+    from conflict_ingest.storage.partitions import DamagedPartition, IncompletePartition, fold_committed
+    from conflict_ingest.validate.config import HISTORY_COLUMNS, TrailingHistory
 
     history = TrailingHistory()
     for offset in range(days, 0, -1):
         past = day - dt.timedelta(days=offset)
+
+        def summarise(manifest: dict[str, Any], rows: Iterable[dict[str, Any]], past: dt.date = past) -> Any:
+            one_day = TrailingHistory()  # a day counts only once all its parts were read
+            one_day.add_day(past, rows, manifest.get("sources_incomplete") or [])
+            return one_day
+
         try:
-            # the manifest and the rows of one committed snapshot
-            manifest, rows = read_committed(store, curated_partition(past))
+            history.merge(fold_committed(store, curated_partition(past), summarise, columns=HISTORY_COLUMNS))
         except DamagedPartition as exc:
             logger.warning("trailing history skips %s: %s", past, exc)
             continue
         except IncompletePartition:  # never landed, or not committed yet
             continue
-        history.add_day(past, rows, manifest.get("sources_incomplete") or [])
     logger.info("trailing history for %s: %d committed day(s) of %d read", day, len(history.days), days)
     return history
-
-
-def _examples(outcome: Any, per_expectation: int) -> dict[str, list[dict[str, Any]]]:
-    """A few records per broken expectation, for the alert (the report and quarantine have them all)."""
-    from conflict_ingest.validate.report import problem_notes
-
-    rows = {r.get("record_id"): r for r in [*outcome.failed, *outcome.passed]}
-    notes = problem_notes(outcome.gx_result)
-    out: dict[str, list[dict[str, Any]]] = {}
-    for result in outcome.expectation_results:
-        if result["success"] or result.get("scope", "record") != "record":
-            continue
-        shown = []
-        for record_id in result["unexpected_record_ids"][:per_expectation]:
-            row = rows.get(record_id) or {}
-            evidence = str(row.get("evidence") or "")
-            prefix = result["name"] + ": "
-            why = [n.removeprefix(prefix) for n in notes.get(record_id, []) if n.startswith(prefix)]
-            shown.append(
-                {
-                    "record_id": record_id,
-                    "source_id": row.get("source_id"),
-                    "metric": row.get("metric"),
-                    "count": row.get("count"),
-                    "url": row.get("canonical_url") or row.get("source_url"),
-                    "evidence": evidence[:EXAMPLE_EVIDENCE_CHARS],
-                    "why": "; ".join(why)[:EXAMPLE_EVIDENCE_CHARS] or None,
-                }
-            )
-        out[result["name"]] = shown
-    return out
 
 
 def validate_stage(
@@ -157,28 +157,74 @@ def validate_stage(
     dag_id: str = "",
     report_title: str = "",
     config: Any = None,
+    unit_records: int = UNIT_MAX_RECORDS,
 ) -> dict[str, Any]:
-    """Run the expectation suite on the run's records; quarantine what breaks a critical one.
+    """Run the expectation suite on the run's records, batch by batch; quarantine what breaks a critical one.
 
-    Reads the trailing curated partitions for the history warnings, writes the quarantine
-    partition, the validation report (GX JSON, HTML, ``summary.json``) and the list of records
-    that may land. Returns a small summary for XCom (``summary.json`` also has examples of the
-    records behind each broken expectation, for the alert). ``config`` is a
+    Reads the trailing curated partitions for the history warnings, writes each batch's passed and
+    held records (``validated/``), the quarantine partition, the validation report (GX JSON per unit
+    and for the night, HTML, ``summary.json``) and the list of what may land. Returns a small
+    summary for XCom (``summary.json`` also has examples of the records behind each broken
+    expectation, for the alert). ``config`` is a
     :class:`~conflict_ingest.validate.config.ValidationConfig`; None reads it from the environment.
+    Memory does not grow with the night: one unit's records at a time (batches joined up to
+    ``unit_records`` records), plus the record ids.
     """
-    from conflict_ingest.validate.checks import validate_records
-    from conflict_ingest.validate.config import ValidationConfig
-    from conflict_ingest.validate.report import render_report_html
+    from conflict_ingest.validate.checks import make_gate, validate_records
+    from conflict_ingest.validate.config import ValidationConfig, silent_sources
+    from conflict_ingest.validate.night import NightOutcome
+    from conflict_ingest.validate.report import (
+        MAX_IDS_PER_EXPECTATION,
+        MAX_REPORT_ROWS,
+        problem_notes,
+        render_night_report_html,
+    )
 
     config = config or ValidationConfig.from_env()
     done, missing = completed_sources(store, run, source_ids)
-    rows = _load_extracted(store, run, set(done))
+    wanted = set(done)
+    batches = extracted_batches(store, run, done)
+    plan = plan_night(store, batches, wanted)
     history = read_trailing_history(store, run.day, config.history_days)
-    outcome = validate_records(rows, config=config, history=history, sources=done)
     reports = report_prefix(run.day, run.run_id)
-    store.put_json(reports + keys.GX_RESULT_FILE, outcome.gx_result)
+    gate = make_gate(config)  # one GX context and suite for every unit
+    night = NightOutcome(
+        report_rows=MAX_REPORT_ROWS,
+        ids_per_expectation=MAX_IDS_PER_EXPECTATION,
+        examples_per_expectation=EXAMPLES_PER_EXPECTATION,
+        evidence_chars=EXAMPLE_EVIDENCE_CHARS,
+    )
+    passed_keys: dict[str, list[str]] = {sid: [] for sid in done}
+    held_keys: dict[str, list[str]] = {sid: [] for sid in done}
+    unit_results: list[str] = []
+    units = plan.units(unit_records)
+    for unit in units:
+        rows: list[dict[str, Any]] = []
+        for index in unit:
+            rows.extend(plan.owned(index, _batch_rows(store, batches[index], wanted)))
+        if not rows:
+            continue
+        rows.sort(key=lambda r: (r["source_id"], r["record_id"]))
+        outcome = validate_records(rows, config=config, history=history, gate=gate)
+        del rows
+        result_key = keys.gx_unit_result_key(reports, batches[unit[0]])
+        store.put_json(result_key, outcome.gx_result)
+        unit_results.append(result_key)
+        for index in unit:
+            _write_batch(store, plan, index, batches[index], outcome.passed, keys.PASSED, passed_keys)
+            _write_batch(store, plan, index, batches[index], outcome.failed, keys.HELD, held_keys)
+        night.add(outcome, problem_notes(outcome.gx_result))
+    if not night.units:  # no records tonight: the suite still runs, so the report lists its expectations
+        empty = validate_records([], config=config, history=history, gate=gate)
+        night.add(empty, problem_notes(empty.gx_result))
+    # per-source yield (before validation: a source whose records were all held back did yield some)
+    night.source_warnings = silent_sources(
+        {sid: plan.records_by_source.get(sid, 0) for sid in done}, history, config
+    )
+    expectation_results = [*night.expectation_results(), _source_result(night.source_warnings)]
+    store.put_json(reports + keys.GX_RESULT_FILE, night.gx_result(unit_results))
     summary = {
-        **outcome.summary(),
+        **night.summary(),
         "dag_id": dag_id,
         "run_id": run.run_id,
         "day": run.day.isoformat(),
@@ -196,24 +242,77 @@ def validate_stage(
     summary["fetch_failures"] = failures[:MAX_FETCH_FAILURES_IN_SUMMARY]
     for sid in done:
         summary["records_by_source"].setdefault(sid, {"total": 0, "passed": 0, "failed": 0, "flagged": 0})
-    store.put_json(
-        reports + keys.SUMMARY_FILE, {**summary, "examples": _examples(outcome, EXAMPLES_PER_EXPECTATION)}
-    )
+    store.put_json(reports + keys.SUMMARY_FILE, {**summary, "examples": night.examples_by_expectation()})
     title = report_title or f"Validation of strike counts for {run.day.isoformat()} ({run.run_id})"
     store.put_bytes(
         reports + keys.REPORT_FILE,
-        render_report_html(outcome, title=title).encode("utf-8"),
+        render_night_report_html(night, title=title, expectation_results=expectation_results).encode("utf-8"),
         content_type="text/html; charset=utf-8",
     )
-    write_quarantine(store, run, by_source(outcome.failed, done))
-    store.put_jsonl_gz(keys.validated_passed_key(run.work), outcome.passed)
-    store.put_json(keys.validated_sources_key(run.work), {"complete": done, "incomplete": missing})
+    write_quarantine(store, run, {sid: _stream(store, held_keys[sid]) for sid in done})
+    store.put_json(
+        keys.validated_sources_key(run.work),
+        {"complete": done, "incomplete": missing, "passed": passed_keys, "passed_records": night.passed},
+    )
+    logger.info(
+        "validated %d record(s) in %d unit(s) of %d batch(es) (%d duplicate record(s) counted once, "
+        "%d page URL(s) seen in more than one batch): %d passed, %d held",
+        night.total,
+        night.units,
+        len(batches),
+        plan.duplicates,
+        plan.pages_across_batches,
+        night.passed,
+        night.failed,
+    )
     return summary
 
 
-def write_quarantine(
-    store: ObjectStore, run: RunContext, groups: dict[str, list[dict[str, Any]]]
-) -> dict[str, Any]:
+def _source_result(warnings: list[dict[str, Any]]) -> dict[str, Any]:
+    """The per-source yield check as an expectation result (listed after the suite's)."""
+    from conflict_ingest.validate.columns import WARNING
+    from conflict_ingest.validate.config import SOURCE_SILENT
+
+    return {
+        "name": SOURCE_SILENT,
+        "level": WARNING,
+        "scope": "source",
+        "success": not warnings,
+        "unexpected_count": len(warnings),
+        "unexpected_record_ids": [],
+        "unexpected_sources": [w["source_id"] for w in warnings],
+    }
+
+
+def _write_batch(
+    store: ObjectStore,
+    plan: Any,
+    index: int,
+    batch: str,
+    rows: list[dict[str, Any]],
+    outcome: str,
+    written: dict[str, list[str]],
+) -> None:
+    """The unit's rows of one batch with this outcome, as that batch's ``validated/<outcome>/`` object."""
+    mine = [row for row in rows if plan.owner.get(row["record_id"]) == index]
+    if not mine:
+        return
+    key = keys.validated_batch_key(batch, outcome)
+    store.put_jsonl_gz(key, mine)
+    written.setdefault(keys.batch_source_id(batch), []).append(key)
+
+
+def _stream(store: ObjectStore, object_keys: list[str]) -> Any:
+    """The rows of these objects, one object at a time, each call afresh (a partition's ``RowSource``)."""
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for key in object_keys:
+            yield from store.get_jsonl_gz(key)
+
+    return rows
+
+
+def write_quarantine(store: ObjectStore, run: RunContext, groups: dict[str, Any]) -> dict[str, Any]:
     """Replace the day's quarantined parts of these groups; same commit protocol as curated
     (:func:`conflict_ingest.storage.partitions.write_partition`), so concurrent runs lose nothing here either."""
     from conflict_ingest.storage.partitions import write_partition

@@ -156,8 +156,24 @@ def extracted_key(cleaned: str) -> str:
     return f"{stage_prefix(_work_of(cleaned), EXTRACTED)}{batch_name(cleaned)}{JSONL_GZ}"
 
 
+VALIDATED = "validated"
+PASSED = "passed"
+HELD = "held"
+
+
 def validated_passed_key(work: str) -> str:
-    return f"{work}validated/passed.jsonl.gz"
+    """The run's passed records in one object (written by runs validated before per-batch validation)."""
+    return f"{work}{VALIDATED}/passed.jsonl.gz"
+
+
+def validated_batch_key(extracted: str, outcome: str) -> str:
+    """The records of an extracted batch that ``outcome`` (``PASSED``: to land, ``HELD``: quarantined)."""
+    return f"{_work_of(extracted)}{VALIDATED}/{outcome}/{batch_name(extracted)}{JSONL_GZ}"
+
+
+def gx_unit_result_key(report: str, first_batch: str) -> str:
+    """The Great Expectations result of one validated unit (named by its first batch) in a report folder."""
+    return f"{report}gx/{batch_name(first_batch)}{JSON}"
 
 
 def validated_sources_key(work: str) -> str:

@@ -24,6 +24,12 @@ may land the same day at once (overlapping nightly runs, a backfill, manual runs
 
 Each manifest keeps a short log of the attempts that committed (``commits``), so an attempt whose
 commit succeeded but whose answer was lost never commits twice.
+
+**Bounded memory**: a group's rows may be given as a list or as a :data:`RowSource` (a callable
+returning a fresh iterator of the rows, called again when a retry must rewrite the parts). Parts
+are streamed with pyarrow's ``ParquetWriter``, :data:`ROW_GROUP_ROWS` rows at a time (one row group
+each), so landing never holds more than a row group of records, whatever the night's size. Readers
+that need a few columns only (:func:`fold_committed`) read a committed partition part by part.
 """
 
 from __future__ import annotations
@@ -31,12 +37,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import itertools
 import logging
 import random
 import secrets
+import tempfile
 import time
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, TypeVar
 
 from conflict_ingest.contract import (
     ARROW_DATE,
@@ -56,6 +64,12 @@ logger = logging.getLogger(__name__)
 
 PARQUET_COMPRESSION = "zstd"
 MAX_ROWS_PER_PART = 100_000
+#: rows converted to Arrow and written at a time: one row group of a part (the writer's memory bound)
+ROW_GROUP_ROWS = 2_000
+
+#: a group's rows without holding them: each call returns a fresh iterator over them, in landing order
+RowSource = Callable[[], Iterable[dict[str, Any]]]
+T = TypeVar("T")
 
 #: commit attempts of one landing before it gives up (each re-reads and re-merges the manifest)
 COMMIT_ATTEMPTS = 12
@@ -125,17 +139,68 @@ def coerce_row(row: dict[str, Any]) -> dict[str, Any]:
 def to_parquet_bytes(
     rows: list[dict[str, Any]], extra_list_columns: tuple[str, ...] = (), *, enforce_required: bool = True
 ) -> bytes:
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     schema = arrow_schema(extra_list_columns, enforce_required=enforce_required)
-    coerced = [coerce_row(r) for r in rows]
-    table = pa.Table.from_pylist(
-        [{name: r.get(name) for name in schema.names} for r in coerced], schema=schema
-    )
+    table = _arrow_table(rows, schema)
     sink = io.BytesIO()
     pq.write_table(table, sink, compression=PARQUET_COMPRESSION)
     return sink.getvalue()
+
+
+def _arrow_table(rows: Iterable[dict[str, Any]], schema: Any) -> Any:
+    import pyarrow as pa
+
+    coerced = [coerce_row(r) for r in rows]
+    return pa.Table.from_pylist(
+        [{name: r.get(name) for name in schema.names} for r in coerced], schema=schema
+    )
+
+
+def _chunks(rows: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def stream_parquet_parts(
+    rows: Iterable[dict[str, Any]],
+    extra_list_columns: tuple[str, ...] = (),
+    *,
+    enforce_required: bool = True,
+    rows_per_part: int | None = None,
+    row_group_rows: int | None = None,
+) -> Iterator[tuple[bytes, int]]:
+    """Parquet files of at most ``rows_per_part`` rows each (:data:`MAX_ROWS_PER_PART`), written
+    ``row_group_rows`` rows (one row group, :data:`ROW_GROUP_ROWS`) at a time into a temporary file:
+    ``(file bytes, rows)`` per part. Only one row group of records and one part's compressed bytes
+    are held at once."""
+    import pyarrow.parquet as pq
+
+    rows_per_part = rows_per_part or MAX_ROWS_PER_PART
+    row_group_rows = row_group_rows or ROW_GROUP_ROWS
+
+    schema = arrow_schema(extra_list_columns, enforce_required=enforce_required)
+    remaining = iter(rows)
+    while True:
+        chunks = _chunks(itertools.islice(remaining, rows_per_part), row_group_rows)
+        chunk = next(chunks, None)
+        if chunk is None:
+            return
+        with tempfile.TemporaryFile() as sink:
+            written = 0
+            with pq.ParquetWriter(sink, schema, compression=PARQUET_COMPRESSION) as writer:
+                while chunk is not None:
+                    writer.write_table(_arrow_table(chunk, schema), row_group_size=row_group_rows)
+                    written += len(chunk)
+                    chunk = next(chunks, None)
+            sink.seek(0)
+            yield sink.read(), written
 
 
 def attempt_token(run_id: str) -> str:
@@ -150,7 +215,7 @@ def part_key(prefix: str, group: str, token: str, index: int) -> str:
 def write_partition(
     store: ObjectStore,
     prefix: str,
-    groups: dict[str, list[dict[str, Any]]],
+    groups: Mapping[str, list[dict[str, Any]] | RowSource],
     *,
     day: dt.date,
     run_id: str,
@@ -159,6 +224,9 @@ def write_partition(
     enforce_required: bool = True,
 ) -> dict[str, Any]:
     """Replace, in the partition under ``prefix``, the parts of each group (source) in ``groups``.
+
+    A group's rows are a list (landed sorted by ``record_id``) or a :data:`RowSource` (landed in the
+    order it gives them, streamed: see the module docstring).
 
     Groups not named here keep the parts the latest manifest lists: a source that failed tonight
     does not wipe what an earlier (or concurrent) run landed for it. A record another group has
@@ -170,9 +238,11 @@ def write_partition(
     manifest_key = prefix + MANIFEST_NAME
     token = attempt_token(run_id)
     started = time.monotonic()
-    ordered = {g: sorted(rows, key=lambda r: str(r.get("record_id"))) for g, rows in groups.items()}
+    ordered = {g: _row_source(rows) for g, rows in groups.items()}
     ids_cache: dict[str, set[str]] = {}  # record ids of (immutable) parts
-    ours: dict[str, tuple[tuple[str, ...], list[dict[str, Any]]]] = {}  # group -> (ids landed, parts)
+    # group -> (the other groups' record ids its rows were filtered against, its parts): the same
+    # rows filtered against the same ids give the same parts, which need no rewrite
+    ours: dict[str, tuple[frozenset[str], list[dict[str, Any]]]] = {}
     discarded: list[str] = []  # our parts written, superseded by a rewrite before any commit
     written: list[str] = []
     next_index = 0
@@ -197,17 +267,17 @@ def write_partition(
                 if store.get_json_with_etag(manifest_key)[1] != etag:
                     continue  # replaced (and cleaned up) by a newer commit since we read it
                 raise
+            landed_ids = frozenset(landed)
             for group in sorted(ordered):
-                rows = [r for r in ordered[group] if str(r.get("record_id")) not in landed]
-                ids = tuple(str(r.get("record_id")) for r in rows)
-                if group in ours and ours[group][0] == ids:
+                if group in ours and ours[group][0] == landed_ids:
                     continue  # parts already written for exactly these rows
                 if group in ours:
                     discarded.extend(p["key"] for p in ours[group][1])
+                rows = (r for r in ordered[group]() if str(r.get("record_id")) not in landed_ids)
                 parts = []
-                for start in range(0, len(rows), MAX_ROWS_PER_PART):
-                    chunk = rows[start : start + MAX_ROWS_PER_PART]
-                    data = to_parquet_bytes(chunk, extra_list_columns, enforce_required=enforce_required)
+                for data, count in stream_parquet_parts(
+                    rows, extra_list_columns, enforce_required=enforce_required
+                ):
                     key = part_key(prefix, group, token, next_index)
                     next_index += 1
                     written.append(key)
@@ -216,12 +286,12 @@ def write_partition(
                         {
                             "key": key,
                             "group": group,
-                            "rows": len(chunk),
+                            "rows": count,
                             "sha256": hashlib.sha256(data).hexdigest(),
                             "run_id": run_id,
                         }
                     )
-                ours[group] = (ids, parts)
+                ours[group] = (landed_ids, parts)
             new_parts = [p for g in sorted(ours) for p in ours[g][1]]
             manifest = _manifest(
                 prefix, day, run_id, token, sorted(groups), [*new_parts, *kept], latest, manifest_extra
@@ -268,6 +338,13 @@ def write_partition(
         if not outcome_unknown:
             _cleanup(store, prefix, written)
         raise
+
+
+def _row_source(rows: list[dict[str, Any]] | RowSource) -> RowSource:
+    if callable(rows):
+        return rows
+    ordered = sorted(rows, key=lambda r: str(r.get("record_id")))
+    return lambda: ordered
 
 
 def _read_manifest_for_update(
@@ -413,6 +490,70 @@ def read_committed(store: ObjectStore, prefix: str) -> tuple[dict[str, Any], lis
     return latest, _read_parts(store, latest)
 
 
+def fold_committed(
+    store: ObjectStore,
+    prefix: str,
+    fold: Callable[[dict[str, Any], Iterator[dict[str, Any]]], T],
+    *,
+    columns: Iterable[str] | None = None,
+) -> T:
+    """``fold(manifest, rows)`` over a committed partition read part by part (only ``columns`` when
+    given), every part checked as :func:`read_committed` checks it: nothing of the partition is held
+    but one part. Raises :class:`IncompletePartition`/:class:`DamagedPartition` as it does; ``fold``
+    is called again (on the newer snapshot) when a commit replaced a part between the reads, so it
+    must start afresh on each call."""
+    manifest_key = prefix + MANIFEST_NAME
+    manifest, etag = _read_manifest(store, manifest_key)
+    wanted = list(columns) if columns is not None else None
+    try:
+        return fold(manifest, _iter_parts(store, manifest, wanted))
+    except DamagedPartition:
+        latest, latest_etag = _read_manifest(store, manifest_key)
+        if latest_etag == etag:
+            raise
+    return fold(latest, _iter_parts(store, latest, wanted))
+
+
+def _iter_parts(
+    store: ObjectStore, manifest: dict[str, Any], columns: list[str] | None
+) -> Iterator[dict[str, Any]]:
+    for part in manifest["parts"]:
+        yield from _part_rows(store, part, columns)
+
+
+def _part_rows(
+    store: ObjectStore, part: dict[str, Any], columns: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """The rows of one listed part, checked against the manifest (exists, sha256, row count)."""
+    import pyarrow.parquet as pq
+
+    key = part.get("key")
+    data = store.get_bytes_or_none(key) if isinstance(key, str) else None
+    if data is None:
+        raise DamagedPartition(f"{key}, listed by the manifest, is missing: partition not committed whole")
+    if hashlib.sha256(data).hexdigest() != part.get("sha256"):
+        raise DamagedPartition(f"{key} does not match the manifest's sha256: partition not readable")
+    try:
+        parquet = pq.ParquetFile(io.BytesIO(data))
+        rows_in_file = parquet.metadata.num_rows
+        present = set(parquet.schema_arrow.names)
+        wanted = [c for c in columns if c in present] if columns is not None else None
+        table = parquet.read(columns=wanted)
+    except Exception as exc:  # pyarrow raises ArrowInvalid and others on a damaged file
+        raise DamagedPartition(f"{key} is not readable Parquet: {exc}") from exc
+    if rows_in_file != part.get("rows"):
+        raise DamagedPartition(
+            f"{key} holds {rows_in_file} rows, the manifest says {part.get('rows')}: partition not readable"
+        )
+    # a part written before a contract field existed reads it as null (fields are only ever added)
+    expected = list(columns) if columns is not None else list(FIELD_NAMES)
+    missing = [name for name in expected if name not in table.column_names]
+    rows = table.to_pylist()
+    for row in rows:
+        row.update(dict.fromkeys(missing))
+    return rows
+
+
 def _read_manifest(store: ObjectStore, manifest_key: str) -> tuple[dict[str, Any], str | None]:
     try:
         manifest, etag = store.get_json_with_etag(manifest_key)
@@ -428,29 +569,7 @@ def _read_manifest(store: ObjectStore, manifest_key: str) -> tuple[dict[str, Any
 
 
 def _read_parts(store: ObjectStore, manifest: dict[str, Any]) -> list[dict[str, Any]]:
-    import pyarrow.parquet as pq
-
     rows: list[dict[str, Any]] = []
     for part in manifest["parts"]:
-        key = part.get("key")
-        data = store.get_bytes_or_none(key) if isinstance(key, str) else None
-        if data is None:
-            raise DamagedPartition(
-                f"{key}, listed by the manifest, is missing: partition not committed whole"
-            )
-        if hashlib.sha256(data).hexdigest() != part.get("sha256"):
-            raise DamagedPartition(f"{key} does not match the manifest's sha256: partition not readable")
-        try:
-            table = pq.read_table(io.BytesIO(data))
-        except Exception as exc:  # pyarrow raises ArrowInvalid and others on a damaged file
-            raise DamagedPartition(f"{key} is not readable Parquet: {exc}") from exc
-        if table.num_rows != part.get("rows"):
-            raise DamagedPartition(
-                f"{key} holds {table.num_rows} rows, the manifest says {part.get('rows')}: partition not readable"
-            )
-        # a part written before a contract field existed reads it as null (fields are only ever added)
-        missing = [name for name in FIELD_NAMES if name not in table.column_names]
-        for row in table.to_pylist():
-            row.update(dict.fromkeys(missing))
-            rows.append(row)
+        rows.extend(_part_rows(store, part))
     return rows

@@ -25,12 +25,25 @@ from conflict_ingest.validate.columns import CRITICAL, WARNING
 from conflict_ingest.validate.config import SOURCE_SILENT, TrailingHistory, ValidationConfig, silent_sources
 from conflict_ingest.validate.outcome import ValidationOutcome
 from conflict_ingest.validate.rows import _frame
-from conflict_ingest.validate.suite import _build_expectations, _run_gx
+from conflict_ingest.validate.suite import GxGate, _build_expectations
 
 logger = logging.getLogger(__name__)
 
 
 # --- the gate -------------------------------------------------------------------------------
+
+
+def make_gate(
+    config: ValidationConfig | None = None, max_count_per_metric: dict[str, int] | None = None
+) -> GxGate:
+    """The suite in a GX context, built once: the config's count bounds, overridden by ``max_count_per_metric``."""
+    config = config or ValidationConfig()
+    max_count = {
+        **DEFAULT_MAX_COUNT_PER_METRIC,
+        **config.max_count_per_metric,
+        **(max_count_per_metric or {}),
+    }
+    return GxGate(_build_expectations(max_count))
 
 
 def validate_records(
@@ -40,6 +53,7 @@ def validate_records(
     config: ValidationConfig | None = None,
     history: TrailingHistory | None = None,
     sources: Iterable[str] | None = None,
+    gate: GxGate | None = None,
 ) -> ValidationOutcome:
     """Run the suite on a batch of record rows (the contract's fields) and split it.
 
@@ -49,18 +63,14 @@ def validate_records(
 
     ``history`` (the trailing curated partitions, summarised) enables the trailing-history
     warnings; ``sources`` (every source that completed tonight, with or without records) enables
-    the source-level one. ``max_count_per_metric`` overrides the config's bounds. Pure: nothing
-    is read or written here.
+    the source-level one. ``max_count_per_metric`` overrides the config's bounds. ``gate`` is the
+    suite already built (:func:`make_gate`, with the same config), to validate many batches with one
+    GX context. Pure: nothing is read or written here.
     """
     config = config or ValidationConfig()
-    max_count = {
-        **DEFAULT_MAX_COUNT_PER_METRIC,
-        **config.max_count_per_metric,
-        **(max_count_per_metric or {}),
-    }
     frame = _frame(rows, history, config)
-    expectations = _build_expectations(max_count)
-    result = _run_gx(frame, expectations)
+    gate = gate or make_gate(config, max_count_per_metric)
+    result = gate.run(frame)
     gx_result = result.to_json_dict()
 
     broken: list[dict[str, list[str]]] = [{CRITICAL: [], WARNING: []} for _ in rows]

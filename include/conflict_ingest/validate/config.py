@@ -83,9 +83,14 @@ def _actor_key(actor: Any) -> str | None:
     return " ".join(actor.split()).casefold()
 
 
+#: the columns of a curated partition :meth:`TrailingHistory.add_day` reads
+HISTORY_COLUMNS: tuple[str, ...] = ("source_id", "actor", "metric", "count")
+
+
 @dataclass
 class TrailingHistory:
-    """What the committed curated partitions of the trailing window say, in summary form.
+    """What the committed curated partitions of the trailing window say, in summary form: a small
+    table per (actor, metric) and per source, whatever the size of the nights it summarises.
 
     Built day by day with :meth:`add_day` (the pipeline reads the partitions from S3); it keeps
     per (actor, metric) the largest count and the days it was seen, and per source the records
@@ -117,6 +122,16 @@ class TrailingHistory:
             key, count = (actor, metric), value
             self.max_count[key] = max(self.max_count.get(key, count), count)
             self.active_days[key].add(day)
+
+    def merge(self, other: TrailingHistory) -> None:
+        """Add the days another history summarised (days it read, none of this one's)."""
+        self.days.extend(other.days)
+        self.incomplete.update(other.incomplete)
+        for source, per_day in other.source_records.items():
+            self.source_records[source].update(per_day)
+        for key, count in other.max_count.items():
+            self.max_count[key] = max(self.max_count.get(key, count), count)
+            self.active_days[key] |= other.active_days[key]
 
     def trailing_max(self, actor: Any, metric: Any) -> tuple[int, int] | None:
         """(largest count, days with records) of the actor and metric, or None when never seen."""

@@ -10,13 +10,16 @@ from __future__ import annotations
 import html
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from conflict_ingest.contract import ARROW_STRING_LIST, FIELD_NAMES, fields_of
 from conflict_ingest.inputs import redact_userinfo, without_userinfo
 from conflict_ingest.validate.columns import CRITICAL, PROBLEM_COLUMN_PREFIX
 from conflict_ingest.validate.outcome import ValidationOutcome
+
+if TYPE_CHECKING:
+    from conflict_ingest.validate.night import NightOutcome
 
 # Rows shown per table; the rest are counted, not listed (the quarantine zone has them all).
 MAX_REPORT_ROWS = 500
@@ -138,7 +141,10 @@ def problem_notes(gx_result: dict[str, Any]) -> dict[Any, list[str]]:
 
 
 def _records_table(
-    rows: Sequence[dict[str, Any]], extra: Iterable[tuple[str, str]], notes: dict[Any, list[str]]
+    rows: Sequence[dict[str, Any]],
+    extra: Iterable[tuple[str, str]],
+    notes: dict[Any, list[str]],
+    total: int | None = None,
 ) -> str:
     extra = list(extra)
     if not rows:
@@ -153,8 +159,9 @@ def _records_table(
         cells += "<td>" + "<br>".join(_e(note) for note in why) + "</td>"
         body.append(f"<tr>{cells}</tr>")
     more = ""
-    if len(rows) > MAX_REPORT_ROWS:
-        more = f"<p>... and {len(rows) - MAX_REPORT_ROWS} more.</p>"
+    total = max(len(rows), total or 0)  # the rows given may be the first ones only
+    if total > MAX_REPORT_ROWS:
+        more = f"<p>... and {total - MAX_REPORT_ROWS} more.</p>"
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
 
 
@@ -171,8 +178,9 @@ def _expectations_table(results: Sequence[dict[str, Any]]) -> str:
             status = '<span class="warn">flagged</span>'
         ids = list(r.get("unexpected_record_ids") or r.get("unexpected_sources") or [])
         shown = ", ".join(f"<code>{_e(i)}</code>" for i in ids[:MAX_IDS_PER_EXPECTATION])
-        if len(ids) > MAX_IDS_PER_EXPECTATION:
-            shown += f" ... (+{len(ids) - MAX_IDS_PER_EXPECTATION})"
+        total = max(len(ids), r.get("unexpected_count") or 0)  # the ids given may be the first ones only
+        if total > MAX_IDS_PER_EXPECTATION:
+            shown += f" ... (+{total - MAX_IDS_PER_EXPECTATION})"
         errors = "".join(f"<br>error: {_e(msg)}" for msg in r.get("exceptions") or [])
         body.append(
             f"<tr><td><code>{_e(r['name'])}</code></td><td>{_e(r['level'])}</td><td>{status}{errors}</td>"
@@ -233,21 +241,67 @@ def with_alert_delivery(page: str, delivery: dict[str, Any]) -> str:
 
 def render_report_html(outcome: ValidationOutcome, *, title: str) -> str:
     """One self-contained page: verdict, counts, each expectation, the held-back and flagged records."""
-    summary = outcome.summary()
-    verdict = '<span class="ok">PASSED</span>' if outcome.success else '<span class="bad">FAILED</span>'
-    meta = outcome.gx_result.get("meta") or {}
-    run_id = meta.get("run_id") or {}
-    stats = outcome.gx_result.get("statistics") or {}
-    flagged = [row for row in outcome.passed if row.get("flags")]
-    notes = problem_notes(outcome.gx_result)
+    return render_report(
+        title=title,
+        summary=outcome.summary(),
+        success=outcome.success,
+        gx_meta=outcome.gx_result.get("meta") or {},
+        gx_statistics=outcome.gx_result.get("statistics") or {},
+        expectation_results=outcome.expectation_results,
+        failed=outcome.failed,
+        flagged=[row for row in outcome.passed if row.get("flags")],
+        notes=problem_notes(outcome.gx_result),
+        source_warnings=outcome.source_warnings,
+    )
+
+
+def render_night_report_html(
+    night: NightOutcome, *, title: str, expectation_results: Sequence[dict[str, Any]]
+) -> str:
+    """The night's page from its units folded together (:class:`~conflict_ingest.validate.night.NightOutcome`):
+    the same page as :func:`render_report_html` of one validation of the whole night."""
+    return render_report(
+        title=title,
+        summary=night.summary(),
+        success=night.success,
+        gx_meta=night.gx_meta,
+        gx_statistics=night.gx_statistics,
+        expectation_results=expectation_results,
+        failed=[row for _, row in night.failed_rows],
+        flagged=[row for _, row in night.flagged_rows],
+        notes=night.notes,
+        source_warnings=night.source_warnings,
+        flagged_total=night.flagged,
+    )
+
+
+def render_report(
+    *,
+    title: str,
+    summary: dict[str, Any],
+    success: bool,
+    gx_meta: dict[str, Any],
+    gx_statistics: dict[str, Any],
+    expectation_results: Sequence[dict[str, Any]],
+    failed: Sequence[dict[str, Any]],
+    flagged: Sequence[dict[str, Any]],
+    notes: dict[Any, list[str]],
+    source_warnings: Sequence[dict[str, Any]],
+    flagged_total: int | None = None,
+) -> str:
+    """The page from its parts; ``failed`` and ``flagged`` may be the first rows only (the summary's
+    ``failed`` and ``flagged_total`` count them all)."""
+    verdict = '<span class="ok">PASSED</span>' if success else '<span class="bad">FAILED</span>'
+    run_id = gx_meta.get("run_id") or {}
+    flagged_count = max(len(flagged), flagged_total or 0)
     facts = [
         ("records", summary["total"]),
         ("passed", summary["passed"]),
         ("held back", summary["failed"]),
-        ("flagged (landed)", len(flagged)),
-        ("expectations evaluated", stats.get("evaluated_expectations")),
+        ("flagged (landed)", flagged_count),
+        ("expectations evaluated", gx_statistics.get("evaluated_expectations")),
         ("run time", run_id.get("run_time") if isinstance(run_id, dict) else None),
-        ("Great Expectations", meta.get("great_expectations_version")),
+        ("Great Expectations", gx_meta.get("great_expectations_version")),
     ]
     facts_html = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in facts)
     return (
@@ -257,12 +311,12 @@ def render_report_html(outcome: ValidationOutcome, *, title: str) -> str:
         f"<h1>{_e(title)}</h1>"
         f"<p>Validation {verdict}</p>"
         f"<table>{facts_html}</table>"
-        f"<h2>Expectations</h2>{_expectations_table(outcome.expectation_results)}"
+        f"<h2>Expectations</h2>{_expectations_table(expectation_results)}"
         f"<h2>Held back ({summary['failed']})</h2>"
-        f"{_records_table(outcome.failed, [('failed expectations', 'failed_expectations')], notes)}"
-        f"<h2>Landed with flags ({len(flagged)})</h2>"
-        f"{_records_table(flagged, [], notes)}"
-        f"<h2>Source warnings ({len(outcome.source_warnings)})</h2>"
-        f"{_source_warnings_html(outcome.source_warnings)}"
+        f"{_records_table(failed, [('failed expectations', 'failed_expectations')], notes, summary['failed'])}"
+        f"<h2>Landed with flags ({flagged_count})</h2>"
+        f"{_records_table(flagged, [], notes, flagged_count)}"
+        f"<h2>Source warnings ({len(source_warnings)})</h2>"
+        f"{_source_warnings_html(source_warnings)}"
         "</body></html>\n"
     )

@@ -223,30 +223,48 @@ def _import_gx() -> Any:
     return gx
 
 
-def _run_gx(frame: pd.DataFrame, expectations: Iterable[Any]) -> Any:
-    gx = _import_gx()
-    from great_expectations.data_context.types.base import (
-        DataContextConfig,
-        InMemoryStoreBackendDefaults,
-        ProgressBarsConfig,
-    )
+class GxGate:
+    """The suite in an ephemeral GX context, built once and run on any number of frames (one per batch):
+    building the context, data source and suite costs far more than validating a batch."""
 
-    config = DataContextConfig(
-        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
-        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
-        analytics_enabled=False,
-    )
-    context = gx.get_context(mode="ephemeral", project_config=config)
-    batch_definition = (
-        context.data_sources.add_pandas("strike_counts")
-        .add_dataframe_asset("records")
-        .add_batch_definition_whole_dataframe("batch")
-    )
-    suite = gx.ExpectationSuite(name="strike_counts")
-    for expectation in expectations:
-        suite.add_expectation(expectation)
-    suite = context.suites.add(suite)
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name="strike_counts_gate", data=batch_definition, suite=suite)
-    )
-    return definition.run(batch_parameters={"dataframe": frame}, result_format=RESULT_FORMAT)
+    def __init__(self, expectations: Iterable[Any]) -> None:
+        gx = _import_gx()
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            InMemoryStoreBackendDefaults,
+            ProgressBarsConfig,
+        )
+
+        config = DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+            progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+            analytics_enabled=False,
+        )
+        context = gx.get_context(mode="ephemeral", project_config=config)
+        self._results = context.validation_results_store
+        batch_definition = (
+            context.data_sources.add_pandas("strike_counts")
+            .add_dataframe_asset("records")
+            .add_batch_definition_whole_dataframe("batch")
+        )
+        suite = gx.ExpectationSuite(name="strike_counts")
+        for expectation in expectations:
+            suite.add_expectation(expectation)
+        suite = context.suites.add(suite)
+        self._definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name="strike_counts_gate", data=batch_definition, suite=suite)
+        )
+
+    def run(self, frame: pd.DataFrame) -> Any:
+        """GX's validation result of one frame (``RESULT_FORMAT``: every unexpected row, by index).
+
+        GX keeps each run's result in the context's (in-memory) results store: dropped here, so a
+        gate run on many batches holds none of them (the caller has the result)."""
+        result = self._definition.run(batch_parameters={"dataframe": frame}, result_format=RESULT_FORMAT)
+        for key in self._results.list_keys():
+            self._results.remove_key(key)
+        return result
+
+
+def _run_gx(frame: pd.DataFrame, expectations: Iterable[Any]) -> Any:
+    return GxGate(expectations).run(frame)
