@@ -640,7 +640,12 @@ def child_dag() -> dict[str, Any]:
     import pendulum
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(ROOT / "dags"))
+    # the DAG files import their shared adapters as ``common`` (dags/common): Airflow's DAG processor
+    # has the DAGs folder on the path, as pytest has (pyproject's ``pythonpath``); a bare DagBag does not
+    dags_dir = str(ROOT / "dags")
+    if dags_dir not in sys.path:
+        sys.path.insert(0, dags_dir)
+    bag = DagBag(dag_folder=dags_dir)
     if bag.import_errors:
         raise RuntimeError(f"DAG import errors: {bag.import_errors}")
     dag = bag.dags["conflict_news_nightly"]
