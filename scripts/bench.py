@@ -3,6 +3,8 @@
     python scripts/bench.py                     every figure (a few minutes on 2 cores)
     python scripts/bench.py --only clean,fetch  some of them (clean, dag, fetch)
     python scripts/bench.py --quick             small sizes, to check the bench itself works
+    python scripts/bench.py --night-10k         also a 10,000-page night (about 10 more minutes)
+    python scripts/bench.py --night 2000        the same with another size
 
 Prints one figure per line as ``name: value``. Ratios are measured side by side in the same run:
 
@@ -23,6 +25,12 @@ Prints one figure per line as ``name: value``. Ratios are measured side by side 
 ``peak_rss_mb_200``, ``peak_rss_mb_1000``, ``memory_growth_1000_vs_200``
     Peak resident memory (``ru_maxrss`` of the finished child, via ``os.wait4``) of the process running
     every task of the DAG, at 200 and 1,000 pages, and their ratio.
+``dag_peak_rss_mb_10000``, ``memory_growth_10000_vs_1000``, ``dag_pages_per_s_10000``, ``dag_overhead_ratio_10000``
+    Only with ``--night-10k`` (or ``--night N``): the loop and the DAG once each over a 10,000-page
+    night, after the runs above. Peak RSS of the DAG's task process at 10,000 pages, its ratio to the
+    peak at 1,000, the DAG's pages per second and its whole-process wall time over the loop's.
+    ``cpu_ms_per_page_marginal_10000`` is the loop's CPU time between 1,000 and 10,000 pages per page
+    (fixed costs such as imports cancel): the per-page CPU that capacity planning scales.
 ``fetch_vs_politeness_bound``
     Time for :class:`conflict_ingest.fetch.client.Fetcher` to fetch N pages from M loopback hosts
     (127.0.0.2, 127.0.0.3, ...; a thread and a Fetcher per host, as mapped fetch tasks run), each host
@@ -79,9 +87,14 @@ TARGETS = {
     "article_body_f1": (">=", 0.96),
     "dag_overhead_ratio_1000": ("<=", 1.5),
     "memory_growth_1000_vs_200": ("<=", 1.2),
+    # the 10,000-page night (--night-10k): memory must not grow with the night, the DAG's cost must not
+    "memory_growth_10000_vs_1000": ("<=", 1.2),
+    "dag_overhead_ratio_10000": ("<=", 1.3),
     "fetch_vs_politeness_bound": ("<=", 1.2),
 }
 CHILD_TIMEOUT_S = 900
+#: The size of ``--night-10k``.
+NIGHT_10K = 10_000
 #: S3's request price tiers: PUT, COPY, POST, LIST (and CreateBucket) / GET, HEAD and the rest but DELETE.
 S3_TIER1_PREFIXES = ("Put", "Copy", "List", "Create", "Complete", "Upload")
 S3_TIER2_PREFIXES = ("Get", "Head", "Select")
@@ -94,7 +107,7 @@ YES_NO_FIGURES = ("dag_and_loop_records_equal",)
 
 def emit(name: str, value: Any) -> None:
     """One figure, ``name: value`` (floats to 3 decimals, counts as integers, yes/no answers)."""
-    if name in YES_NO_FIGURES:
+    if name.startswith(YES_NO_FIGURES):
         value = "yes" if value else "no"
     elif isinstance(value, float) and any(part in name for part in COUNT_FIGURES):
         value = int(value)
@@ -369,84 +382,47 @@ def _child_env(
     )
 
 
-def measure_dag(workdir: Path, sizes: Sequence[int]) -> dict[str, float]:
-    """The DAG at each size and the plain loop at the largest, each run in its own process.
+def dag_plan(sizes: Sequence[int], night: int | None = None) -> list[tuple[str, int, str]]:
+    """The child runs, in order, as (mode, pages, tag); a run's label is ``f"{mode}-{pages}{tag}"``.
 
-    At the largest size the loop and the DAG run twice each, taking turns; their figures are means
-    (peak memory: the larger). The ratios ``dag_vs_loop_*`` are of wall time (interpreter start to
-    exit), of work time (``dag.test()`` alone against the loop after its imports) and of the two
-    processes' own CPU time (moto and the site run in the parent and are not counted in either).
+    Loop and DAG take turns at the largest of ``sizes``, twice each, so drift in the machine's load
+    cancels in their ratio; the DAG runs once at the smallest. A ``night`` (larger than every size)
+    adds the loop then the DAG once each at that size, last, so the runs before it are the same
+    with or without it.
     """
-    from conflict_ingest.dev.stack import MailServer, S3Server, StaticSite, running
+    small, large = min(sizes), max(sizes)
+    plan = [
+        ("loop", large, "a"),
+        ("dag", large, "a"),
+        ("dag", small, ""),
+        ("loop", large, "b"),
+        ("dag", large, "b"),
+    ]
+    if night is not None:
+        if night <= large:
+            raise ValueError(f"the night ({night} pages) must be larger than every size ({large})")
+        plan += [("loop", night, ""), ("dag", night, "")]
+    return plan
 
-    site_dir = workdir / "site"
-    pages = bench_site.build_site(site_dir, max(sizes), DAY)
-    for size in sizes:
-        (site_dir / f"feed-{size}.xml").write_text(bench_site.feed_xml(pages[:size], DAY), encoding="utf-8")
-    template_home = workdir / "airflow-template"
-    template_home.mkdir()
-    s3 = S3Server()
-    site = StaticSite(directory=site_dir)
-    mail = MailServer()  # the DAG's alert task mails the run's outcome
+
+def _mean(values: Iterable[float]) -> float:
+    values = list(values)
+    return sum(values) / len(values)
+
+
+def dag_figures(runs: dict[str, ChildRun], sizes: Sequence[int]) -> dict[str, float]:
+    """The figures of the runs at ``sizes`` (see :func:`dag_plan`), from the children's results."""
     figures: dict[str, float] = {}
-    with running(s3, site, mail):
-        # one migrated metadata database, copied for each DAG run: the curated Asset's URI names the
-        # bucket, and each run has its own bucket, so runs must not share a database
-        base = _child_env(
-            dict(os.environ), home=template_home, s3_url=s3.url, bucket="x", sources=workdir / "x.yaml"
-        )
-        subprocess.run(
-            [str(Path(sys.executable).parent / "airflow"), "db", "migrate"],
-            check=True,
-            capture_output=True,
-            env=base,
-        )
-        largest = max(sizes)
-        runs: dict[str, ChildRun] = {}
-        # loop and DAG take turns, twice each, so drift in the machine's load cancels in the ratio
-        plan = [
-            ("loop", largest, "a"),
-            ("dag", largest, "a"),
-            ("dag", min(sizes), ""),
-            ("loop", largest, "b"),
-            ("dag", largest, "b"),
-        ]
-        for mode, size, tag in plan:
-            label = f"{mode}-{size}{tag}"
-            home = workdir / f"airflow-{label}"
-            home.mkdir()
-            shutil.copy2(template_home / "airflow.db", home / "airflow.db")
-            sources = _sources_yaml(workdir / f"sources-{size}.yaml", f"{site.url}/feed-{size}.xml")
-            env = _child_env(
-                dict(os.environ),
-                home=home,
-                s3_url=s3.url,
-                bucket=f"bench-{label}",
-                sources=sources,
-                smtp_port=mail.port,
-            )
-            logger.info("running %s", label)
-            run = runs[label] = run_child(mode, env, workdir, label)
-            logger.info(
-                "%s: %.1f s; by task/stage: %s", label, run.wall_s, _rounded(run.result.get("task_s", {}))
-            )
-            if run.result.get("pages") != size:
-                raise RuntimeError(f"{label}: {run.result.get('pages')} pages went through, expected {size}")
-    small, large = min(sizes), largest
+    small, large = min(sizes), max(sizes)
     dag_small = runs[f"dag-{small}"]
     pairs = {mode: [runs[f"{mode}-{large}a"], runs[f"{mode}-{large}b"]] for mode in ("loop", "dag")}
-
-    def mean(values: Iterable[float]) -> float:
-        values = list(values)
-        return sum(values) / len(values)
-
     for mode, pair in pairs.items():
-        figures[f"{mode}_wall_s_{large}"] = mean(r.wall_s for r in pair)
-        figures[f"{mode}_work_s_{large}"] = mean(r.result["work_s"] for r in pair)
-        figures[f"{mode}_cpu_s_{large}"] = mean(r.cpu_s for r in pair)
+        figures[f"{mode}_wall_s_{large}"] = _mean(r.wall_s for r in pair)
+        figures[f"{mode}_work_s_{large}"] = _mean(r.result["work_s"] for r in pair)
+        figures[f"{mode}_cpu_s_{large}"] = _mean(r.cpu_s for r in pair)
         figures[f"{mode}_records_{large}"] = float(pair[0].result["records"])
         figures[f"{mode}_peak_rss_mb_{large}"] = max(r.peak_rss_mb for r in pair)
-    figures[f"dag_tasks_s_{large}"] = mean(r.result["tasks_s"] for r in pairs["dag"])
+    figures[f"dag_tasks_s_{large}"] = _mean(r.result["tasks_s"] for r in pairs["dag"])
     figures[f"dag_rss_before_run_mb_{large}"] = pairs["dag"][0].result["rss_before_run_mb"]
     figures[f"dag_wall_s_{small}"] = dag_small.wall_s
     figures[f"dag_peak_rss_mb_{small}"] = dag_small.peak_rss_mb
@@ -474,6 +450,114 @@ def measure_dag(workdir: Path, sizes: Sequence[int]) -> dict[str, float]:
     figures["dag_and_loop_records_equal"] = float(
         len({r.result["records"] for r in [*pairs["loop"], *pairs["dag"]]}) == 1
     )
+    return figures
+
+
+def night_figures(runs: dict[str, ChildRun], large: int, night: int) -> dict[str, float]:
+    """The figures of the ``night``-page runs (one loop, one DAG) against the runs at ``large`` pages.
+
+    ``memory_growth_{night}_vs_{large}`` is the DAG's peak RSS at ``night`` pages over its peak at
+    ``large`` (the larger of the two runs there). The marginal figures divide what the
+    ``night - large`` extra pages cost by their number, so fixed costs (imports, parsing the DAG,
+    its bookkeeping) cancel: what one more page costs a worker.
+    """
+    loop, dag = runs[f"loop-{night}"], runs[f"dag-{night}"]
+    at_large = {mode: [runs[f"{mode}-{large}a"], runs[f"{mode}-{large}b"]] for mode in ("loop", "dag")}
+    extra = night - large
+    figures: dict[str, float] = {}
+    for mode, run in (("loop", loop), ("dag", dag)):
+        figures[f"{mode}_wall_s_{night}"] = run.wall_s
+        figures[f"{mode}_work_s_{night}"] = run.result["work_s"]
+        figures[f"{mode}_cpu_s_{night}"] = run.cpu_s
+        figures[f"{mode}_records_{night}"] = float(run.result["records"])
+        figures[f"{mode}_peak_rss_mb_{night}"] = run.peak_rss_mb
+        figures[f"{mode}_pages_per_s_{night}"] = night / run.wall_s
+        large_cpu = _mean(r.cpu_s for r in at_large[mode])
+        figures[f"{mode}_cpu_ms_per_page_marginal_{night}"] = 1000 * (run.cpu_s - large_cpu) / extra
+    figures[f"dag_tasks_s_{night}"] = dag.result["tasks_s"]
+    figures[f"dag_rss_before_run_mb_{night}"] = dag.result["rss_before_run_mb"]
+    for stage, mb in loop.result["hwm_mb"].items():
+        figures[f"loop_hwm_mb_after_{stage}_{night}"] = mb
+    for name in ("wall_s", "work_s", "cpu_s"):
+        figures[f"dag_vs_loop_{name}_{night}"] = (
+            figures[f"dag_{name}_{night}"] / figures[f"loop_{name}_{night}"]
+        )
+    figures[f"dag_overhead_ratio_{night}"] = figures[f"dag_vs_loop_wall_s_{night}"]
+    peak_large = max(r.peak_rss_mb for r in at_large["dag"])
+    figures[f"memory_growth_{night}_vs_{large}"] = dag.peak_rss_mb / peak_large
+    figures[f"peak_rss_mb_per_1000_pages_{night}_vs_{large}"] = 1000 * (dag.peak_rss_mb - peak_large) / extra
+    figures[f"dag_and_loop_records_equal_{night}"] = float(loop.result["records"] == dag.result["records"])
+    return figures
+
+
+def measure_dag(workdir: Path, sizes: Sequence[int], night: int | None = None) -> dict[str, float]:
+    """The DAG at each size and the plain loop at the largest, each run in its own process.
+
+    At the largest size the loop and the DAG run twice each, taking turns; their figures are means
+    (peak memory: the larger). The ratios ``dag_vs_loop_*`` are of wall time (interpreter start to
+    exit), of work time (``dag.test()`` alone against the loop after its imports) and of the two
+    processes' own CPU time (moto and the site run in the parent and are not counted in either).
+    With a ``night``, the loop and then the DAG run once each at that many pages, last
+    (:func:`night_figures`).
+    """
+    from conflict_ingest.dev.stack import MailServer, S3Server, StaticSite, running
+
+    plan = dag_plan(sizes, night)
+    feeds = sorted({size for _, size, _ in plan})
+    site_dir = workdir / "site"
+    pages = bench_site.build_site(site_dir, max(feeds), DAY)
+    for size in feeds:
+        (site_dir / f"feed-{size}.xml").write_text(bench_site.feed_xml(pages[:size], DAY), encoding="utf-8")
+    template_home = workdir / "airflow-template"
+    template_home.mkdir()
+    s3 = S3Server()
+    site = StaticSite(directory=site_dir)
+    mail = MailServer()  # the DAG's alert task mails the run's outcome
+    runs: dict[str, ChildRun] = {}
+    with running(s3, site, mail):
+        # one migrated metadata database, copied for each DAG run: the curated Asset's URI names the
+        # bucket, and each run has its own bucket, so runs must not share a database
+        base = _child_env(
+            dict(os.environ), home=template_home, s3_url=s3.url, bucket="x", sources=workdir / "x.yaml"
+        )
+        subprocess.run(
+            [str(Path(sys.executable).parent / "airflow"), "db", "migrate"],
+            check=True,
+            capture_output=True,
+            env=base,
+        )
+        for mode, size, tag in plan:
+            label = f"{mode}-{size}{tag}"
+            home = workdir / f"airflow-{label}"
+            home.mkdir()
+            shutil.copy2(template_home / "airflow.db", home / "airflow.db")
+            sources = _sources_yaml(workdir / f"sources-{size}.yaml", f"{site.url}/feed-{size}.xml")
+            env = _child_env(
+                dict(os.environ),
+                home=home,
+                s3_url=s3.url,
+                bucket=f"bench-{label}",
+                sources=sources,
+                smtp_port=mail.port,
+            )
+            logger.info("running %s", label)
+            run = runs[label] = run_child(mode, env, workdir, label)
+            logger.info(
+                "%s: %.1f s, peak RSS %.0f MB; by task/stage: %s",
+                label,
+                run.wall_s,
+                run.peak_rss_mb,
+                _rounded(run.result.get("task_s", {})),
+            )
+            if "hwm_mb" in run.result:
+                logger.info(
+                    "%s: memory high-water mark (MB) after each stage: %s", label, run.result["hwm_mb"]
+                )
+            if run.result.get("pages") != size:
+                raise RuntimeError(f"{label}: {run.result.get('pages')} pages went through, expected {size}")
+    figures = dag_figures(runs, sizes)
+    if night is not None:
+        figures.update(night_figures(runs, max(sizes), night))
     return figures
 
 
@@ -556,7 +640,12 @@ def child_dag() -> dict[str, Any]:
     import pendulum
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(ROOT / "dags"))
+    # the DAG files import their shared adapters as ``common`` (dags/common): Airflow's DAG processor
+    # has the DAGs folder on the path, as pytest has (pyproject's ``pythonpath``); a bare DagBag does not
+    dags_dir = str(ROOT / "dags")
+    if dags_dir not in sys.path:
+        sys.path.insert(0, dags_dir)
+    bag = DagBag(dag_folder=dags_dir)
     if bag.import_errors:
         raise RuntimeError(f"DAG import errors: {bag.import_errors}")
     dag = bag.dags["conflict_news_nightly"]
@@ -647,7 +736,8 @@ def check_targets(figures: dict[str, float]) -> dict[str, str]:
     return verdicts
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``make bench`` (``BENCH_ARGS``)."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -655,9 +745,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes: checks the bench, not the speed")
     parser.add_argument("--rounds", type=int, default=None, help="timed passes of each cleaner (default 4)")
     parser.add_argument("--sizes", default=None, help="DAG sizes in pages (default 200,1000)")
+    night = parser.add_mutually_exclusive_group()
+    night.add_argument(
+        "--night-10k",
+        dest="night",
+        action="store_const",
+        const=NIGHT_10K,
+        help=f"also run the loop and the DAG once over a {NIGHT_10K:,}-page night (about 10 more minutes)",
+    )
+    night.add_argument(
+        "--night", type=int, default=None, help="the same over a night of this many pages (above --sizes)"
+    )
     parser.add_argument("--child", choices=["dag", "loop"], help=argparse.SUPPRESS)
     parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if args.child:
         return run_as_child(args.child, args.child_out)
@@ -666,6 +771,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     wanted = {w.strip() for w in args.only.split(",") if w.strip()}
     sizes = [int(s) for s in (args.sizes or ("20,100" if args.quick else "200,1000")).split(",")]
     rounds = args.rounds or (1 if args.quick else 4)
+    if "dag" in wanted:
+        dag_plan(sizes, args.night)  # a night no larger than the sizes is refused before anything runs
     started = time.perf_counter()
     emit("machine", _machine())
     figures: dict[str, float] = {}
@@ -684,7 +791,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 figures[name] = value
                 emit(name, value)
         if "dag" in wanted:
-            for name, value in measure_dag(workdir, sizes).items():
+            for name, value in measure_dag(workdir, sizes, args.night).items():
                 figures[name] = value
                 emit(name, value)
     for name, verdict in check_targets(figures).items():

@@ -130,3 +130,95 @@ def test_varying_a_page_scales_counts_but_keeps_years_days_and_markup(bench_site
     weapons = re.search(r"released ([\d,]+) weapons", text).group(1)  # type: ignore[union-attr]
     assert sorties != 48 and 24 <= sorties <= 96
     assert "," in weapons and weapons != "2,709"
+
+
+# --------------------------------------------------------------------------------------------------
+# the optional night (--night-10k): its plan and figures, at tiny sizes (20 and 40 pages for 1,000 and
+# 10,000); the runs themselves take minutes and are `make bench`'s, not a test's
+# --------------------------------------------------------------------------------------------------
+
+
+def _run(bench: ModuleType, *, wall: float, cpu: float, peak: float, records: int, work: float) -> object:
+    result = {
+        "work_s": work,
+        "records": records,
+        "tasks_s": work / 2,
+        "rss_before_run_mb": 100.0,
+        "hwm_mb": {"extract": peak / 2, "validate": peak},
+        "s3_calls": {"PutObject": 30, "GetObject": 31, "ListObjectsV2": 2, "DeleteObject": 5},
+    }
+    return bench.ChildRun(wall_s=wall, cpu_s=cpu, peak_rss_mb=peak, result=result)
+
+
+def test_the_night_runs_last_loop_then_dag_once_and_leaves_the_other_runs_as_they_were(
+    bench: ModuleType,
+) -> None:
+    base = bench.dag_plan([10, 20])
+    labels = [f"{mode}-{size}{tag}" for mode, size, tag in base]
+    assert labels == ["loop-20a", "dag-20a", "dag-10", "loop-20b", "dag-20b"]
+    with_night = bench.dag_plan([10, 20], 40)
+    assert with_night[: len(base)] == base
+    assert with_night[len(base) :] == [("loop", 40, ""), ("dag", 40, "")]
+    for too_small in (20, 15):
+        with pytest.raises(ValueError, match="must be larger"):
+            bench.dag_plan([10, 20], too_small)
+
+
+def test_night_10k_is_off_by_default_and_a_night_too_small_is_refused_before_anything_runs(
+    bench: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    parser = bench.build_parser()
+    assert parser.parse_args([]).night is None
+    assert parser.parse_args(["--night-10k"]).night == bench.NIGHT_10K == 10_000
+    assert parser.parse_args(["--night", "40", "--sizes", "10,20"]).night == 40
+    with pytest.raises(SystemExit):  # one night or the other
+        parser.parse_args(["--night-10k", "--night", "40"])
+    capsys.readouterr()
+    with pytest.raises(ValueError, match="must be larger"):
+        bench.main(["--only", "dag", "--sizes", "10,20", "--night", "20"])
+    assert capsys.readouterr().out == ""  # refused before the first figure
+
+
+def test_night_figures_compare_the_night_with_the_larger_size(bench: ModuleType) -> None:
+    runs = {
+        "loop-20a": _run(bench, wall=10.0, cpu=8.0, peak=300.0, records=120, work=6.0),
+        "loop-20b": _run(bench, wall=12.0, cpu=10.0, peak=310.0, records=120, work=7.0),
+        "dag-20a": _run(bench, wall=14.0, cpu=12.0, peak=500.0, records=120, work=9.0),
+        "dag-20b": _run(bench, wall=16.0, cpu=14.0, peak=520.0, records=120, work=10.0),
+        "dag-10": _run(bench, wall=9.0, cpu=7.0, peak=480.0, records=60, work=5.0),
+        "loop-40": _run(bench, wall=20.0, cpu=17.0, peak=330.0, records=240, work=15.0),
+        "dag-40": _run(bench, wall=25.0, cpu=22.0, peak=572.0, records=240, work=19.0),
+    }
+    figures = bench.night_figures(runs, 20, 40)
+    # peak RSS of the DAG's task process at 40 over the larger of its two peaks at 20
+    assert figures["dag_peak_rss_mb_40"] == 572.0
+    assert figures["memory_growth_40_vs_20"] == pytest.approx(572.0 / 520.0)
+    assert figures["peak_rss_mb_per_1000_pages_40_vs_20"] == pytest.approx(1000 * (572.0 - 520.0) / 20)
+    assert figures["dag_pages_per_s_40"] == pytest.approx(40 / 25.0)
+    assert figures["loop_pages_per_s_40"] == pytest.approx(40 / 20.0)
+    assert figures["dag_overhead_ratio_40"] == pytest.approx(25.0 / 20.0)
+    assert figures["dag_vs_loop_cpu_s_40"] == pytest.approx(22.0 / 17.0)
+    assert figures["dag_vs_loop_work_s_40"] == pytest.approx(19.0 / 15.0)
+    # the 20 extra pages' CPU, per page, against the mean of the two runs at 20
+    assert figures["loop_cpu_ms_per_page_marginal_40"] == pytest.approx(1000 * (17.0 - 9.0) / 20)
+    assert figures["dag_cpu_ms_per_page_marginal_40"] == pytest.approx(1000 * (22.0 - 13.0) / 20)
+    assert figures["loop_hwm_mb_after_validate_40"] == 330.0
+    assert figures["dag_and_loop_records_equal_40"] == 1.0
+    runs["dag-40"].result["records"] = 239  # type: ignore[attr-defined]
+    assert bench.night_figures(runs, 20, 40)["dag_and_loop_records_equal_40"] == 0.0
+    # the figures of the smaller sizes are those of a run without the night
+    base = bench.dag_figures(runs, [10, 20])
+    assert base["memory_growth_20_vs_10"] == pytest.approx(520.0 / 480.0)
+    assert base["dag_overhead_ratio_20"] == pytest.approx(15.0 / 11.0)
+    assert not set(base) & set(figures)
+
+
+def test_the_10k_night_has_targets_beside_the_others(bench: ModuleType) -> None:
+    verdicts = bench.check_targets(
+        {"memory_growth_10000_vs_1000": 1.25, "dag_overhead_ratio_10000": 1.3, "dag_overhead_ratio_1000": 1.6}
+    )
+    assert verdicts["target_memory_growth_10000_vs_1000"] == "MISSED (<= 1.2)"
+    assert verdicts["target_dag_overhead_ratio_10000"] == "met (<= 1.3)"
+    assert verdicts["target_dag_overhead_ratio_1000"] == "MISSED (<= 1.5)"
+    # without the night (the default), no verdict about it
+    assert "target_memory_growth_10000_vs_1000" not in bench.check_targets({"memory_growth_1000_vs_200": 1.1})
