@@ -4,28 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass
 
+from conflict_ingest.clean.page import Block
+from conflict_ingest.clean.page import CleanedPage as Page
 from conflict_ingest.extract import gazetteer
 from conflict_ingest.extract.entities import PagePlaces, places_in, stated_subdivisions
 from conflict_ingest.extract.reader import extract_records
 from conflict_ingest.records import Extraction
-
-
-@dataclass(frozen=True)
-class Block:
-    kind: str
-    text: str
-    timestamp: str | None = None
-
-
-@dataclass(frozen=True)
-class Page:
-    title: str
-    published_at: str | None
-    text: str
-    canonical_url: str | None
-    blocks: tuple[Block, ...]
 
 
 def extract(*paragraphs: str, published: str = "2021-05-12") -> list[Extraction]:

@@ -6,10 +6,11 @@ that must give nothing."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import pytest
 
+from conflict_ingest.clean.page import Block
+from conflict_ingest.clean.page import CleanedPage as Page
 from conflict_ingest.contract import Metric, Qualifier, Victim
 from conflict_ingest.extract import lexicon as lx
 from conflict_ingest.extract.numbers import find_numbers, find_vague_quantities
@@ -24,23 +25,6 @@ from conflict_ingest.extract.reader import (
     titled_name_rule,
 )
 from conflict_ingest.records import Extraction
-
-
-@dataclass(frozen=True)
-class Block:
-    kind: str
-    text: str
-    timestamp: str | None = None
-
-
-@dataclass(frozen=True)
-class Page:
-    title: str
-    published_at: str | None
-    text: str
-    canonical_url: str | None
-    blocks: tuple[Block, ...]
-
 
 # The title gives each one-sentence page the armed-conflict context relevance looks for
 # (extract/relevance.py): these tests read the sentence reader, not the page's relevance.
