@@ -861,3 +861,26 @@ def test_report_depends_on_validate_one_way() -> None:
         v for k, v in vars(columns).items() if k.startswith("PROBLEM_") and k != "PROBLEM_COLUMN_PREFIX"
     ]
     assert problem_columns and all(c.startswith(columns.PROBLEM_COLUMN_PREFIX) for c in problem_columns)
+
+
+def test_vague_and_one_person_counts_pass_and_misstated_ones_are_held() -> None:
+    """Counts the page states without a numeral (issue 13) reach curated; counts the words do not give are held."""
+    # different places, so no two rows are conflicting counts of one statement
+    kept = [
+        make_row(metric="killed", victim="combatants", qualifier="vague", count=3, count_text="Several",
+                 evidence="Several insurgents were killed in the raid.", location="Mosul"),
+        make_row(metric="killed", victim="combatants", count=1,
+                 evidence="The patrol killed the commander of the cell.", location="Raqqa"),
+        make_row(metric="killed", victim="combatants", count=2,
+                 evidence="Helicopters killed a senior commander and one other fighter.", location="Tikrit"),
+    ]  # fmt: skip
+    held = [
+        make_row(metric="killed", victim="combatants", qualifier="vague", count=40, count_text="several",
+                 evidence="Several gunmen were killed near the bridge.", location="Hit"),
+        make_row(metric="killed", victim="combatants", count=30,
+                 evidence="The patrol killed the commander near the river.", location="Baiji"),
+    ]  # fmt: skip
+    outcome = validate_records(kept + held)
+    assert sorted(r["record_id"] for r in outcome.passed) == sorted(r["record_id"] for r in kept)
+    assert sorted(r["record_id"] for r in outcome.failed) == sorted(r["record_id"] for r in held)
+    assert all("evidence_contains_count" in r["failed_expectations"] for r in outcome.failed)

@@ -14,6 +14,7 @@ from conflict_ingest.records import RECORD_FIELDS
 if TYPE_CHECKING:
     import pandas as pd
 
+from conflict_ingest.contract import Qualifier
 from conflict_ingest.validate.columns import (
     PROBLEM_CONFLICT,
     PROBLEM_EVIDENCE,
@@ -39,7 +40,13 @@ from conflict_ingest.validate.config import (
     ValidationConfig,
     _actor_key,
 )
-from conflict_ingest.validate.written import evidence_states_count
+from conflict_ingest.validate.written import (
+    evidence_states_count,
+    evidence_states_persons,
+    evidence_states_vague_count,
+)
+
+VAGUE = Qualifier.VAGUE.value
 
 logger = logging.getLogger(__name__)
 
@@ -115,8 +122,17 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _evidence_problem(clean: dict[str, Any]) -> str | None:
+    """Does the evidence state the count? A number written in it; for a ``vague`` count, its words written
+    in it with their documented lower bound; for a small count of people named one by one ("killed the
+    commander"), as many one-person phrases and small numbers."""
     evidence, count = clean["evidence"], clean["count"]
-    if evidence is None or count is None or evidence_states_count(evidence, count):
+    if evidence is None or count is None:
+        return None
+    if clean.get("qualifier") == VAGUE:
+        if evidence_states_vague_count(evidence, clean.get("count_text"), count):
+            return None
+        return f"vague count {count} is not the lower bound of words ({clean.get('count_text')!r}) in the evidence"
+    if evidence_states_count(evidence, count) or evidence_states_persons(evidence, count):
         return None
     return f"count {count} is not written in the evidence"
 

@@ -84,7 +84,9 @@ EXPECTATIONS: tuple[ExpectationDoc, ...] = (
                    "the period starts after the article's publication day"),
     ExpectationDoc(("evidence_contains_count",), CRITICAL,
                    'the evidence sentence does not state the count, in digits ("3,038", "3 038", "1.2 million") '
-                   'or in words ("nine", "a dozen", "two hundred and five")'),
+                   'or in words ("nine", "a dozen", "two hundred and five"); for a `vague` count, its words '
+                   '("several") with their documented lower bound; for a small count of people named one by '
+                   'one, as many one-person phrases and small numbers ("killed the commander": 1)'),
     ExpectationDoc(("no_conflicting_counts",), CRITICAL,
                    "the same page (same canonical or source URL) gives a different count for the same actor, "
                    "metric, qualifier, victim, location and period. Two counts in one sentence are a split, "

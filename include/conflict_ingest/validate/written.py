@@ -142,3 +142,32 @@ def _word_numbers(text: str) -> set[int]:
 def evidence_states_count(evidence: str, count: int) -> bool:
     """True when the evidence sentence writes ``count`` (in digits, with separators, or in words)."""
     return count in numbers_in_text(evidence)
+
+
+#: The largest count read from one-person phrases and small numbers together ("killed the commander",
+#: "a leader and one other insurgent"): people named one by one are few.
+MAX_COUNT_OF_PERSONS = 12
+_ONE_PERSON_RE = re.compile(r"\b(?:a|an|the|him|her|his|another)\b", re.I)
+
+
+def evidence_states_vague_count(evidence: str, words: str | None, count: int) -> bool:
+    """True when the evidence writes the vague ``words`` ("several", "dozens") and ``count`` is their lower
+    bound in the one documented table (:data:`conflict_ingest.extract.lexicon.VAGUE_QUANTITIES`: data, a
+    definition of the words, not the extractor's parser)."""
+    from conflict_ingest.extract.lexicon import VAGUE_QUANTITIES
+
+    if not words:
+        return False
+    said = " ".join(words.lower().split())
+    bounds = {key.removesuffix(" of"): value for key, value in VAGUE_QUANTITIES.items()}
+    return said in " ".join(evidence.lower().split()) and bounds.get(said.removesuffix(" of")) == count
+
+
+def evidence_states_persons(evidence: str, count: int) -> bool:
+    """True when a small ``count`` can be made of the one-person phrases ("the commander", "him", "a
+    civilian") and the small numbers the evidence writes: "killed the commander" states 1, "killed a leader
+    and one other insurgent" 2; a count no such reading reaches (30 from "the commander") is not stated."""
+    if not 1 <= count <= MAX_COUNT_OF_PERSONS:
+        return False
+    small = sum(n for n in numbers_in_text(evidence) if n <= MAX_COUNT_OF_PERSONS)
+    return count <= small + len(_ONE_PERSON_RE.findall(evidence))
