@@ -147,7 +147,7 @@ def evidence_states_count(evidence: str, count: int) -> bool:
 #: The largest count read from one-person phrases and small numbers together ("killed the commander",
 #: "a leader and one other insurgent"): people named one by one are few.
 MAX_COUNT_OF_PERSONS = 12
-_ONE_PERSON_RE = re.compile(r"\b(?:a|an|the|him|her|his|another)\b", re.I)
+_ONE_PERSON_RE = re.compile(r"\b(?:a|an|the|he|she|him|her|his|another)\b", re.I)
 
 
 def evidence_states_vague_count(evidence: str, words: str | None, count: int) -> bool:
