@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the servers the end-to-end tests (tests/e2e/) start for themselves, from Debian's packages:
 # PostgreSQL (Airflow's metadata database in every e2e suite: one cluster per test session, one database
-# per suite; tests/e2e/deployment.py) and Redis (the Celery broker of tests/e2e/test_celery.py).
+# per suite; tests/e2e/deployment.py), Redis (the Celery broker of tests/e2e/test_celery.py) and
+# Chromium (the browser the UI test drives with Playwright; Playwright's own download cannot work offline).
 #
 # Idempotent and quick when both are there already. It never starts them as system services: the tests
 # run their own instances, as unprivileged users, in temporary directories on free ports of 127.0.0.1.
@@ -9,15 +10,17 @@ set -euo pipefail
 
 have_postgres() { compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null; }
 have_redis() { command -v redis-server >/dev/null 2>&1; }
+have_chromium() { [ -x /usr/bin/chromium ]; }
 
-if have_postgres && have_redis; then
-    echo "ci_services: postgresql and redis-server already installed"
+if have_postgres && have_redis && have_chromium; then
+    echo "ci_services: postgresql, redis-server and chromium already installed"
     exit 0
 fi
 
 missing=()
 have_postgres || missing+=(postgresql)
 have_redis || missing+=(redis-server)
+have_chromium || missing+=(chromium)
 
 sudo=()
 if [ "$(id -u)" -ne 0 ]; then
@@ -57,5 +60,5 @@ if command -v pg_lsclusters >/dev/null 2>&1; then
     done
 fi
 
-have_postgres && have_redis
+have_postgres && have_redis && have_chromium
 echo "ci_services: installed ${missing[*]}"
