@@ -287,7 +287,7 @@ def _check_source(sid: str, src: dict[str, Any], add: Add, *, broken: set[str]) 
             add(Problem(ERROR, "a 'urls' source lists its pages in urls, not url", sid, "url"))
         raw_urls = src.get("urls")
         if "urls" in broken:
-            pass
+            pass  # its environment reference is the problem, already said
         elif not isinstance(raw_urls, list) or not raw_urls:
             add(Problem(ERROR, "must be a non-empty list of URLs", sid, "urls"))
         else:
@@ -296,10 +296,10 @@ def _check_source(sid: str, src: dict[str, Any], add: Add, *, broken: set[str]) 
     elif kind in registry.FEED_KINDS:
         if src.get("urls") is not None:
             add(Problem(ERROR, f"a {kind!r} source takes one url, not urls", sid, "urls"))
-        if src.get("url") is None and "url" not in broken:
-            add(Problem(ERROR, f"a {kind!r} source needs its feed or sitemap URL", sid, "url"))
-        else:
+        if src.get("url") is not None:
             _check_url(sid, "url", src["url"], add)
+        elif "url" not in broken:
+            add(Problem(ERROR, f"a {kind!r} source needs its feed or sitemap URL", sid, "url"))
     for key in (*NUMBER_KEYS, *BOOL_KEYS, "description", "family", *TEXT_KEYS, "last_checked"):
         if key in src:
             _check_value(sid, key, src[key], add)
