@@ -265,12 +265,22 @@ def test_the_catalogue_lists_at_least_15_sources_each_with_its_owner_and_how_it_
     rows = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))["sources"]
     assert len(rows) >= 15
     for row in rows:
-        for key in ("owner", "kind", "family", "rate_limit_per_s", "description", "last_checked", "checked_how"):
+        for key in (
+            "owner",
+            "kind",
+            "family",
+            "rate_limit_per_s",
+            "description",
+            "last_checked",
+            "checked_how",
+        ):
             assert row.get(key), f"{row['id']}: no {key}"
         assert isinstance(row["last_checked"], dt.date)
     assert len({row["url"] for row in rows}) == len(rows)
     report = check_file(CATALOGUE, pools_path=POOLS, environ={})
-    assert report.problems == [], [str(p) for p in report.problems]  # no warning either: every family has a pool
+    assert report.problems == [], [
+        str(p) for p in report.problems
+    ]  # no warning either: every family has a pool
 
 
 def test_the_pools_file_has_the_news_search_families() -> None:
