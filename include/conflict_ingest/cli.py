@@ -192,10 +192,11 @@ def cmd_sources_check(args: argparse.Namespace) -> int:
     apart; exit 1 on an error. With ``--discover DAY``, then run discovery only (the pipeline's fetcher,
     no S3) and print per enabled source how many URLs it found for DAY or why it failed; exit 1 if
     one failed."""
+    from conflict_ingest.settings import sources_path_from_env
     from conflict_ingest.sources.check import check_file
     from conflict_ingest.sources.families import fetch_pool
 
-    path = Path(args.path) if args.path else Settings.from_env().sources_path
+    path = Path(args.path) if args.path else sources_path_from_env()  # only that setting: others may be unset
     report = check_file(path, pools_path=args.pools)
     print(
         f"{path}: {report.sources} source(s), {report.enabled} enabled; "
