@@ -33,6 +33,7 @@ SITEMAP_ROOTS = frozenset({"urlset", "sitemapindex"})
 # Used when expat cannot read the prolog (an encoding it does not know): the first tag, and any entity.
 FIRST_TAG_RE = re.compile(rb"<([A-Za-z_][\w.:-]*)")
 ENTITY_DECL_RE = re.compile(rb"<!ENTITY", re.IGNORECASE)
+UNKNOWN_ENCODING = expat.errors.codes[expat.errors.XML_ERROR_UNKNOWN_ENCODING]
 
 
 class Fetcher(Protocol):
@@ -156,11 +157,11 @@ def xml_root(body: bytes, where: str) -> str | None:
         parser.Parse(body, True)
     except _RootFound as found:
         return found.name
-    except expat.ExpatError as exc:
+    except (expat.ExpatError, ValueError, LookupError) as exc:  # an encoding expat cannot read: the others
         head = body.removeprefix(codecs.BOM_UTF8).lstrip()
         if not head.startswith(b"<"):
             return None  # plain text (or nothing): not XML
-        if exc.code == expat.errors.codes[expat.errors.XML_ERROR_UNKNOWN_ENCODING]:
+        if not isinstance(exc, expat.ExpatError) or exc.code == UNKNOWN_ENCODING:
             return _root_by_pattern(head, where)
         raise DiscoveryError(f"{where}: not well-formed XML ({exc})") from exc
     head = body.lstrip()

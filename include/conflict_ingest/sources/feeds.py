@@ -6,13 +6,15 @@ name), with the response's URL and type as headers so relative links resolve aga
 own address. The document's prolog passes :func:`~conflict_ingest.sources.base.xml_root` first,
 which refuses entity declarations.
 
-An entry's URL is its link (the Atom alternate link; an RSS ``guid`` that is a permalink; an RSS 1.0
-item's ``rdf:about``), resolved and kept only if http(s); an entry without one is skipped. Its date is
+An entry's URL is its link (Atom: the HTML alternate, else its first link; RSS: ``<link>``, else a
+``guid`` that is a permalink, else an RSS 1.0 item's ``rdf:about``), resolved against the feed's URL
+(and ``xml:base``) and kept only if http(s); an entry without one is skipped. Its date is
 the instant feedparser reads (``published_parsed``: RSS ``pubDate``, Atom ``published``/``issued``;
 else ``updated_parsed``: ``dc:date``, Atom ``updated``/``modified``), kept in the offset the feed
-wrote it in when that text says the same instant (the pipeline passes the date on as a page's
-publication hint, whose printed day is its local day). A date feedparser cannot read is parsed by
-:func:`~conflict_ingest.sources.base.parse_feed_date`.
+wrote it in when :func:`~conflict_ingest.sources.base.parse_feed_date` reads the same instant from
+the text (the pipeline passes the date on as a page's publication hint, whose printed day is its
+local day) or reads the text with an explicit offset where feedparser lost the time. A date
+feedparser cannot read is read by ``parse_feed_date`` alone.
 
 A feed URL that serves a sitemap is read as one: the document decides, not the declared kind.
 """
@@ -67,18 +69,13 @@ def parse_feed(body: bytes, url: str, where: str, *, content_type: str | None = 
     headers = {"content-location": url, "content-type": content_type or "application/xml"}
     parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
-    if not parsed.entries:
-        if isinstance(problem, xml.sax.SAXException):
-            raise DiscoveryError(f"{where}: not well-formed XML ({problem})")
-        if not parsed.get("version"):
-            raise DiscoveryError(f"{where}: neither a feed nor a sitemap (feedparser knows no such format)")
-        return []
-    if isinstance(problem, xml.sax.SAXException):
-        logger.warning("%s: not well-formed XML (%s); read with feedparser's lenient parser", where, problem)
+    broken = problem if isinstance(problem, xml.sax.SAXException) else None  # not well-formed
+    if not parsed.entries and broken is None and not parsed.get("version"):
+        raise DiscoveryError(f"{where}: neither a feed nor a sitemap (feedparser knows no such format)")
     out: list[Discovered] = []
     linkless = 0
     for entry in parsed.entries:
-        link = _entry_link(entry, rdf=parsed.get("version") == "rss10")
+        link = _entry_link(entry, str(parsed.get("version") or ""))
         entry_url = _http_url(link, url)
         if entry_url is None:
             linkless += 1
@@ -87,21 +84,26 @@ def parse_feed(body: bytes, url: str, where: str, *, content_type: str | None = 
         out.append(Discovered(url=entry_url, published=entry_date(entry), title=title))
     if linkless:
         logger.info("%s: %d entries without an http(s) link skipped", where, linkless)
+    if broken is not None:
+        if not out:
+            raise DiscoveryError(f"{where}: not well-formed XML ({broken})")
+        logger.warning("%s: not well-formed XML (%s); read with feedparser's lenient parser", where, broken)
     return out
 
 
-def _entry_link(entry: Any, *, rdf: bool) -> str | None:
-    """feedparser's ``link`` (Atom: the HTML alternate; RSS: ``<link>``, or a permalink ``guid``)."""
-    link = entry.get("link")
-    if link:
-        return str(link)
+def _entry_link(entry: Any, version: str) -> str | None:
+    """Atom: the HTML alternate link, else the first link (never the ``id``: feedparser offers it as
+    ``link`` when an entry has no HTML alternate). RSS: ``<link>``, else a permalink ``guid``
+    (feedparser's ``link``), else an RSS 1.0 item's ``rdf:about``."""
     links = [lk for lk in entry.get("links") or () if lk.get("href")]
-    for lk in links:  # an alternate of another type, then whatever link the entry has
-        if lk.get("rel", "alternate") == "alternate":
-            return str(lk["href"])
-    if links:
-        return str(links[0]["href"])
-    if rdf and entry.get("id"):  # RSS 1.0: the item's rdf:about names the page
+    if version.startswith("atom"):
+        for lk in links:
+            if lk.get("rel", "alternate") == "alternate" and lk.get("type", "text/html") in HTML_LINK_TYPES:
+                return str(lk["href"])
+        return str(links[0]["href"]) if links else None
+    if entry.get("link"):
+        return str(entry["link"])
+    if version == "rss10" and entry.get("id"):
         return str(entry["id"])
     return None
 
@@ -127,11 +129,15 @@ def entry_date(entry: Any) -> dt.date | dt.datetime | None:
 
 
 def _as_written(raw: Any, instant: dt.datetime) -> dt.date | dt.datetime:
-    """``instant`` as the feed wrote it (offset, bare day, fraction of a second) when the text agrees."""
+    """``instant`` as the feed wrote it (offset, bare day, fraction of a second) when the text agrees.
+
+    When they disagree and the text carries its own UTC offset, the text wins: feedparser's lenient
+    handlers can drop what they do not follow (``2016/12/01 16:05:00 +0100`` becomes midnight UTC).
+    """
     ours = parse_feed_date(raw) if isinstance(raw, str) else None
     if isinstance(ours, dt.datetime):
         aware = ours if ours.tzinfo is not None else ours.replace(tzinfo=dt.UTC)
-        if aware.replace(microsecond=0) == instant:
+        if aware.replace(microsecond=0) == instant or ours.tzinfo is not None:
             return ours
     elif ours is not None and instant == dt.datetime.combine(ours, dt.time(), tzinfo=dt.UTC):
         return ours
