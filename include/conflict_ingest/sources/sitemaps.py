@@ -201,7 +201,7 @@ def parse_sitemap(root: Element, base_url: str) -> tuple[list[Discovered], list[
 def parse_text_sitemap(body: bytes) -> list[Discovered]:
     """A plain-text sitemap: one absolute http(s) URL a line (UTF-8); other lines are ignored."""
     out: list[Discovered] = []
-    for line in body.decode("utf-8", errors="replace").splitlines():
+    for line in body.decode("utf-8-sig", errors="replace").splitlines():
         url = line.strip()
         if url and urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc:
             out.append(Discovered(url=url))
