@@ -345,6 +345,11 @@ def test_feed_in_an_encoding_expat_cannot_read_is_still_checked_and_read() -> No
         xml_root(feed.replace(b"?><rss", b'?><!DOCTYPE rss [<!ENTITY a "b">]><rss'), "test")
 
 
+def test_blank_lines_before_the_xml_declaration_are_tolerated_as_before(site: FeedSite) -> None:
+    src = serve(site, "/blank.xml", b"\n\n  " + RSS_091)
+    assert found(site, src) == [("/091/a.html", dt.datetime(2016, 12, 1, 9, tzinfo=dt.UTC))]
+
+
 def test_a_feed_source_that_serves_a_sitemap_is_read_as_one(site: FeedSite) -> None:
     urlset = (
         b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'

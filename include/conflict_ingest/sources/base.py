@@ -77,7 +77,10 @@ def fetch_document(
     source: Source, url: str, fetcher: Fetcher, *, extra_types: frozenset[str] = frozenset()
 ) -> FetchResult:
     """``url`` fetched with the source's settings; a failure is a :class:`DiscoveryError`."""
-    result = fetcher.fetch(url, **source.fetch_kwargs(), extra_types=extra_types)
+    kwargs = source.fetch_kwargs()
+    if extra_types:
+        kwargs["extra_types"] = extra_types
+    result = fetcher.fetch(url, **kwargs)
     if not result.ok() or result.not_modified:
         raise DiscoveryError(f"source {source.id!r}: cannot fetch {url}: {result.error or result.status}")
     return result
@@ -141,6 +144,7 @@ def xml_root(body: bytes, where: str) -> str | None:
     a regular expression over the prolog, sitemaps are read with defusedxml. A DOCTYPE without
     entity declarations (RSS 0.91's Netscape DTD) is fine: no DTD is ever fetched.
     """
+    body = body.lstrip()  # blank lines before the XML declaration are common and harmless
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
 
@@ -164,8 +168,7 @@ def xml_root(body: bytes, where: str) -> str | None:
         if not isinstance(exc, expat.ExpatError) or exc.code == UNKNOWN_ENCODING:
             return _root_by_pattern(head, where)
         raise DiscoveryError(f"{where}: not well-formed XML ({exc})") from exc
-    head = body.lstrip()
-    if head.startswith(b"<"):  # pragma: no cover - expat reports a document without an element
+    if body.startswith(b"<"):  # pragma: no cover - expat reports a document without an element
         raise DiscoveryError(f"{where}: not well-formed XML (no root element)")
     return None
 

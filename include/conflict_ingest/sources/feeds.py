@@ -67,7 +67,7 @@ def discover(source: Source, start: dt.date, end: dt.date, fetcher: Fetcher) -> 
 def parse_feed(body: bytes, url: str, where: str, *, content_type: str | None = None) -> list[Discovered]:
     """The entries of one feed document fetched from ``url`` (its prolog already checked)."""
     headers = {"content-location": url, "content-type": content_type or "application/xml"}
-    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    parsed = feedparser.parse(io.BytesIO(body.lstrip()), response_headers=headers)
     problem = parsed.get("bozo_exception") if parsed.get("bozo") else None
     broken = problem if isinstance(problem, xml.sax.SAXException) else None  # not well-formed
     if not parsed.entries and broken is None and not parsed.get("version"):
