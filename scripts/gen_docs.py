@@ -6,13 +6,18 @@ Two parts, each between its own markers:
   ``<!-- contract:start -->`` and ``<!-- contract:end -->``, from :func:`conflict_ingest.contract.markdown_table`;
 - the validation expectations table in docs/reference/expectations.md, between
   ``<!-- expectations:start -->`` and ``<!-- expectations:end -->``, from
-  :func:`conflict_ingest.validate.suite.markdown_table`.
+  :func:`conflict_ingest.validate.suite.markdown_table`;
+- the catalogue of real sources (``include/catalogue/sources.yaml``): a short table in README.md between
+  ``<!-- sources:start -->`` and ``<!-- sources:end -->`` (id, owner, kind, what it reports) and the full one
+  in docs/reference/sources.md between ``<!-- sources-full:start -->`` and ``<!-- sources-full:end -->``
+  (with family, rate limit, URL, when and how it was last checked), from :func:`sources_table`.
 
 (The configuration reference has its own script, ``scripts/gen_settings_docs.py``.) Run it after changing
-``include/conflict_ingest/contract.py`` or the expectations in ``include/conflict_ingest/validate/suite.py``;
-``tests/unit/test_contract.py`` and ``tests/unit/test_expectations_reference.py`` fail until you do.
+``include/conflict_ingest/contract.py``, the expectations in ``include/conflict_ingest/validate/suite.py`` or
+the catalogue; ``tests/unit/test_contract.py``, ``tests/unit/test_expectations_reference.py`` and
+``tests/unit/test_catalogue_docs.py`` fail until you do.
 
-    python scripts/gen_docs.py            rewrite README.md, docs/reference/contract.md and expectations.md
+    python scripts/gen_docs.py            rewrite README.md, docs/reference/contract.md, expectations.md, sources.md
     python scripts/gen_docs.py --check    exit 1 (and say so) when one is not up to date
     python scripts/gen_docs.py PATH...    rewrite other files holding the markers
 """
@@ -20,9 +25,13 @@ Two parts, each between its own markers:
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "include"))
@@ -34,11 +43,56 @@ START = "<!-- contract:start -->"
 END = "<!-- contract:end -->"
 EXPECTATIONS_START = "<!-- expectations:start -->"
 EXPECTATIONS_END = "<!-- expectations:end -->"
+SOURCES_START = "<!-- sources:start -->"
+SOURCES_END = "<!-- sources:end -->"
+SOURCES_FULL_START = "<!-- sources-full:start -->"
+SOURCES_FULL_END = "<!-- sources-full:end -->"
+CATALOGUE = ROOT / "include" / "catalogue" / "sources.yaml"
+
+
+def _cell(value: Any) -> str:
+    """One table cell: text on one line, ``|`` escaped."""
+    return " ".join(str(value if value is not None else "").split()).replace("|", "\\|")
+
+
+def sources_table(path: Path = CATALOGUE, *, full: bool = False) -> str:
+    """The sources of a sources file as a Markdown table: id, owner, kind, what it reports; ``full`` adds
+    the family, the rate limit, the URL, when and how it was last checked."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    default_rate = (data.get("defaults") or {}).get("rate_limit_per_s", "")
+    if full:
+        lines = [
+            "| id | owner | kind | family | requests/s | URL | what it reports | last checked | how |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+    else:
+        lines = ["| id | owner | kind | what it reports |", "|---|---|---|---|"]
+    for row in data["sources"]:
+        cells = [f"`{row['id']}`", _cell(row.get("owner")), _cell(row.get("kind"))]
+        if full:
+            cells += [
+                f"`{row.get('family', 'default')}`",
+                _cell(row.get("rate_limit_per_s", default_rate)),
+                f"<{row['url']}>" if row.get("url") else _cell(", ".join(row.get("urls") or [])),
+            ]
+        cells.append(_cell(row.get("description")))
+        if full:
+            cells += [_cell(row.get("last_checked")), _cell(row.get("checked_how"))]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
 
 #: (what the block is, start marker, end marker, the generated table)
 BLOCKS: tuple[tuple[str, str, str, Callable[[], str]], ...] = (
     ("contract table", START, END, contract.markdown_table),
     ("expectations table", EXPECTATIONS_START, EXPECTATIONS_END, suite.markdown_table),
+    ("catalogue table", SOURCES_START, SOURCES_END, sources_table),
+    (
+        "full catalogue table",
+        SOURCES_FULL_START,
+        SOURCES_FULL_END,
+        functools.partial(sources_table, full=True),
+    ),
 )
 
 
@@ -79,6 +133,7 @@ DEFAULT_PATHS = (
     ROOT / "README.md",
     ROOT / "docs" / "reference" / "contract.md",
     ROOT / "docs" / "reference" / "expectations.md",
+    ROOT / "docs" / "reference" / "sources.md",
 )
 
 

@@ -127,7 +127,12 @@ def test_readme_links_into_docs_resolve() -> None:
 
 
 def test_readme_stays_short() -> None:
-    lines = README.read_text(encoding="utf-8").count("\n")
+    text = README.read_text(encoding="utf-8")
+    # the catalogue's table is data generated from include/catalogue/sources.yaml (scripts/gen_docs.py):
+    # it grows with the catalogue and is not counted
+    head, _, rest = text.partition("<!-- sources:start -->")
+    _, _, tail = rest.partition("<!-- sources:end -->")
+    lines = (head + tail).count("\n")
     assert lines <= 200, (
         f"README.md has {lines} lines; move detail into docs/ (the README says what and how to start)"
     )

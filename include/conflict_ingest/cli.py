@@ -5,6 +5,9 @@ conflict-ingest extract --url URL FILE   one JSON record per line
 conflict-ingest fetch URL                one JSON object: url, final_url, status, bytes, content_type, error
                                          ("refused: ..." when the URL may not be fetched), ok, refused, sha256
 conflict-ingest show --day YYYY-MM-DD    the curated records of a day, as a table (reads S3)
+conflict-ingest sources check [PATH] [--discover DAY]
+                                         every problem of a sources file (exit 1 on errors); with
+                                         --discover, each source's URLs for DAY (exit 1 if one failed)
 """
 
 from __future__ import annotations
@@ -184,6 +187,51 @@ def cmd_show(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_sources_check(args: argparse.Namespace) -> int:
+    """Print every problem of the sources file (PATH, else the configured one), errors and warnings
+    apart; exit 1 on an error. With ``--discover DAY``, then run discovery only (the pipeline's fetcher,
+    no S3) and print per enabled source how many URLs it found for DAY or why it failed; exit 1 if
+    one failed."""
+    from conflict_ingest.settings import sources_path_from_env
+    from conflict_ingest.sources.check import check_file
+    from conflict_ingest.sources.families import fetch_pool
+
+    path = Path(args.path) if args.path else sources_path_from_env()  # only that setting: others may be unset
+    report = check_file(path, pools_path=args.pools)
+    print(
+        f"{path}: {report.sources} source(s), {report.enabled} enabled; "
+        f"families {', '.join(report.families) or '-'} (pools {', '.join(map(fetch_pool, report.families)) or '-'} "
+        f"in {args.pools})"
+    )
+    for problem in [*report.errors, *report.warnings]:
+        print(f"  {problem}")
+    print(f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+    if not report.ok:
+        return 1
+    if args.discover is None:
+        return 0
+    return _discover(path, dt.date.fromisoformat(args.discover))
+
+
+def _discover(path: Path, day: dt.date) -> int:
+    from conflict_ingest.fetch.client import Fetcher
+    from conflict_ingest.sources.check import discover_all
+    from conflict_ingest.sources.registry import load_sources
+
+    settings = Settings.from_env()
+    sources = load_sources(path)
+    print(f"\ndiscovery for {day} (UTC), {len(sources)} enabled source(s), no S3:")
+    with Fetcher(user_agent=settings.user_agent, allow_private=settings.allow_private_urls) as fetcher:
+        results = discover_all(sources, day, fetcher)
+    width = max((len(r.source) for r in results), default=0)
+    for r in results:
+        outcome = f"{r.found} URL(s)" if r.ok else f"FAILED: {r.error}"
+        print(f"  {r.source.ljust(width)}  {r.kind:<8} {outcome}  ({r.seconds:.1f} s)")
+    failed = sum(not r.ok for r in results)
+    print(f"{len(results) - failed} source(s) read, {failed} failed")
+    return 1 if failed else 0
+
+
 def _day_arg(value: str) -> str:
     """``--day``: a calendar date within the pipeline's bounds (:func:`conflict_ingest.inputs.parse_day`)."""
     from conflict_ingest.inputs import InputError, parse_day
@@ -195,6 +243,8 @@ def _day_arg(value: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from conflict_ingest.sources.check import DEFAULT_POOLS_PATH
+
     parser = argparse.ArgumentParser(prog="conflict-ingest", description=__doc__.split("\n\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -233,6 +283,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--bucket", default=None)
     p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("sources", help="the sources file: check it, try its discovery")
+    sources_sub = p.add_subparsers(dest="sources_command", required=True)
+    p = sources_sub.add_parser(
+        "check",
+        help="report every problem of a sources file; with --discover DAY, each source's URLs for that day",
+    )
+    p.add_argument(
+        "path", nargs="?", default=None, help="the sources file (default: CONFLICT_INGEST_SOURCES)"
+    )
+    p.add_argument(
+        "--discover",
+        type=_day_arg,
+        default=None,
+        metavar="DAY",
+        help="then run discovery only (the network, no S3) for DAY, YYYY-MM-DD; exit 1 if a source failed",
+    )
+    p.add_argument(
+        "--pools",
+        type=Path,
+        default=DEFAULT_POOLS_PATH,
+        help="the Airflow pools file the families are checked against (default: include/pools.json)",
+    )
+    p.set_defaults(func=cmd_sources_check)
     return parser
 
 

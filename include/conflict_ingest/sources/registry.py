@@ -84,6 +84,11 @@ SOURCE_KEYS = frozenset(
         "enabled",
         "description",
         "family",
+        # catalogue metadata for people, optional: who publishes the source, when and how its URL and
+        # format were last checked (validated here; the pipeline does not use them)
+        "owner",
+        "last_checked",
+        "checked_how",
     }
 )
 TOP_KEYS = frozenset({"defaults", "sources"})
@@ -174,6 +179,25 @@ def _http_url(value: Any, where: str) -> str:
         raise ConfigError(f"{where}: {exc}") from None
 
 
+def non_empty_text(value: Any, where: str) -> str:
+    """``value`` if it is text with something in it (catalogue fields such as ``owner``)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where} must be non-empty text, got {value!r}")
+    return value
+
+
+def checked_date(value: Any, where: str) -> dt.date:
+    """A calendar day, as YAML writes it (``2026-12-06``) or as ISO text (``"2026-12-06"``)."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ConfigError(f"{where} must be a date (YYYY-MM-DD), got {value!r}")
+
+
 def _check_keys(mapping: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
     unknown = sorted(str(k) for k in mapping if k not in allowed)
     if unknown:
@@ -238,6 +262,11 @@ def _build_source(sid: str, raw: dict[str, Any], label: str) -> Source:
     family = raw.get("family", DEFAULT_FAMILY)
     if not isinstance(family, str) or not FAMILY_RE.fullmatch(family):
         raise ConfigError(f"{label}: family must match [a-z0-9][a-z0-9_]*, got {family!r}")
+    for key in ("owner", "checked_how"):
+        if raw.get(key) is not None:
+            non_empty_text(raw[key], f"{label}: {key}")
+    if raw.get("last_checked") is not None:
+        checked_date(raw["last_checked"], f"{label}: last_checked")
     return Source(
         id=sid,
         kind=kind,
