@@ -95,6 +95,9 @@ ACCEPT_ENCODING = "gzip, deflate"
 IDENTITY_ENCODINGS = frozenset({"", "identity"})
 GZIP_ENCODINGS = frozenset({"gzip", "x-gzip"})
 DEFLATE_ENCODINGS = frozenset({"deflate"})
+# Gzip files (not a gzip Content-Encoding): a caller that lists one of these in ``extra_types`` gets them.
+GZIP_MEDIA_TYPES = frozenset({"application/gzip", "application/x-gzip"})
+GZIP_MAGIC = b"\x1f\x8b"
 # Response headers never kept with a page (they may carry session tokens).
 UNRECORDED_HEADERS = frozenset({"set-cookie", "set-cookie2"})
 # Response headers kept with a page (its raw sidecar, XCom): validators, type, dates, caching. A server
@@ -346,8 +349,8 @@ def media_type(content_type: str | None) -> str | None:
     return content_type.split(";", 1)[0].strip().lower() or None
 
 
-def is_allowed_media_type(mt: str | None) -> bool:
-    return mt is None or mt in ALLOWED_MEDIA_TYPES or mt.endswith("+xml")
+def is_allowed_media_type(mt: str | None, extra_types: frozenset[str] = frozenset()) -> bool:
+    return mt is None or mt in ALLOWED_MEDIA_TYPES or mt.endswith("+xml") or mt in extra_types
 
 
 def parse_retry_after(value: str | None, *, now: dt.datetime | None = None) -> float | None:
@@ -483,11 +486,14 @@ class Fetcher:
         last_modified: str | None = None,
         timeout_s: float | None = None,
         max_bytes: int | None = None,
+        extra_types: frozenset[str] = frozenset(),
     ) -> FetchResult:
         """GET ``url`` (an HTML page, feed or sitemap). Never raises for network/HTTP problems.
 
         ``allow_private``, ``rate_limit_per_s``, ``timeout_s`` and ``max_bytes`` override the
-        fetcher's defaults for this call (a source's own settings).
+        fetcher's defaults for this call (a source's own settings). ``extra_types`` are media types
+        accepted besides HTML and XML (``text/plain`` for robots.txt and plain-text sitemaps); with
+        a gzip type among them (:data:`GZIP_MEDIA_TYPES`) a gzip body is handed over undecoded.
         """
         url = url.strip()
         headers: dict[str, str] = {}
@@ -504,6 +510,7 @@ class Fetcher:
             extra_headers=headers,
             check_robots=self.respect_robots,
             check_type=True,
+            extra_types=extra_types,
         )
         shown = redact_url(url)
         if result.error:
@@ -527,13 +534,15 @@ class Fetcher:
         extra_headers: dict[str, str],
         check_robots: bool,
         check_type: bool,
+        extra_types: frozenset[str] = frozenset(),
     ) -> FetchResult:
         started = time.monotonic()
         result = FetchResult(url=url, final_url=url)
         try:
             self._follow(
-                result, allow_private, rate, timeout_s, max_bytes, extra_headers, check_robots, check_type
-            )
+                result, allow_private, rate, timeout_s, max_bytes, extra_headers, check_robots, check_type,
+                extra_types,
+            )  # fmt: skip
         except _Failure as failure:
             result.error = failure.error
             result.status = failure.status if failure.status is not None else result.status
@@ -555,6 +564,7 @@ class Fetcher:
         extra_headers: dict[str, str],
         check_robots: bool,
         check_type: bool,
+        extra_types: frozenset[str],
     ) -> None:
         current = result.url
         seen = {current}
@@ -568,8 +578,9 @@ class Fetcher:
             if check_robots:
                 self._check_robots(current, allow_private, rate, timeout_s)
             redirect = self._request(
-                result, current, allow_private, rate, timeout_s, max_bytes, extra_headers, check_type
-            )
+                result, current, allow_private, rate, timeout_s, max_bytes, extra_headers, check_type,
+                extra_types,
+            )  # fmt: skip
             if redirect is None:
                 return
             status, location = redirect
@@ -592,6 +603,7 @@ class Fetcher:
         max_bytes: int,
         extra_headers: dict[str, str],
         check_type: bool,
+        extra_types: frozenset[str],
     ) -> tuple[int, str] | None:
         """One hop, with retries: ``(status, Location)`` for a redirect, else None once the
         response (body included) is in ``result``."""
@@ -619,7 +631,7 @@ class Fetcher:
             ):
                 try:
                     outcome = self._attempt(
-                        result, url, headers, key, exchange, timeout_s, max_bytes, check_type
+                        result, url, headers, key, exchange, timeout_s, max_bytes, check_type, extra_types
                     )
                 except _Failure as failure:
                     if failure.host_failure:
@@ -664,6 +676,7 @@ class Fetcher:
         timeout_s: float,
         max_bytes: int,
         check_type: bool,
+        extra_types: frozenset[str],
     ) -> _Retry | tuple[int, str] | None:
         """One request under ``exchange``: a retryable status, a redirect, or None (read into
         ``result``). Transport trouble is a retryable :class:`_Failure` that counts against the host."""
@@ -722,7 +735,7 @@ class Fetcher:
                 raise _Failure(f"HTTP {status} redirect without a Location header", status)
             return status, location
         try:
-            self._read(result, response, exchange, max_bytes, check_type)
+            self._read(result, response, exchange, max_bytes, check_type, extra_types)
         except _Failure as failure:
             if not failure.host_failure:
                 self._host_answered(key)
@@ -789,6 +802,7 @@ class Fetcher:
         exchange: Exchange,
         max_bytes: int,
         check_type: bool,
+        extra_types: frozenset[str],
     ) -> None:
         result.status = response.status_code
         result.headers = _headers(response)
@@ -802,7 +816,7 @@ class Fetcher:
             if not 200 <= response.status_code < 300:
                 raise _Failure(f"unexpected HTTP status {response.status_code}", response.status_code)
             mt = media_type(result.content_type)
-            if check_type and not is_allowed_media_type(mt):
+            if check_type and not is_allowed_media_type(mt, extra_types):
                 raise _Failure(f"refused: content type {mt}", response.status_code)
             declared = header_int(response.headers.get("Content-Length"))
             if declared is not None and declared > max_bytes:
@@ -813,6 +827,8 @@ class Fetcher:
             if check_type and not result.body:
                 raise _Failure(f"empty body (HTTP {response.status_code})", response.status_code)
             kind = binary_kind(result.body) if check_type else None
+            if kind is not None and result.body.startswith(GZIP_MAGIC) and extra_types & GZIP_MEDIA_TYPES:
+                kind = None  # asked for: a gzipped sitemap, decompressed (under its own cap) by the caller
             if kind is not None:
                 result.body = b""
                 raise _Failure(
