@@ -133,7 +133,7 @@ def _summary_sources(summary: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """A summary's per-source table; for a summary written before it, what its record counts say."""
     table = summary.get("sources")
     if isinstance(table, Mapping):
-        return {str(sid): dict(row) for sid, row in table.items()}
+        return {str(sid): dict(row) for sid, row in table.items() if isinstance(row, Mapping)}
     complete = set(summary.get("sources_complete") or [])
     by_source = summary.get("records_by_source") or {}
     out: dict[str, dict[str, Any]] = {}
@@ -150,14 +150,21 @@ def _summary_sources(summary: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def day_summaries(store: ObjectStore, day: dt.date) -> list[tuple[str, dict[str, Any]]]:
-    """Every run summary of ``day``, oldest first, each with when it validated."""
+    """Every run summary of ``day``, oldest first, each with when it validated. A summary that cannot be
+    read as one (not JSON, not an object) is logged and skipped: a damaged past night never stops tonight."""
     found = []
     for key, modified in store.list_objects(keys.reports_day_prefix(day)):
         if not _SUMMARY_RE.search(key):
             continue
-        summary = store.get_json_or_none(key)
-        if isinstance(summary, Mapping):
-            found.append((_summary_time(summary, modified), key, dict(summary)))
+        try:
+            summary = store.get_json_or_none(key)
+        except ValueError as exc:
+            logger.warning("health of %s skips %s: not JSON (%s)", day, key, exc)
+            continue
+        if not isinstance(summary, Mapping):
+            logger.warning("health of %s skips %s: not a run summary", day, key)
+            continue
+        found.append((_summary_time(summary, modified), key, dict(summary)))
     found.sort(key=lambda item: (item[0], item[1]))
     return [(stamp, summary) for stamp, _, summary in found]
 

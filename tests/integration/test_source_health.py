@@ -277,6 +277,15 @@ def test_health_reads_summaries_written_before_the_sources_table(store: ObjectSt
     assert row["urls_discovered"] is None and row["complete"] is True
 
 
+def test_a_damaged_summary_in_history_is_skipped_not_fatal(store: ObjectStore) -> None:
+    day = TONIGHT - dt.timedelta(days=1)
+    past_night(store, day, {"wire-a": Yield(urls=3, counts=(4, 5))})
+    store.put_bytes(keys.report_prefix(day, "manual__broken") + keys.SUMMARY_FILE, b"{not json")
+    store.put_json(keys.report_prefix(day, "manual__odd") + keys.SUMMARY_FILE, ["not", "a", "summary"])
+    (row,) = health.night_health(store, day).values()
+    assert (row["source_id"], row["records_landed"], row["runs"]) == ("wire-a", 2, 1)
+
+
 # --- the yield warning, backed by the previous nights -----------------------------------------------------
 
 
