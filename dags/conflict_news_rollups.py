@@ -6,7 +6,10 @@ Runs whenever the nightly DAG (or a backfill, or a manual run) lands curated rec
 partition, the tables analysts read first:
 
 - `rollups/strike_counts/monthly_totals/`: per month, actor, metric and location;
-- `rollups/strike_counts/cross_source/`: statements several sources report, and whether they agree.
+- `rollups/strike_counts/cross_source/`: statements several sources report, and whether they agree;
+- `rollups/strike_counts/source_health/`: per night and source, URLs discovered, pages fetched and
+  failed, pages read for counts, records extracted, landed and held (from the nights' run summaries
+  and manifests; one run per source and night).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ ROLLUPS_ASSET = af.rollups_asset(PARSED.bucket)
 def conflict_news_rollups() -> None:
     @task(outlets=[ROLLUPS_ASSET], execution_timeout=ROLLUPS_TIMEOUT)
     def build() -> dict[str, Any]:
-        """Rebuild the monthly totals and the cross-source table from the curated zone."""
+        """Rebuild the monthly totals, the cross-source table and the per-source health."""
         from conflict_ingest.rollups import build_rollups
 
         return build_rollups(af.store(ensure_bucket=True))

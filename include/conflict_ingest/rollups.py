@@ -6,6 +6,10 @@
   own stated total when a page gives one.
 - ``cross_source``: every (actor, metric, location, period) that several sources report, with
   each source's figure and whether they agree.
+- ``source_health``: per night and source, what each stage yielded (URLs discovered, pages fetched
+  and failed, pages read for counts, records extracted, landed and held), from the nights' run
+  summaries and the committed manifests (:mod:`conflict_ingest.health`; one run per source and night,
+  so re-runs of a day never add up).
 
 Vague counts ("several insurgents", qualifier ``vague``) are never added to stated ones: their
 ``count`` is only a conservative lower bound. ``monthly_totals`` keeps them in columns of their own
@@ -13,7 +17,7 @@ Vague counts ("several insurgents", qualifier ``vague``) are never added to stat
 every other figure (``max_count``, ``sum_daily_counts``, ``stated_month_total``, ``records``) is
 computed from the stated counts alone; ``cross_source`` compares stated counts only.
 
-Both are small and rebuilt whole from every committed curated partition (partitions without a
+The first two are small and rebuilt whole from every committed curated partition (partitions without a
 manifest, or whose manifest names a part that is missing or differs, are skipped), then written
 as single Parquet objects with a manifest written last.
 """
@@ -29,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from conflict_ingest import health
 from conflict_ingest.contract import Qualifier
 from conflict_ingest.storage.keys import CURATED_PREFIX, MANIFEST_NAME, ROLLUPS_PREFIX, curated_partition
 from conflict_ingest.storage.partitions import IncompletePartition, attempt_token, read_partition
@@ -145,11 +150,16 @@ def cross_source(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _parquet(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
+def _parquet(rows: list[dict[str, Any]], columns: list[str], schema: Any = None) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pylist(rows) if rows else pa.table({c: pa.array([], pa.string()) for c in columns})
+    if schema is not None:
+        table = pa.Table.from_pylist(rows, schema=schema)
+    elif rows:
+        table = pa.Table.from_pylist(rows)
+    else:
+        table = pa.table({c: pa.array([], pa.string()) for c in columns})
     sink = io.BytesIO()
     pq.write_table(table, sink, compression="zstd")
     return sink.getvalue()
@@ -172,6 +182,15 @@ CROSS_KEY_FIELDS: tuple[str, ...] = ("actor", "metric", "location", "period_star
 CROSS_VALUE_COLUMNS: tuple[str, ...] = ("sources", "counts", "min_count", "max_count", "agree")
 MONTHLY_COLUMNS = ["month", *MONTHLY_KEY_FIELDS, *MONTHLY_VALUE_COLUMNS]
 CROSS_COLUMNS = [*CROSS_KEY_FIELDS, *CROSS_VALUE_COLUMNS]
+HEALTH_COLUMNS = list(health.HEALTH_COLUMNS)
+
+
+def health_schema() -> Any:
+    """The ``source_health`` table's Arrow schema (typed even when it has no row)."""
+    import pyarrow as pa
+
+    types = {"day": pa.date32(), "source_id": pa.string(), "complete": pa.bool_(), "run_id": pa.string()}
+    return pa.schema([(name, types.get(name, pa.int64())) for name in HEALTH_COLUMNS])
 
 
 def _replace_table(
@@ -195,11 +214,11 @@ def _replace_table(
     return {"key": key, "rows": rows}
 
 
-ROLLUP_TABLES = ("monthly_totals", "cross_source")
+ROLLUP_TABLES = ("monthly_totals", "cross_source", "source_health")
 
 
 def read_rollup(store: ObjectStore, name: str) -> list[dict[str, Any]]:
-    """The rows of a rollup table (``monthly_totals`` or ``cross_source``) as its manifest names them;
+    """The rows of a rollup table (one of :data:`ROLLUP_TABLES`) as its manifest names them;
     an empty list when it was never built. Raises IncompletePartition when the part is missing or
     differs from the manifest."""
     import pyarrow.parquet as pq
@@ -219,7 +238,8 @@ def read_rollup(store: ObjectStore, name: str) -> list[dict[str, Any]]:
 
 
 def build_rollups(store: ObjectStore) -> dict[str, Any]:
-    """Rebuild both rollups from every committed curated partition; returns their keys and sizes."""
+    """Rebuild the rollups: the monthly and cross-source tables from every committed curated partition,
+    the per-source health from every night's run summaries and manifests; returns their keys and sizes."""
     days = committed_days(store)
     rows = load_curated(store, days)
     tables = {
@@ -231,6 +251,16 @@ def build_rollups(store: ObjectStore) -> dict[str, Any]:
     for name, (table, columns) in tables.items():
         prefix = f"{ROLLUPS_PREFIX}/{name}/"
         summary[name] = _replace_table(store, prefix, _parquet(table, columns), len(table), token, days)
+    nights = health.health_days(store)
+    health_table = health.health_rows(store, nights)
+    summary["source_health"] = _replace_table(
+        store,
+        f"{ROLLUPS_PREFIX}/source_health/",
+        _parquet(health_table, HEALTH_COLUMNS, health_schema()),
+        len(health_table),
+        token,
+        nights,
+    )
     disagreements = sum(1 for r in tables["cross_source"][0] if not r["agree"])
     summary["cross_source_disagreements"] = disagreements
     logger.info("rollups rebuilt from %d records over %d days", len(rows), len(days))

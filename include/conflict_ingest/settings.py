@@ -348,6 +348,15 @@ SILENT_SOURCE_MIN_SHARE = Variable(
     "share of the days the source was read on which it had records",
     low=0,
 )
+SILENT_SOURCE_MIN_NIGHTS = Variable(
+    "CONFLICT_INGEST_SILENT_SOURCE_MIN_NIGHTS",
+    "int",
+    5,
+    _int,
+    "nights of the previous 7 with records landed before a source with none tonight is reported",
+    low=1,
+    high=7,
+)
 S3_SSE = Variable(
     "CONFLICT_INGEST_S3_SSE",
     "`AES256`, `aws:kms` or `none`",
@@ -411,6 +420,7 @@ VARIABLES: tuple[Variable[Any], ...] = (
     SPIKE_MIN_HISTORY_DAYS,
     SILENT_SOURCE_MIN_DAYS,
     SILENT_SOURCE_MIN_SHARE,
+    SILENT_SOURCE_MIN_NIGHTS,
     S3_SSE,
     S3_KMS_KEY_ID,
     URGENT_QUEUE_URL,
@@ -435,6 +445,9 @@ class ValidationSettings:
     ``silent_source_min_days`` and ``silent_source_min_share``: a source that completed tonight
     with no records is reported ``source_yielded_no_records`` when, over the days of the window
     it was read, it had records on at least that many days and at least that share of them.
+    ``silent_source_min_nights``: a source that completed tonight with no records is also reported
+    when the per-source health of the previous 7 nights shows records landed on at least this many of
+    them (:mod:`conflict_ingest.health`).
     """
 
     max_count_per_metric: dict[str, int] = field(default_factory=lambda: dict(MAX_COUNT.default))
@@ -443,6 +456,7 @@ class ValidationSettings:
     spike_min_history_days: int = SPIKE_MIN_HISTORY_DAYS.default
     silent_source_min_days: int = SILENT_SOURCE_MIN_DAYS.default
     silent_source_min_share: float = SILENT_SOURCE_MIN_SHARE.default
+    silent_source_min_nights: int = SILENT_SOURCE_MIN_NIGHTS.default
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ValidationSettings:
@@ -453,6 +467,7 @@ class ValidationSettings:
             spike_min_history_days=SPIKE_MIN_HISTORY_DAYS.read(environ),
             silent_source_min_days=SILENT_SOURCE_MIN_DAYS.read(environ),
             silent_source_min_share=SILENT_SOURCE_MIN_SHARE.read(environ),
+            silent_source_min_nights=SILENT_SOURCE_MIN_NIGHTS.read(environ),
         )
 
     @classmethod

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from conflict_ingest import health
 from conflict_ingest.pipeline.context import RunContext
 from conflict_ingest.pipeline.fetch import fetch_failures
 from conflict_ingest.storage import keys
@@ -75,23 +76,31 @@ def _batch_rows(store: ObjectStore, key: str, source_ids: set[str]) -> list[dict
     return [coerce_row(row) for row in store.get_jsonl_gz(key) if row["source_id"] in source_ids]
 
 
-def plan_night(store: ObjectStore, batches: list[str], source_ids: set[str]) -> Any:
+def plan_night(
+    store: ObjectStore, batches: list[str], source_ids: set[str], extracted: dict[str, int] | None = None
+) -> Any:
     """One pass over the batches: a :class:`~conflict_ingest.validate.night.NightPlan` (record ids and
     page URLs only; the same article syndicated by several sources gives the same record_id and is
-    validated once, by the first source in order)."""
+    validated once, by the first source in order). ``extracted``, when given, gets the rows per source."""
     from conflict_ingest.validate.night import NightPlan
 
     plan = NightPlan()
     for key in batches:
-        plan.add_batch(key, (row for row in store.get_jsonl_gz(key) if row["source_id"] in source_ids))
+        rows = [row for row in store.get_jsonl_gz(key) if row["source_id"] in source_ids]
+        if extracted is not None:
+            for row in rows:
+                extracted[row["source_id"]] = extracted.get(row["source_id"], 0) + 1
+        plan.add_batch(key, rows)
     return plan
 
 
-def page_tallies(store: ObjectStore, run: RunContext) -> dict[str, Any]:
+def page_tallies(
+    store: ObjectStore, run: RunContext, read_by_source: dict[str, int] | None = None
+) -> dict[str, Any]:
     """What the run's cleaned pages were, for the summary: pages per language, the pages the count
     rules skipped for their language (``skipped_language``, per language), and the pages read for
     counts or not, with the reasons tallied (each cleaned row's ``relevance``; rows written before it
-    count as ``"unknown"``)."""
+    count as ``"unknown"``). ``read_by_source``, when given, gets the pages read for counts per source."""
     from conflict_ingest.extract.relevance import RULES_LANGUAGE, Relevance
 
     languages: dict[str, int] = {}
@@ -105,6 +114,9 @@ def page_tallies(store: ObjectStore, run: RunContext) -> dict[str, Any]:
             kind = Relevance(relevance.get("read") is True, str(relevance.get("reason") or "unknown")).kind
             reasons[kind] = reasons.get(kind, 0) + 1
             read += relevance.get("read") is True
+            if read_by_source is not None and relevance.get("read") is True:
+                sid = str(row.get("source_id") or keys.batch_source_id(key))
+                read_by_source[sid] = read_by_source.get(sid, 0) + 1
             not_read += relevance.get("read") is False
     skipped = {k: n for k, n in sorted(languages.items()) if k not in (RULES_LANGUAGE, "und")}
     return {
@@ -184,7 +196,8 @@ def validate_stage(
     done, missing = completed_sources(store, run, source_ids)
     wanted = set(done)
     batches = extracted_batches(store, run, done)
-    plan = plan_night(store, batches, wanted)
+    extracted: dict[str, int] = {}
+    plan = plan_night(store, batches, wanted, extracted)
     history = read_trailing_history(store, run.day, config.history_days)
     reports = report_prefix(run.day, run.run_id)
     gate = make_gate(config)  # one GX context and suite for every unit
@@ -221,6 +234,24 @@ def validate_stage(
     night.source_warnings = silent_sources(
         {sid: plan.records_by_source.get(sid, 0) for sid in done}, history, config
     )
+    # per-source health: tonight's stage counts, and the yield check backed by the previous nights'
+    read_by_source: dict[str, int] = {}
+    cleaned_pages = page_tallies(store, run, read_by_source)
+    sources = health.source_table(
+        store,
+        run.work,
+        source_ids,
+        done,
+        pages_read=read_by_source,
+        records_extracted=extracted,
+        records_by_source=night.records_by_source,
+    )
+    night.source_warnings = health.merge_warnings(
+        night.source_warnings,
+        health.yield_warnings(
+            sources, health.read_history(store, run.day), min_nights=config.silent_source_min_nights
+        ),
+    )
     expectation_results = [*night.expectation_results(), _source_result(night.source_warnings)]
     store.put_json(reports + keys.GX_RESULT_FILE, night.gx_result(unit_results))
     summary = {
@@ -235,7 +266,9 @@ def validate_stage(
         "summary_key": reports + keys.SUMMARY_FILE,
         "quarantine_prefix": quarantine_partition(run.day),
         "curated_prefix": curated_partition(run.day),
-        "cleaned_pages": page_tallies(store, run),
+        "cleaned_pages": cleaned_pages,
+        "sources": sources,
+        "validated_at": dt.datetime.now(dt.UTC).isoformat(),
     }
     failures = fetch_failures(store, run)
     summary["fetch_failed"] = len(failures)

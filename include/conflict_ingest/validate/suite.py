@@ -105,8 +105,11 @@ EXPECTATIONS: tuple[ExpectationDoc, ...] = (
     ExpectationDoc((SOURCE_SILENT,), WARNING,
                    "a source that completed tonight yielded no records at all, although over the days of the "
                    "window it was read it landed records on at least `SILENT_SOURCE_MIN_DAYS` days and on at "
-                   "least `SILENT_SOURCE_MIN_SHARE` of them. There is no record to flag, so it is reported per "
-                   "source: in `summary.json` (`source_warnings`), in the report and in the alert.",
+                   "least `SILENT_SOURCE_MIN_SHARE` of them, or landed records on at least "
+                   "`SILENT_SOURCE_MIN_NIGHTS` of the previous 7 nights (its per-source health; the warning then "
+                   "names where tonight's yield went to zero and each night's yield). There is no record to "
+                   "flag, so it is reported per source: in `summary.json` (`source_warnings`), in the report and "
+                   "in the alert.",
                    per_source=True),
 )  # fmt: skip
 
