@@ -350,6 +350,32 @@ def is_allowed_media_type(mt: str | None) -> bool:
     return mt is None or mt in ALLOWED_MEDIA_TYPES or mt.endswith("+xml")
 
 
+@dataclass(frozen=True)
+class Accept:
+    """What one fetch reads: its media types (and any ``+suffix`` type), whether an empty 2xx body is an
+    answer, and the ``Accept`` header it sends. :data:`PAGES` (pages, feeds, sitemaps) unless a caller
+    says otherwise: a JSON search API (``sources.gdelt``, ``sources.reliefweb``) passes :data:`JSON_API`."""
+
+    media_types: frozenset[str] = ALLOWED_MEDIA_TYPES
+    suffixes: tuple[str, ...] = ("+xml",)
+    empty_ok: bool = False
+    header: str = ACCEPT_HEADER
+
+    def allows(self, mt: str | None) -> bool:
+        return mt is None or mt in self.media_types or mt.endswith(self.suffixes)
+
+
+PAGES = Accept()
+# JSON, and the plain-text or HTML messages an API answers instead (GDELT's rate-limit and query errors);
+# an empty body is GDELT's "no articles".
+JSON_API = Accept(
+    media_types=frozenset({"application/json", "text/json", "text/plain", "text/html"}),
+    suffixes=("+json",),
+    empty_ok=True,
+    header="application/json, text/plain;q=0.5, */*;q=0.1",
+)
+
+
 def parse_retry_after(value: str | None, *, now: dt.datetime | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date), or None."""
     if not value:
@@ -483,14 +509,17 @@ class Fetcher:
         last_modified: str | None = None,
         timeout_s: float | None = None,
         max_bytes: int | None = None,
+        accept: Accept | None = None,
     ) -> FetchResult:
         """GET ``url`` (an HTML page, feed or sitemap). Never raises for network/HTTP problems.
 
         ``allow_private``, ``rate_limit_per_s``, ``timeout_s`` and ``max_bytes`` override the
-        fetcher's defaults for this call (a source's own settings).
+        fetcher's defaults for this call (a source's own settings); ``accept`` says what the
+        answer may be (default :data:`PAGES`).
         """
         url = url.strip()
-        headers: dict[str, str] = {}
+        accept = accept or PAGES
+        headers: dict[str, str] = {"Accept": accept.header}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
@@ -503,7 +532,7 @@ class Fetcher:
             max_bytes=max_bytes or self.max_bytes,
             extra_headers=headers,
             check_robots=self.respect_robots,
-            check_type=True,
+            check_type=accept,
         )
         shown = redact_url(url)
         if result.error:
@@ -526,7 +555,7 @@ class Fetcher:
         max_bytes: int,
         extra_headers: dict[str, str],
         check_robots: bool,
-        check_type: bool,
+        check_type: Accept | None,
     ) -> FetchResult:
         started = time.monotonic()
         result = FetchResult(url=url, final_url=url)
@@ -554,7 +583,7 @@ class Fetcher:
         max_bytes: int,
         extra_headers: dict[str, str],
         check_robots: bool,
-        check_type: bool,
+        check_type: Accept | None,
     ) -> None:
         current = result.url
         seen = {current}
@@ -591,7 +620,7 @@ class Fetcher:
         timeout_s: float,
         max_bytes: int,
         extra_headers: dict[str, str],
-        check_type: bool,
+        check_type: Accept | None,
     ) -> tuple[int, str] | None:
         """One hop, with retries: ``(status, Location)`` for a redirect, else None once the
         response (body included) is in ``result``."""
@@ -663,7 +692,7 @@ class Fetcher:
         exchange: Exchange,
         timeout_s: float,
         max_bytes: int,
-        check_type: bool,
+        check_type: Accept | None,
     ) -> _Retry | tuple[int, str] | None:
         """One request under ``exchange``: a retryable status, a redirect, or None (read into
         ``result``). Transport trouble is a retryable :class:`_Failure` that counts against the host."""
@@ -788,7 +817,7 @@ class Fetcher:
         response: requests.Response,
         exchange: Exchange,
         max_bytes: int,
-        check_type: bool,
+        check_type: Accept | None,
     ) -> None:
         result.status = response.status_code
         result.headers = _headers(response)
@@ -802,7 +831,7 @@ class Fetcher:
             if not 200 <= response.status_code < 300:
                 raise _Failure(f"unexpected HTTP status {response.status_code}", response.status_code)
             mt = media_type(result.content_type)
-            if check_type and not is_allowed_media_type(mt):
+            if check_type and not check_type.allows(mt):
                 raise _Failure(f"refused: content type {mt}", response.status_code)
             declared = header_int(response.headers.get("Content-Length"))
             if declared is not None and declared > max_bytes:
@@ -810,7 +839,7 @@ class Fetcher:
                     f"refused: Content-Length {declared} exceeds max_bytes {max_bytes}", response.status_code
                 )
             result.body = self._stream(response, exchange, max_bytes, result, declared)
-            if check_type and not result.body:
+            if check_type and not result.body and not check_type.empty_ok:
                 raise _Failure(f"empty body (HTTP {response.status_code})", response.status_code)
             kind = binary_kind(result.body) if check_type else None
             if kind is not None:
@@ -938,7 +967,7 @@ class Fetcher:
             max_bytes=ROBOTS_MAX_BYTES,
             extra_headers={},
             check_robots=False,
-            check_type=False,
+            check_type=None,
         )
         refusal = None
         parsed: RobotFileParser | None = None

@@ -38,11 +38,13 @@ from conflict_ingest.settings import (
 from conflict_ingest.sources.families import DEFAULT_FAMILY, FAMILY_RE
 
 if TYPE_CHECKING:
-    from conflict_ingest.fetch.client import FetchResult
+    from conflict_ingest.fetch.client import Accept, FetchResult
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("rss", "atom", "sitemap", "urls")
+KINDS = ("rss", "atom", "sitemap", "urls", "gdelt_doc", "reliefweb")
+# News-search APIs (sources/gdelt.py, sources/reliefweb.py): their own keys are kept in Source.search.
+SEARCH_KINDS = ("gdelt_doc", "reliefweb")
 FEED_KINDS = ("rss", "atom", "sitemap")
 SOURCE_ID_RE = re.compile(r"\A[a-z0-9][a-z0-9-]*\Z")  # \Z: "$" would accept a trailing newline
 ENV_REF_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -100,6 +102,7 @@ class Fetcher(Protocol):
         last_modified: str | None = None,
         timeout_s: float | None = None,
         max_bytes: int | None = None,
+        accept: Accept | None = None,
     ) -> FetchResult: ...
 
 
@@ -123,6 +126,7 @@ class Source:
     enabled: bool = True
     description: str | None = None
     family: str = DEFAULT_FAMILY
+    search: dict[str, Any] | None = None  # a search kind's own keys, validated (gdelt_doc, reliefweb)
 
     def fetch_kwargs(self) -> dict[str, Any]:
         """This source's settings as keyword arguments of ``Fetcher.fetch``."""
@@ -262,7 +266,7 @@ def parse_sources(data: Any, *, environ: Mapping[str, str] | None = None) -> lis
         if sid in seen:
             raise ConfigError(f"{label}: duplicate id")
         seen.add(sid)
-        _check_keys(raw, SOURCE_KEYS, label)
+        _check_keys(raw, SOURCE_KEYS | _search_module(raw.get("kind")).OPTION_KEYS, label)
         merged = {**defaults, **_expand_tree(raw, label, environ)}
         sources.append(_build_source(sid, merged, label))
     return sources
@@ -296,6 +300,7 @@ def _build_source(sid: str, raw: dict[str, Any], label: str) -> Source:
             non_empty_text(raw[key], f"{label}: {key}")
     if raw.get("last_checked") is not None:
         checked_date(raw["last_checked"], f"{label}: last_checked")
+    search = _search_module(kind).parse_options(raw, label) if kind in SEARCH_KINDS else None
     return Source(
         id=sid,
         kind=kind,
@@ -309,7 +314,25 @@ def _build_source(sid: str, raw: dict[str, Any], label: str) -> Source:
         enabled=_bool(raw.get("enabled", True), f"{label}: enabled"),
         description=description,
         family=family,
+        search=search,
     )
+
+
+def _search_module(kind: Any) -> Any:
+    """The module of a search kind (imported on use: it imports this one); a stand-in with no keys else."""
+    if kind == "gdelt_doc":
+        from conflict_ingest.sources import gdelt
+
+        return gdelt
+    if kind == "reliefweb":
+        from conflict_ingest.sources import reliefweb
+
+        return reliefweb
+    return _NoSearch
+
+
+class _NoSearch:
+    OPTION_KEYS: frozenset[str] = frozenset()
 
 
 def load_sources(
@@ -572,6 +595,9 @@ def discover(source: Source, start: dt.date, end: dt.date, fetcher: Fetcher) -> 
         raise ValueError(f"empty window: start {start} is not before end {end}")
     if source.kind == "urls":
         return [Discovered(url=u) for u in source.urls]
+    if source.kind in SEARCH_KINDS:
+        found_by_search: list[Discovered] = _search_module(source.kind).discover(source, start, end, fetcher)
+        return found_by_search
     if source.url is None:  # pragma: no cover - load_sources guarantees it
         raise ValueError(f"source {source.id!r} has no url")
 
