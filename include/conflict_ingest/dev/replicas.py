@@ -15,7 +15,8 @@
 Both can be told what to answer next, in order, before they answer normally again (:meth:`script`)
 or for every request (``always``): :data:`GDELT_ANSWERS` / :data:`RELIEFWEB_ANSWERS` — an empty body,
 ``{}``, the rate-limit message as text (HTTP 200) or with 429, malformed JSON, a query error. Each keeps
-the requests it received (``requests``: path and parsed parameters), for tests to check what was asked.
+the requests it received (``requests``: path, parsed parameters and ``time.monotonic()`` of arrival), for
+tests to check what was asked, and when.
 
 Tests use them; so can a demo of ``conflict-ingest sources check --discover`` (point a source's ``url``
 at ``replica.api_url`` with ``allow_private: true``).
@@ -29,6 +30,7 @@ import http.server
 import json
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -134,7 +136,7 @@ class _Replica:
                     return
                 params = parse_qsl(parts.query, keep_blank_values=True)
                 with replica._lock:
-                    replica.requests.append({"path": parts.path, "params": params})
+                    replica.requests.append({"path": parts.path, "params": params, "at": time.monotonic()})
                 status, content_type, body = replica.answer(parts.path, params)
                 self._send(status, content_type, body)
 
@@ -279,6 +281,7 @@ def reliefweb_reports(
     """``count`` reports created on ``day`` (one every 10 minutes), tagged with ``countries`` ((ISO3,
     name) pairs), ``theme`` and ``language``, as the API's report documents."""
     tags = [{"iso3": iso3.lower(), "name": name} for iso3, name in countries]
+    slug = "-".join(tags[0]["name"].lower().split()) if tags else "world"
     out = []
     for n in range(count):
         created = dt.datetime.combine(day, dt.time(), dt.UTC) + dt.timedelta(minutes=10 * n % (24 * 60))
@@ -288,7 +291,7 @@ def reliefweb_reports(
                 "id": rid,
                 "title": f"{tags[0]['name'] if tags else 'World'}: shelling and air strikes, update {n}",
                 "url": f"https://reliefweb.int/node/{rid}",
-                "url_alias": f"https://reliefweb.int/report/{tags[0]['name'].lower() if tags else 'world'}/update-{rid}",
+                "url_alias": f"https://reliefweb.int/report/{slug}/update-{rid}",
                 "date": {
                     "created": created.isoformat(),
                     "original": (created - dt.timedelta(days=1)).isoformat(),
