@@ -3,7 +3,8 @@
 A source is a feed (RSS 2.0, RSS 1.0/RDF or Atom), a sitemap (a ``urlset`` or a ``sitemapindex``,
 followed to a bounded depth) or a fixed list of URLs. :func:`discover` turns one source and one
 data interval ``[start, end)`` into the article URLs published in it, by the dates the feed or
-sitemap gives; ``urls`` sources yield all their URLs on every run.
+sitemap gives; ``urls`` sources yield all their URLs on every run. The news-search kinds ``gdelt_doc``
+and ``reliefweb`` ask an API for the day's articles instead (:mod:`.gdelt`, :mod:`.reliefweb`).
 
 Feeds and sitemaps are parsed with :mod:`defusedxml` (no entity expansion, no external entities).
 The feed's declared ``kind`` is a hint: the document's root element decides how it is read.
@@ -107,7 +108,7 @@ class Fetcher(Protocol):
 
 
 class DiscoveryError(ConflictIngestError, RuntimeError):
-    """A source's feed or sitemap could not be fetched or read."""
+    """A source's feed, sitemap or search API answer could not be fetched or read."""
 
 
 @dataclass(frozen=True)
