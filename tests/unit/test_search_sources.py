@@ -70,6 +70,7 @@ def test_a_search_source_round_trips_through_the_run_plan_json() -> None:
     again = Source(**{**row, "urls": tuple(row["urls"])})
     assert again == source
     assert reliefweb.Options.from_dict(again.search).countries == ["UKR"]
+    assert hash(again) == hash(source)  # a Source stays hashable with its search keys
 
 
 @pytest.mark.parametrize(

@@ -187,7 +187,7 @@ def _search_slice(
     source: Source, options: Options, fetcher: Fetcher, start: dt.datetime, end: dt.datetime
 ) -> list[dict[str, Any]]:
     url = request_url(source.url or "", options, start, end)
-    where = f"source {source.id!r}: GDELT {start:%Y-%m-%d %H:%M}..{end:%H:%M}"
+    where = f"source {source.id!r}: GDELT {start:%Y-%m-%dT%H:%M}Z..{end:%Y-%m-%dT%H:%M}Z"
     for attempt in range(RATE_LIMIT_RETRIES + 1):
         result = search.fetch_api(source, url, fetcher)
         if not result.ok() or result.not_modified:

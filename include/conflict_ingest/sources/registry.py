@@ -127,7 +127,8 @@ class Source:
     enabled: bool = True
     description: str | None = None
     family: str = DEFAULT_FAMILY
-    search: dict[str, Any] | None = None  # a search kind's own keys, validated (gdelt_doc, reliefweb)
+    # a search kind's own keys, validated (gdelt_doc, reliefweb); left out of the hash (a dict)
+    search: dict[str, Any] | None = field(default=None, hash=False)
 
     def fetch_kwargs(self) -> dict[str, Any]:
         """This source's settings as keyword arguments of ``Fetcher.fetch``."""
