@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -348,3 +349,37 @@ def test_json_answers_are_accepted_only_when_asked_for() -> None:
     assert JSON_API.allows("application/json") and JSON_API.allows("application/vnd.api+json")
     assert JSON_API.allows("text/plain") and not JSON_API.allows("application/pdf")
     assert JSON_API.empty_ok and not PAGES.empty_ok
+
+
+# --- sources check knows the search kinds -------------------------------------------------------------------
+
+
+def test_sources_check_accepts_search_keys_and_names_a_bad_one(tmp_path: Path) -> None:
+    import yaml
+
+    from conflict_ingest.sources.check import check_file
+
+    pools = tmp_path / "pools.json"
+    pools.write_text(json.dumps({"fetch_gdelt": {"slots": 1}, "fetch_reliefweb": {"slots": 1}}))
+    good = [
+        gdelt_entry(family="gdelt", description="d", source_language="english"),
+        {**gdelt_entry(family="gdelt", description="d"), "id": "gdelt-two", "query": "shelling"},
+        reliefweb_entry(
+            family="reliefweb", description="d", countries=["UKR"], appname="${RELIEFWEB_APPNAME}"
+        ),
+    ]
+    path = tmp_path / "sources.yaml"
+    path.write_text(yaml.safe_dump({"sources": good}))
+    report = check_file(path, pools_path=pools, environ={"RELIEFWEB_APPNAME": "ci-x1"})
+    assert report.errors == [] and report.warnings == []  # two searches of one API are not a duplicate
+
+    bad = [
+        reliefweb_entry(family="reliefweb", description="d", source_language="en"),
+        {**reliefweb_entry(family="reliefweb", description="d", max_records=5000), "id": "reliefweb-big"},
+    ]
+    path.write_text(yaml.safe_dump({"sources": bad}))
+    problems = [str(p) for p in check_file(path, pools_path=pools, environ={}).errors]
+    assert any("reliefweb-conflict: source_language: unknown key" in p for p in problems), problems
+    assert any("reliefweb-big" in p and "max_records must be between 1 and 1000" in p for p in problems), (
+        problems
+    )

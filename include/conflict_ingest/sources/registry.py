@@ -268,7 +268,7 @@ def parse_sources(data: Any, *, environ: Mapping[str, str] | None = None) -> lis
         if sid in seen:
             raise ConfigError(f"{label}: duplicate id")
         seen.add(sid)
-        _check_keys(raw, SOURCE_KEYS | _search_module(raw.get("kind")).OPTION_KEYS, label)
+        _check_keys(raw, SOURCE_KEYS | kind_keys(raw.get("kind")), label)
         merged = {**defaults, **_expand_tree(raw, label, environ)}
         sources.append(_build_source(sid, merged, label))
     return sources
@@ -318,6 +318,12 @@ def _build_source(sid: str, raw: dict[str, Any], label: str) -> Source:
         family=family,
         search=search,
     )
+
+
+def kind_keys(kind: Any) -> frozenset[str]:
+    """The keys a kind takes besides :data:`SOURCE_KEYS` (a search kind's query, filters, page size)."""
+    keys: frozenset[str] = _search_module(kind).OPTION_KEYS
+    return keys
 
 
 def _search_module(kind: Any) -> Any:
