@@ -111,6 +111,18 @@ def test_bad_search_keys_are_refused_when_the_file_loads(entry: dict[str, Any], 
     assert f"source {entry['id']!r}" in str(caught.value)
 
 
+def test_a_disabled_reliefweb_source_may_wait_for_its_appname() -> None:
+    entry = reliefweb_entry(appname="${RELIEFWEB_APPNAME:-}", enabled=False)
+    (source,) = parse_sources({"sources": [entry]}, environ={})
+    assert source.enabled is False and source.search is not None and source.search["appname"] == ""
+    with pytest.raises(ConfigError, match="appname must be non-empty text"):
+        parse_sources({"sources": [{**entry, "enabled": True}]}, environ={})
+    (ready,) = parse_sources(
+        {"sources": [{**entry, "enabled": True}]}, environ={"RELIEFWEB_APPNAME": "ci-x1"}
+    )
+    assert ready.search is not None and ready.search["appname"] == "ci-x1"
+
+
 def test_a_single_country_or_theme_may_be_written_as_text_and_duplicates_go() -> None:
     (source,) = load(reliefweb_entry(countries="UKR", themes=["Health", "Health"]))
     assert source.search is not None

@@ -100,9 +100,11 @@ def parse_options(raw: dict[str, Any], label: str) -> dict[str, Any]:
         raise ConfigError(f"{label}: url {url!r}: {STATUS_HINTS[410]}")
     if not path.endswith("/reports"):
         raise ConfigError(f"{label}: url {url!r} must be the reports endpoint (…/v2/reports)")
-    appname = search.text(raw, "appname", label, required=True)
-    assert appname is not None
-    if not APPNAME_RE.fullmatch(appname):
+    if raw.get("enabled", True) is False and raw.get("appname") in (None, ""):
+        appname = ""  # a disabled source may wait for ReliefWeb's approval: "${RELIEFWEB_APPNAME:-}"
+    else:
+        appname = search.text(raw, "appname", label, required=True) or ""
+    if appname and not APPNAME_RE.fullmatch(appname):
         raise ConfigError(f"{label}: appname must have no blanks or control characters, got {appname!r}")
     date_field = raw.get("date_field", "created")
     if date_field not in DATE_FIELDS:
