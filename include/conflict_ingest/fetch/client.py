@@ -29,7 +29,8 @@ and owes itself:
 - a body read that breaks (connection reset, truncated gzip, read timeout) retried like a failed
   connection;
 - redirects followed by hand, each hop re-checked (scheme, address, robots), loops detected;
-- only HTML and XML content types accepted;
+- only HTML and XML content types accepted, unless the caller asks for more (an :class:`Accept`:
+  :data:`SITEMAPS` adds plain text and gzip files, :data:`JSON_API` reads JSON);
 - no private, loopback, link-local, reserved or metadata addresses unless ``allow_private``
   (see :mod:`conflict_ingest.fetch.safety`);
 - conditional GET (``If-None-Match`` / ``If-Modified-Since``): 304 is a success with no body.
@@ -95,6 +96,9 @@ ACCEPT_ENCODING = "gzip, deflate"
 IDENTITY_ENCODINGS = frozenset({"", "identity"})
 GZIP_ENCODINGS = frozenset({"gzip", "x-gzip"})
 DEFLATE_ENCODINGS = frozenset({"deflate"})
+# Gzip files (not a gzip Content-Encoding): what :data:`SITEMAPS` accepts, handed over undecoded.
+GZIP_MEDIA_TYPES = frozenset({"application/gzip", "application/x-gzip"})
+GZIP_MAGIC = b"\x1f\x8b"
 # Response headers never kept with a page (they may carry session tokens).
 UNRECORDED_HEADERS = frozenset({"set-cookie", "set-cookie2"})
 # Response headers kept with a page (its raw sidecar, XCom): validators, type, dates, caching. A server
@@ -346,19 +350,21 @@ def media_type(content_type: str | None) -> str | None:
     return content_type.split(";", 1)[0].strip().lower() or None
 
 
-def is_allowed_media_type(mt: str | None) -> bool:
-    return mt is None or mt in ALLOWED_MEDIA_TYPES or mt.endswith("+xml")
-
-
 @dataclass(frozen=True)
 class Accept:
     """What one fetch reads: its media types (and any ``+suffix`` type), whether an empty 2xx body is an
-    answer, and the ``Accept`` header it sends. :data:`PAGES` (pages, feeds, sitemaps) unless a caller
-    says otherwise: a JSON search API (``sources.gdelt``, ``sources.reliefweb``) passes :data:`JSON_API`."""
+    answer, whether a gzip file is handed over as it came, and the ``Accept`` header it sends.
+
+    :data:`PAGES` (pages and feeds) unless a caller says otherwise: sitemaps (``sources.sitemaps``, also
+    robots.txt and plain-text sitemaps) pass :data:`SITEMAPS`, a JSON search API (``sources.gdelt``,
+    ``sources.reliefweb``) passes :data:`JSON_API`. ``raw_gzip``: a body that is gzip data (its magic
+    bytes; a gzip *file*, not a gzip ``Content-Encoding``, which is always decoded here) is not refused as
+    binary but handed over undecoded, for the caller to decompress under its own cap."""
 
     media_types: frozenset[str] = ALLOWED_MEDIA_TYPES
     suffixes: tuple[str, ...] = ("+xml",)
     empty_ok: bool = False
+    raw_gzip: bool = False
     header: str = ACCEPT_HEADER
 
     def allows(self, mt: str | None) -> bool:
@@ -366,6 +372,12 @@ class Accept:
 
 
 PAGES = Accept()
+# Sitemaps as servers hand them out: XML, plain text (robots.txt, text sitemaps), gzip files (by type, or
+# as a bare octet stream); a gzip body comes back undecoded. Anything else binary is still refused.
+SITEMAPS = Accept(
+    media_types=ALLOWED_MEDIA_TYPES | {"text/plain", "application/octet-stream"} | GZIP_MEDIA_TYPES,
+    raw_gzip=True,
+)
 # JSON, and the plain-text or HTML messages an API answers instead (GDELT's rate-limit and query errors);
 # an empty body is GDELT's "no articles".
 JSON_API = Accept(
@@ -515,7 +527,8 @@ class Fetcher:
 
         ``allow_private``, ``rate_limit_per_s``, ``timeout_s`` and ``max_bytes`` override the
         fetcher's defaults for this call (a source's own settings); ``accept`` says what the
-        answer may be (default :data:`PAGES`).
+        answer may be: :data:`PAGES` (the default: HTML and XML), :data:`SITEMAPS` (plain text and
+        gzip files too, a gzip body handed over undecoded) or :data:`JSON_API`.
         """
         url = url.strip()
         accept = accept or PAGES
@@ -842,6 +855,9 @@ class Fetcher:
             if check_type and not result.body and not check_type.empty_ok:
                 raise _Failure(f"empty body (HTTP {response.status_code})", response.status_code)
             kind = binary_kind(result.body) if check_type else None
+            gzip_asked = check_type is not None and check_type.raw_gzip
+            if kind is not None and gzip_asked and result.body.startswith(GZIP_MAGIC):
+                kind = None  # asked for: a gzipped sitemap, decompressed (under its own cap) by the caller
             if kind is not None:
                 result.body = b""
                 raise _Failure(

@@ -36,12 +36,15 @@ import logging
 import re
 import time
 from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from conflict_ingest.errors import ConfigError
 from conflict_ingest.sources import search
-from conflict_ingest.sources.registry import Discovered, DiscoveryError, Fetcher, Source, in_window
+from conflict_ingest.sources.base import Discovered, DiscoveryError, Fetcher, in_window
+
+if TYPE_CHECKING:
+    from conflict_ingest.sources.registry import Source
 
 logger = logging.getLogger(__name__)
 

@@ -1,52 +1,76 @@
 """Sources are data: ``include/sources.yaml`` says which sites to read and how to find their articles.
 
-A source is a feed (RSS 2.0, RSS 1.0/RDF or Atom), a sitemap (a ``urlset`` or a ``sitemapindex``,
-followed to a bounded depth) or a fixed list of URLs. :func:`discover` turns one source and one
-data interval ``[start, end)`` into the article URLs published in it, by the dates the feed or
-sitemap gives; ``urls`` sources yield all their URLs on every run. The news-search kinds ``gdelt_doc``
-and ``reliefweb`` ask an API for the day's articles instead (:mod:`.gdelt`, :mod:`.reliefweb`).
-
-Feeds and sitemaps are parsed with :mod:`defusedxml` (no entity expansion, no external entities).
-The feed's declared ``kind`` is a hint: the document's root element decides how it is read.
+A source is a feed (RSS 0.9x/1.0/2.0 or Atom: :mod:`~conflict_ingest.sources.feeds`), a sitemap (a
+``urlset`` or ``sitemapindex`` followed to a bounded depth, gzipped or plain text, or the sitemaps a
+robots.txt names: :mod:`~conflict_ingest.sources.sitemaps`), a news-search API asked for the day's
+articles (``gdelt_doc``: :mod:`~conflict_ingest.sources.gdelt`, ``reliefweb``:
+:mod:`~conflict_ingest.sources.reliefweb`) or a fixed list of URLs. This module
+validates the file (:func:`load_sources`) and :func:`discover` turns one source and one data interval
+``[start, end)`` into the article URLs published in it: :data:`DISCOVERERS` says which module reads
+a kind; the entries it returns are kept when their date falls in the window. ``urls`` sources yield
+all their URLs on every run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import logging
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import urljoin, urlsplit
-from xml.etree.ElementTree import Element  # type only; parsing goes through defusedxml
+from typing import Any
 
 import yaml
-from dateutil import parser as date_parser
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import ParseError
-from defusedxml.ElementTree import fromstring as safe_fromstring
 
-from conflict_ingest.errors import ConfigError, ConflictIngestError
+from conflict_ingest.errors import ConfigError
 from conflict_ingest.settings import (
     DEFAULT_FETCH_MAX_BYTES,
     DEFAULT_FETCH_TIMEOUT_S,
     DEFAULT_RATE_LIMIT_PER_S,
 )
+from conflict_ingest.sources import feeds, gdelt, reliefweb, sitemaps
+from conflict_ingest.sources.base import (  # re-exported: what other modules import from here
+    Discovered,
+    DiscoveryError,
+    Fetcher,
+    day_of,
+    in_window,
+    parse_feed_date,
+)
 from conflict_ingest.sources.families import DEFAULT_FAMILY, FAMILY_RE
+from conflict_ingest.sources.sitemaps import MAX_SITEMAP_DEPTH, MAX_SITEMAPS
 
-if TYPE_CHECKING:
-    from conflict_ingest.fetch.client import Accept, FetchResult
+__all__ = [
+    "DISCOVERERS",
+    "KINDS",
+    "MAX_SITEMAPS",
+    "MAX_SITEMAP_DEPTH",
+    "SEARCH_KINDS",
+    "Discovered",
+    "DiscoveryError",
+    "Fetcher",
+    "Source",
+    "day_of",
+    "discover",
+    "in_window",
+    "load_sources",
+    "parse_feed_date",
+    "parse_sources",
+]
 
 logger = logging.getLogger(__name__)
 
 KINDS = ("rss", "atom", "sitemap", "urls", "gdelt_doc", "reliefweb")
-# News-search APIs (sources/gdelt.py, sources/reliefweb.py): their own keys are kept in Source.search.
-SEARCH_KINDS = ("gdelt_doc", "reliefweb")
 FEED_KINDS = ("rss", "atom", "sitemap")
+#: A news-search kind's own keys and their validator (raw entry, label -> the keys kept in ``Source.search``).
+SearchOptions = tuple[frozenset[str], Callable[[dict[str, Any], str], dict[str, Any]]]
+SEARCH_OPTIONS: dict[str, SearchOptions] = {
+    "gdelt_doc": (gdelt.OPTION_KEYS, gdelt.parse_options),
+    "reliefweb": (reliefweb.OPTION_KEYS, reliefweb.parse_options),
+}
+SEARCH_KINDS = tuple(SEARCH_OPTIONS)
 SOURCE_ID_RE = re.compile(r"\A[a-z0-9][a-z0-9-]*\Z")  # \Z: "$" would accept a trailing newline
 ENV_REF_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -79,37 +103,6 @@ SOURCE_KEYS = frozenset(
 )
 TOP_KEYS = frozenset({"defaults", "sources"})
 
-# An "&" that starts no entity or character reference (invalid XML, common in feed URLs).
-BARE_AMPERSAND_RE = re.compile(rb"&(?!(?:[A-Za-z][A-Za-z0-9._-]*|#[0-9]+|#x[0-9A-Fa-f]+);)")
-MAX_SITEMAPS = 20  # sitemap files read per source and run, the index included
-MAX_SITEMAP_DEPTH = 3  # index -> index -> urlset
-
-# Where feeds keep an entry's date, most telling first (local element names, namespaces ignored).
-# Sitemaps: <news:publication_date> of a Google News sitemap, else <lastmod>.
-RSS_DATE_TAGS = ("pubDate", "date", "published", "updated")  # dc:date for RSS 1.0 / RDF
-ATOM_DATE_TAGS = ("published", "updated", "issued", "modified")
-
-
-class Fetcher(Protocol):
-    """What discovery needs from :class:`conflict_ingest.fetch.client.Fetcher`."""
-
-    def fetch(
-        self,
-        url: str,
-        *,
-        allow_private: bool | None = None,
-        rate_limit_per_s: float | None = None,
-        etag: str | None = None,
-        last_modified: str | None = None,
-        timeout_s: float | None = None,
-        max_bytes: int | None = None,
-        accept: Accept | None = None,
-    ) -> FetchResult: ...
-
-
-class DiscoveryError(ConflictIngestError, RuntimeError):
-    """A source's feed, sitemap or search API answer could not be fetched or read."""
-
 
 @dataclass(frozen=True)
 class Source:
@@ -137,22 +130,6 @@ class Source:
             "rate_limit_per_s": self.rate_limit_per_s,
             "timeout_s": self.timeout_s,
             "max_bytes": self.max_bytes,
-        }
-
-
-@dataclass(frozen=True)
-class Discovered:
-    """An article URL found by discovery, with the date the feed/sitemap gives it."""
-
-    url: str
-    published: dt.date | dt.datetime | None = None
-    title: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "url": self.url,
-            "published": self.published.isoformat() if self.published else None,
-            "title": self.title,
         }
 
 
@@ -302,7 +279,7 @@ def _build_source(sid: str, raw: dict[str, Any], label: str) -> Source:
             non_empty_text(raw[key], f"{label}: {key}")
     if raw.get("last_checked") is not None:
         checked_date(raw["last_checked"], f"{label}: last_checked")
-    search = _search_module(kind).parse_options(raw, label) if kind in SEARCH_KINDS else None
+    search = SEARCH_OPTIONS[kind][1](raw, label) if kind in SEARCH_OPTIONS else None
     return Source(
         id=sid,
         kind=kind,
@@ -322,25 +299,9 @@ def _build_source(sid: str, raw: dict[str, Any], label: str) -> Source:
 
 def kind_keys(kind: Any) -> frozenset[str]:
     """The keys a kind takes besides :data:`SOURCE_KEYS` (a search kind's query, filters, page size)."""
-    keys: frozenset[str] = _search_module(kind).OPTION_KEYS
-    return keys
-
-
-def _search_module(kind: Any) -> Any:
-    """The module of a search kind (imported on use: it imports this one); a stand-in with no keys else."""
-    if kind == "gdelt_doc":
-        from conflict_ingest.sources import gdelt
-
-        return gdelt
-    if kind == "reliefweb":
-        from conflict_ingest.sources import reliefweb
-
-        return reliefweb
-    return _NoSearch
-
-
-class _NoSearch:
-    OPTION_KEYS: frozenset[str] = frozenset()
+    if isinstance(kind, str) and kind in SEARCH_OPTIONS:
+        return SEARCH_OPTIONS[kind][0]
+    return frozenset()
 
 
 def load_sources(
@@ -366,236 +327,30 @@ def load_sources(
     return [s for s in sources if include_disabled or s.enabled]
 
 
-# --- dates ---------------------------------------------------------------------------------------------
-
-
-def parse_feed_date(text: str | None) -> dt.date | dt.datetime | None:
-    """RFC 822 (RSS ``pubDate``), ISO 8601 / W3C datetime (Atom, sitemaps); a bare day gives a date."""
-    if not text or not text.strip():
-        return None
-    text = " ".join(text.split())
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            return None
-    try:
-        return email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        pass
-    try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        pass
-    try:
-        return date_parser.parse(text)
-    except (ValueError, OverflowError):
-        logger.debug("unparseable feed date %r", text)
-        return None
-
-
-def day_of(value: dt.date | dt.datetime) -> dt.date:
-    """The UTC day of a feed date (naive datetimes are taken as UTC)."""
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(dt.UTC)
-        return value.date()
-    return value
-
-
-def in_window(value: dt.date | dt.datetime | None, start: dt.date, end: dt.date) -> bool:
-    return value is not None and start <= day_of(value) < end
-
-
-# --- XML -------------------------------------------------------------------------------------------------
-
-
-def _local(tag: Any) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def _children(elem: Element, name: str) -> list[Element]:
-    return [c for c in elem if _local(c.tag) == name]
-
-
-def _child_text(elem: Element, names: Iterable[str]) -> str | None:
-    """Text of the first direct child named one of ``names`` (tried in order), or None."""
-    for name in names:
-        for node in elem:
-            if _local(node.tag) == name and node.text and node.text.strip():
-                return node.text.strip()
-    return None
-
-
-def _news_text(entry: Element, name: str) -> str | None:
-    """A Google News sitemap field (``<news:news><news:NAME>``) of a sitemap ``<url>``."""
-    for news in _children(entry, "news"):
-        text = _child_text(news, (name,))
-        if text:
-            return text
-    return None
-
-
-def parse_xml(body: bytes, where: str) -> Element:
-    """Parse a feed or sitemap with defusedxml: no entity expansion, no DTD-declared entities.
-
-    Feeds in the wild often carry bare ``&`` in URLs; a document that is not well-formed is
-    parsed once more with those escaped (``&`` that does not start a reference -> ``&amp;``).
-    """
-    body = body.lstrip()
-    try:
-        return _safe_parse(body)
-    except DefusedXmlException as exc:
-        raise DiscoveryError(f"{where}: refused XML ({type(exc).__name__}: {exc})") from exc
-    except ParseError as exc:
-        repaired = BARE_AMPERSAND_RE.sub(b"&amp;", body)
-        if repaired != body:
-            try:
-                root = _safe_parse(repaired)
-            except (ParseError, DefusedXmlException):
-                pass
-            else:
-                logger.warning("%s: not well-formed XML (%s); read with bare '&' escaped", where, exc)
-                return root
-        raise DiscoveryError(f"{where}: not well-formed XML ({exc})") from exc
-
-
-def _safe_parse(body: bytes) -> Element:
-    root: Element = safe_fromstring(body)
-    return root
-
-
-def _clean_url(raw: str | None, base: str) -> str | None:
-    if not raw or not raw.strip():
-        return None
-    url = urljoin(base, raw.strip())
-    return url if urlsplit(url).scheme in ("http", "https") else None
-
-
-def parse_rss(root: Element, base_url: str) -> list[Discovered]:
-    """RSS 2.0 ``<item>`` (also RSS 1.0/RDF items, which sit beside the channel)."""
-    out: list[Discovered] = []
-    for item in root.iter():
-        if _local(item.tag) != "item":
-            continue
-        link = _child_text(item, ("link",))
-        if link is None:
-            guid = next((g for g in _children(item, "guid") if g.get("isPermaLink", "true") != "false"), None)
-            link = guid.text if guid is not None else None
-        url = _clean_url(link or item.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"), base_url)
-        if url is None:
-            continue
-        date_text = _child_text(item, RSS_DATE_TAGS)
-        out.append(
-            Discovered(url=url, published=parse_feed_date(date_text), title=_child_text(item, ("title",)))
-        )
-    return out
-
-
-def _atom_link(entry: Element) -> str | None:
-    links = _children(entry, "link")
-    for link in links:
-        if link.get("rel", "alternate") == "alternate" and link.get("type", "text/html") in (
-            "text/html",
-            "application/xhtml+xml",
-        ):
-            return link.get("href")
-    return links[0].get("href") if links else None
-
-
-def parse_atom(root: Element, base_url: str) -> list[Discovered]:
-    """Atom ``<entry>``: the alternate link, ``published`` (else ``updated``) and the title."""
-    out: list[Discovered] = []
-    for entry in root.iter():
-        if _local(entry.tag) != "entry":
-            continue
-        url = _clean_url(_atom_link(entry), base_url)
-        if url is None:
-            continue
-        date_text = _child_text(entry, ATOM_DATE_TAGS)
-        title = next((c.text.strip() for c in _children(entry, "title") if c.text and c.text.strip()), None)
-        out.append(Discovered(url=url, published=parse_feed_date(date_text), title=title))
-    return out
-
-
-def parse_sitemap(root: Element, base_url: str) -> tuple[list[Discovered], list[Discovered]]:
-    """A ``urlset`` gives pages; a ``sitemapindex`` gives child sitemaps. Returns (pages, sitemaps)."""
-    pages: list[Discovered] = []
-    children: list[Discovered] = []
-    kind = _local(root.tag)
-    entry_tag = "url" if kind == "urlset" else "sitemap"
-    for entry in _children(root, entry_tag):
-        url = _clean_url(_child_text(entry, ("loc",)), base_url)
-        if url is None:
-            continue
-        date_text = _news_text(entry, "publication_date") or _child_text(entry, ("lastmod",))
-        found = Discovered(url=url, published=parse_feed_date(date_text), title=_news_text(entry, "title"))
-        (pages if kind == "urlset" else children).append(found)
-    return pages, children
-
-
 # --- discovery -------------------------------------------------------------------------------------------
 
-
-@dataclass
-class _Walk:
-    source: Source
-    start: dt.date
-    end: dt.date
-    fetcher: Fetcher
-    sitemaps_read: int = 0
-    visited: set[str] = field(default_factory=set)
-
-
-def _fetch_xml(walk: _Walk, url: str) -> Element:
-    source = walk.source
-    result = walk.fetcher.fetch(url, **source.fetch_kwargs())
-    if not result.ok() or result.not_modified:
-        raise DiscoveryError(f"source {source.id!r}: cannot fetch {url}: {result.error or result.status}")
-    return parse_xml(result.body, f"source {source.id!r}: {url}")
-
-
-def _read_document(walk: _Walk, url: str, depth: int) -> list[Discovered]:
-    root = _fetch_xml(walk, url)
-    kind = _local(root.tag)
-    if kind in ("rss", "RDF", "channel"):
-        return parse_rss(root, url)
-    if kind == "feed":
-        return parse_atom(root, url)
-    if kind in ("urlset", "sitemapindex"):
-        pages, children = parse_sitemap(root, url)
-        for child in children:
-            pages.extend(_read_child_sitemap(walk, child, depth + 1))
-        return pages
-    raise DiscoveryError(f"source {walk.source.id!r}: {url} is neither a feed nor a sitemap (root <{kind}>)")
-
-
-def _read_child_sitemap(walk: _Walk, child: Discovered, depth: int) -> list[Discovered]:
-    sid = walk.source.id
-    if child.url in walk.visited:
-        return []
-    if child.published is not None and day_of(child.published) < walk.start:
-        logger.debug("source %s: skipping sitemap %s, last modified before %s", sid, child.url, walk.start)
-        return []
-    if depth > MAX_SITEMAP_DEPTH:
-        logger.warning(
-            "source %s: sitemap %s nested deeper than %d; skipped", sid, child.url, MAX_SITEMAP_DEPTH
-        )
-        return []
-    if walk.sitemaps_read >= walk.source.max_sitemaps:
-        logger.warning("source %s: read %d sitemaps; %s skipped", sid, walk.source.max_sitemaps, child.url)
-        return []
-    walk.visited.add(child.url)
-    walk.sitemaps_read += 1
-    return _read_document(walk, child.url, depth)
+#: How each fetched kind is read: ``(source, start, end, fetcher)`` -> every entry the source's
+#: documents give, dated or not (:func:`discover` keeps those dated inside the window). The declared
+#: kind picks the reader; the document decides how it is read (a feed URL serving a sitemap is
+#: read as a sitemap, and the other way round). The news-search kinds ask their API for the window
+#: (their entries are dated and inside it already).
+Discoverer = Callable[[Source, dt.date, dt.date, Fetcher], list[Discovered]]
+DISCOVERERS: dict[str, Discoverer] = {
+    "rss": feeds.discover,
+    "atom": feeds.discover,
+    "sitemap": sitemaps.discover,
+    "gdelt_doc": gdelt.discover,
+    "reliefweb": reliefweb.discover,
+}
 
 
 def discover(source: Source, start: dt.date, end: dt.date, fetcher: Fetcher) -> list[Discovered]:
-    """Article URLs of ``source`` whose feed/sitemap date falls in ``[start, end)`` (UTC days).
+    """Article URLs of ``source`` whose feed/sitemap/search date falls in ``[start, end)`` (UTC days).
 
     A ``urls`` source yields all its URLs every time (with no date). Entries without a usable
     date are skipped (logged). Raises :class:`DiscoveryError` when the feed/sitemap cannot be
-    fetched or is not a feed or sitemap; a feed with no entry in the window gives an empty list.
+    fetched or is not a feed or sitemap, or a search API's answer cannot be read; a feed with no
+    entry in the window gives an empty list.
     """
     if isinstance(start, dt.datetime) or isinstance(end, dt.datetime):
         raise TypeError("discover takes dates, not datetimes")
@@ -603,14 +358,7 @@ def discover(source: Source, start: dt.date, end: dt.date, fetcher: Fetcher) -> 
         raise ValueError(f"empty window: start {start} is not before end {end}")
     if source.kind == "urls":
         return [Discovered(url=u) for u in source.urls]
-    if source.kind in SEARCH_KINDS:
-        found_by_search: list[Discovered] = _search_module(source.kind).discover(source, start, end, fetcher)
-        return found_by_search
-    if source.url is None:  # pragma: no cover - load_sources guarantees it
-        raise ValueError(f"source {source.id!r} has no url")
-
-    walk = _Walk(source=source, start=start, end=end, fetcher=fetcher, sitemaps_read=1, visited={source.url})
-    entries = _read_document(walk, source.url, depth=0)
+    entries = DISCOVERERS[source.kind](source, start, end, fetcher)
     found: dict[str, Discovered] = {}
     undated = 0
     for entry in entries:

@@ -34,19 +34,21 @@ import dataclasses
 import datetime as dt
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from conflict_ingest.errors import ConfigError
 from conflict_ingest.sources import search
-from conflict_ingest.sources.registry import (
+from conflict_ingest.sources.base import (
     Discovered,
     DiscoveryError,
     Fetcher,
-    Source,
     in_window,
     parse_feed_date,
 )
+
+if TYPE_CHECKING:
+    from conflict_ingest.sources.registry import Source
 
 logger = logging.getLogger(__name__)
 

@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from conflict_ingest.errors import ConfigError
-from conflict_ingest.sources.registry import DiscoveryError, Fetcher, Source
+from conflict_ingest.sources.base import DiscoveryError, Fetcher
 
 if TYPE_CHECKING:
     from conflict_ingest.fetch.client import FetchResult
+    from conflict_ingest.sources.registry import Source
 
 logger = logging.getLogger(__name__)
 
