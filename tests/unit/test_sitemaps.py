@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conflict_ingest.fetch.client import Fetcher
+from conflict_ingest.fetch.client import PAGES, SITEMAPS, Fetcher
 from conflict_ingest.sources import sitemaps
 from conflict_ingest.sources.registry import DiscoveryError, Source, discover
 
@@ -155,13 +155,16 @@ def test_truncated_gzip_is_a_clear_error(site: MapSite) -> None:
 
 def test_the_fetcher_hands_over_text_and_gzip_only_when_asked(site: MapSite) -> None:
     text = site.add("/urls.txt", "http://n.example/a\n", "text/plain")
-    gz = site.add("/s.xml.gz", gzip.compress(b"<urlset/>"), "application/gzip")
+    gz_body = gzip.compress(b"<urlset/>")
+    gz = site.add("/s.xml.gz", gz_body, "application/gzip")
     f = fetcher()
     for url in (text, gz):
         assert (f.fetch(url, allow_private=True).error or "").startswith("refused:")
-        assert f.fetch(url, allow_private=True, extra_types=sitemaps.SITEMAP_EXTRA_TYPES).ok()
+        assert (f.fetch(url, allow_private=True, accept=PAGES).error or "").startswith("refused:")
+        assert f.fetch(url, allow_private=True, accept=SITEMAPS).ok()
+    assert f.fetch(gz, allow_private=True, accept=SITEMAPS).body == gz_body  # handed over undecoded
     pdf = site.add("/s.pdf", b"%PDF-1.4 binary", "application/octet-stream")
-    refused = f.fetch(pdf, allow_private=True, extra_types=sitemaps.SITEMAP_EXTRA_TYPES)
+    refused = f.fetch(pdf, allow_private=True, accept=SITEMAPS)
     assert "refused: body is a PDF document" in (refused.error or "")  # only gzip bodies are let through
 
 

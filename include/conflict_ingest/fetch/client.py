@@ -29,7 +29,8 @@ and owes itself:
 - a body read that breaks (connection reset, truncated gzip, read timeout) retried like a failed
   connection;
 - redirects followed by hand, each hop re-checked (scheme, address, robots), loops detected;
-- only HTML and XML content types accepted;
+- only HTML and XML content types accepted, unless the caller asks for more (an :class:`Accept`:
+  :data:`SITEMAPS` adds plain text and gzip files, :data:`JSON_API` reads JSON);
 - no private, loopback, link-local, reserved or metadata addresses unless ``allow_private``
   (see :mod:`conflict_ingest.fetch.safety`);
 - conditional GET (``If-None-Match`` / ``If-Modified-Since``): 304 is a success with no body.
@@ -95,7 +96,7 @@ ACCEPT_ENCODING = "gzip, deflate"
 IDENTITY_ENCODINGS = frozenset({"", "identity"})
 GZIP_ENCODINGS = frozenset({"gzip", "x-gzip"})
 DEFLATE_ENCODINGS = frozenset({"deflate"})
-# Gzip files (not a gzip Content-Encoding): a caller that lists one of these in ``extra_types`` gets them.
+# Gzip files (not a gzip Content-Encoding): what :data:`SITEMAPS` accepts, handed over undecoded.
 GZIP_MEDIA_TYPES = frozenset({"application/gzip", "application/x-gzip"})
 GZIP_MAGIC = b"\x1f\x8b"
 # Response headers never kept with a page (they may carry session tokens).
@@ -349,8 +350,42 @@ def media_type(content_type: str | None) -> str | None:
     return content_type.split(";", 1)[0].strip().lower() or None
 
 
-def is_allowed_media_type(mt: str | None, extra_types: frozenset[str] = frozenset()) -> bool:
-    return mt is None or mt in ALLOWED_MEDIA_TYPES or mt.endswith("+xml") or mt in extra_types
+@dataclass(frozen=True)
+class Accept:
+    """What one fetch reads: its media types (and any ``+suffix`` type), whether an empty 2xx body is an
+    answer, whether a gzip file is handed over as it came, and the ``Accept`` header it sends.
+
+    :data:`PAGES` (pages and feeds) unless a caller says otherwise: sitemaps (``sources.sitemaps``, also
+    robots.txt and plain-text sitemaps) pass :data:`SITEMAPS`, a JSON search API (``sources.gdelt``,
+    ``sources.reliefweb``) passes :data:`JSON_API`. ``raw_gzip``: a body that is gzip data (its magic
+    bytes; a gzip *file*, not a gzip ``Content-Encoding``, which is always decoded here) is not refused as
+    binary but handed over undecoded, for the caller to decompress under its own cap."""
+
+    media_types: frozenset[str] = ALLOWED_MEDIA_TYPES
+    suffixes: tuple[str, ...] = ("+xml",)
+    empty_ok: bool = False
+    raw_gzip: bool = False
+    header: str = ACCEPT_HEADER
+
+    def allows(self, mt: str | None) -> bool:
+        return mt is None or mt in self.media_types or mt.endswith(self.suffixes)
+
+
+PAGES = Accept()
+# Sitemaps as servers hand them out: XML, plain text (robots.txt, text sitemaps), gzip files (by type, or
+# as a bare octet stream); a gzip body comes back undecoded. Anything else binary is still refused.
+SITEMAPS = Accept(
+    media_types=ALLOWED_MEDIA_TYPES | {"text/plain", "application/octet-stream"} | GZIP_MEDIA_TYPES,
+    raw_gzip=True,
+)
+# JSON, and the plain-text or HTML messages an API answers instead (GDELT's rate-limit and query errors);
+# an empty body is GDELT's "no articles".
+JSON_API = Accept(
+    media_types=frozenset({"application/json", "text/json", "text/plain", "text/html"}),
+    suffixes=("+json",),
+    empty_ok=True,
+    header="application/json, text/plain;q=0.5, */*;q=0.1",
+)
 
 
 def parse_retry_after(value: str | None, *, now: dt.datetime | None = None) -> float | None:
@@ -486,17 +521,18 @@ class Fetcher:
         last_modified: str | None = None,
         timeout_s: float | None = None,
         max_bytes: int | None = None,
-        extra_types: frozenset[str] = frozenset(),
+        accept: Accept | None = None,
     ) -> FetchResult:
         """GET ``url`` (an HTML page, feed or sitemap). Never raises for network/HTTP problems.
 
         ``allow_private``, ``rate_limit_per_s``, ``timeout_s`` and ``max_bytes`` override the
-        fetcher's defaults for this call (a source's own settings). ``extra_types`` are media types
-        accepted besides HTML and XML (``text/plain`` for robots.txt and plain-text sitemaps); with
-        a gzip type among them (:data:`GZIP_MEDIA_TYPES`) a gzip body is handed over undecoded.
+        fetcher's defaults for this call (a source's own settings); ``accept`` says what the
+        answer may be: :data:`PAGES` (the default: HTML and XML), :data:`SITEMAPS` (plain text and
+        gzip files too, a gzip body handed over undecoded) or :data:`JSON_API`.
         """
         url = url.strip()
-        headers: dict[str, str] = {}
+        accept = accept or PAGES
+        headers: dict[str, str] = {"Accept": accept.header}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
@@ -509,8 +545,7 @@ class Fetcher:
             max_bytes=max_bytes or self.max_bytes,
             extra_headers=headers,
             check_robots=self.respect_robots,
-            check_type=True,
-            extra_types=extra_types,
+            check_type=accept,
         )
         shown = redact_url(url)
         if result.error:
@@ -533,16 +568,14 @@ class Fetcher:
         max_bytes: int,
         extra_headers: dict[str, str],
         check_robots: bool,
-        check_type: bool,
-        extra_types: frozenset[str] = frozenset(),
+        check_type: Accept | None,
     ) -> FetchResult:
         started = time.monotonic()
         result = FetchResult(url=url, final_url=url)
         try:
             self._follow(
-                result, allow_private, rate, timeout_s, max_bytes, extra_headers, check_robots, check_type,
-                extra_types,
-            )  # fmt: skip
+                result, allow_private, rate, timeout_s, max_bytes, extra_headers, check_robots, check_type
+            )
         except _Failure as failure:
             result.error = failure.error
             result.status = failure.status if failure.status is not None else result.status
@@ -563,8 +596,7 @@ class Fetcher:
         max_bytes: int,
         extra_headers: dict[str, str],
         check_robots: bool,
-        check_type: bool,
-        extra_types: frozenset[str],
+        check_type: Accept | None,
     ) -> None:
         current = result.url
         seen = {current}
@@ -578,9 +610,8 @@ class Fetcher:
             if check_robots:
                 self._check_robots(current, allow_private, rate, timeout_s)
             redirect = self._request(
-                result, current, allow_private, rate, timeout_s, max_bytes, extra_headers, check_type,
-                extra_types,
-            )  # fmt: skip
+                result, current, allow_private, rate, timeout_s, max_bytes, extra_headers, check_type
+            )
             if redirect is None:
                 return
             status, location = redirect
@@ -602,8 +633,7 @@ class Fetcher:
         timeout_s: float,
         max_bytes: int,
         extra_headers: dict[str, str],
-        check_type: bool,
-        extra_types: frozenset[str],
+        check_type: Accept | None,
     ) -> tuple[int, str] | None:
         """One hop, with retries: ``(status, Location)`` for a redirect, else None once the
         response (body included) is in ``result``."""
@@ -631,7 +661,7 @@ class Fetcher:
             ):
                 try:
                     outcome = self._attempt(
-                        result, url, headers, key, exchange, timeout_s, max_bytes, check_type, extra_types
+                        result, url, headers, key, exchange, timeout_s, max_bytes, check_type
                     )
                 except _Failure as failure:
                     if failure.host_failure:
@@ -675,8 +705,7 @@ class Fetcher:
         exchange: Exchange,
         timeout_s: float,
         max_bytes: int,
-        check_type: bool,
-        extra_types: frozenset[str],
+        check_type: Accept | None,
     ) -> _Retry | tuple[int, str] | None:
         """One request under ``exchange``: a retryable status, a redirect, or None (read into
         ``result``). Transport trouble is a retryable :class:`_Failure` that counts against the host."""
@@ -735,7 +764,7 @@ class Fetcher:
                 raise _Failure(f"HTTP {status} redirect without a Location header", status)
             return status, location
         try:
-            self._read(result, response, exchange, max_bytes, check_type, extra_types)
+            self._read(result, response, exchange, max_bytes, check_type)
         except _Failure as failure:
             if not failure.host_failure:
                 self._host_answered(key)
@@ -801,8 +830,7 @@ class Fetcher:
         response: requests.Response,
         exchange: Exchange,
         max_bytes: int,
-        check_type: bool,
-        extra_types: frozenset[str],
+        check_type: Accept | None,
     ) -> None:
         result.status = response.status_code
         result.headers = _headers(response)
@@ -816,7 +844,7 @@ class Fetcher:
             if not 200 <= response.status_code < 300:
                 raise _Failure(f"unexpected HTTP status {response.status_code}", response.status_code)
             mt = media_type(result.content_type)
-            if check_type and not is_allowed_media_type(mt, extra_types):
+            if check_type and not check_type.allows(mt):
                 raise _Failure(f"refused: content type {mt}", response.status_code)
             declared = header_int(response.headers.get("Content-Length"))
             if declared is not None and declared > max_bytes:
@@ -824,10 +852,11 @@ class Fetcher:
                     f"refused: Content-Length {declared} exceeds max_bytes {max_bytes}", response.status_code
                 )
             result.body = self._stream(response, exchange, max_bytes, result, declared)
-            if check_type and not result.body:
+            if check_type and not result.body and not check_type.empty_ok:
                 raise _Failure(f"empty body (HTTP {response.status_code})", response.status_code)
             kind = binary_kind(result.body) if check_type else None
-            if kind is not None and result.body.startswith(GZIP_MAGIC) and extra_types & GZIP_MEDIA_TYPES:
+            gzip_asked = check_type is not None and check_type.raw_gzip
+            if kind is not None and gzip_asked and result.body.startswith(GZIP_MAGIC):
                 kind = None  # asked for: a gzipped sitemap, decompressed (under its own cap) by the caller
             if kind is not None:
                 result.body = b""
@@ -954,7 +983,7 @@ class Fetcher:
             max_bytes=ROBOTS_MAX_BYTES,
             extra_headers={},
             check_robots=False,
-            check_type=False,
+            check_type=None,
         )
         refusal = None
         parsed: RobotFileParser | None = None

@@ -4,7 +4,11 @@
 sitemaps; both fetch through the project's :class:`~conflict_ingest.fetch.client.Fetcher` (the
 :class:`Fetcher` protocol here) and both look at an XML document's prolog with :func:`xml_root`
 first, which refuses entity declarations (billion laughs, external entities) before any parser
-sees the document. :mod:`~conflict_ingest.sources.registry` re-exports these names.
+sees the document. The news-search kinds (:mod:`~conflict_ingest.sources.gdelt`,
+:mod:`~conflict_ingest.sources.reliefweb`) yield the same entries through the same protocol. What a
+fetch may read is the fetcher's ``accept`` (:class:`~conflict_ingest.fetch.client.Accept`): feeds the
+default, sitemaps ``SITEMAPS``, search APIs ``JSON_API``. :mod:`~conflict_ingest.sources.registry`
+re-exports these names.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from dateutil import parser as date_parser
 from conflict_ingest.errors import ConflictIngestError
 
 if TYPE_CHECKING:
-    from conflict_ingest.fetch.client import FetchResult
+    from conflict_ingest.fetch.client import Accept, FetchResult
     from conflict_ingest.sources.registry import Source
 
 logger = logging.getLogger(__name__)
@@ -49,12 +53,12 @@ class Fetcher(Protocol):
         last_modified: str | None = None,
         timeout_s: float | None = None,
         max_bytes: int | None = None,
-        extra_types: frozenset[str] = frozenset(),
+        accept: Accept | None = None,
     ) -> FetchResult: ...
 
 
 class DiscoveryError(ConflictIngestError, RuntimeError):
-    """A source's feed or sitemap could not be fetched or read."""
+    """A source's feed, sitemap or search API answer could not be fetched or read."""
 
 
 @dataclass(frozen=True)
@@ -74,12 +78,13 @@ class Discovered:
 
 
 def fetch_document(
-    source: Source, url: str, fetcher: Fetcher, *, extra_types: frozenset[str] = frozenset()
+    source: Source, url: str, fetcher: Fetcher, *, accept: Accept | None = None
 ) -> FetchResult:
-    """``url`` fetched with the source's settings; a failure is a :class:`DiscoveryError`."""
+    """``url`` fetched with the source's settings (and ``accept``, when given: the fetcher's
+    :data:`~conflict_ingest.fetch.client.PAGES` otherwise); a failure is a :class:`DiscoveryError`."""
     kwargs = source.fetch_kwargs()
-    if extra_types:
-        kwargs["extra_types"] = extra_types
+    if accept is not None:
+        kwargs["accept"] = accept
     result = fetcher.fetch(url, **kwargs)
     if not result.ok() or result.not_modified:
         raise DiscoveryError(f"source {source.id!r}: cannot fetch {url}: {result.error or result.status}")

@@ -194,7 +194,10 @@ def check_data(
         if isinstance(family, str) and FAMILY_RE.fullmatch(family):
             families.setdefault(family, []).append(sid)
         for url in _source_urls(merged):
-            _check_shared(sid, url, family, urls, hosts, add)
+            # two searches of one API ask different questions: not one feed read twice
+            _check_shared(
+                sid, url, family, {} if registry.kind_keys(merged.get("kind")) else urls, hosts, add
+            )
     report.families = tuple(sorted(families))
     if pools is not None:
         for family, members in sorted(families.items()):
@@ -277,9 +280,10 @@ def _check_env(
 
 
 def _check_source(sid: str, src: dict[str, Any], add: Add, *, broken: set[str]) -> None:
-    for key in sorted(str(k) for k in src if k not in registry.SOURCE_KEYS):
-        add(Problem(ERROR, f"unknown key (allowed: {', '.join(sorted(registry.SOURCE_KEYS))})", sid, key))
     kind = src.get("kind")
+    allowed = registry.SOURCE_KEYS | registry.kind_keys(kind)  # a search kind's own keys too
+    for key in sorted(str(k) for k in src if k not in allowed):
+        add(Problem(ERROR, f"unknown key (allowed: {', '.join(sorted(allowed))})", sid, key))
     if kind not in registry.KINDS:
         add(Problem(ERROR, f"must be one of {', '.join(registry.KINDS)}, got {kind!r}", sid, "kind"))
     elif kind == "urls":
@@ -293,13 +297,14 @@ def _check_source(sid: str, src: dict[str, Any], add: Add, *, broken: set[str]) 
         else:
             for i, url in enumerate(raw_urls):
                 _check_url(sid, f"urls[{i}]", url, add)
-    elif kind in registry.FEED_KINDS:
+    elif kind in registry.FEED_KINDS or kind in registry.SEARCH_KINDS:
         if src.get("urls") is not None:
             add(Problem(ERROR, f"a {kind!r} source takes one url, not urls", sid, "urls"))
         if src.get("url") is not None:
             _check_url(sid, "url", src["url"], add)
         elif "url" not in broken:
-            add(Problem(ERROR, f"a {kind!r} source needs its feed or sitemap URL", sid, "url"))
+            what = "API endpoint" if kind in registry.SEARCH_KINDS else "feed or sitemap URL"
+            add(Problem(ERROR, f"a {kind!r} source needs its {what}", sid, "url"))
     for key in (*NUMBER_KEYS, *BOOL_KEYS, "description", "family", *TEXT_KEYS, "last_checked"):
         if key in src:
             _check_value(sid, key, src[key], add)

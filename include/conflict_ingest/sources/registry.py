@@ -2,7 +2,9 @@
 
 A source is a feed (RSS 0.9x/1.0/2.0 or Atom: :mod:`~conflict_ingest.sources.feeds`), a sitemap (a
 ``urlset`` or ``sitemapindex`` followed to a bounded depth, gzipped or plain text, or the sitemaps a
-robots.txt names: :mod:`~conflict_ingest.sources.sitemaps`) or a fixed list of URLs. This module
+robots.txt names: :mod:`~conflict_ingest.sources.sitemaps`), a news-search API asked for the day's
+articles (``gdelt_doc``: :mod:`~conflict_ingest.sources.gdelt`, ``reliefweb``:
+:mod:`~conflict_ingest.sources.reliefweb`) or a fixed list of URLs. This module
 validates the file (:func:`load_sources`) and :func:`discover` turns one source and one data interval
 ``[start, end)`` into the article URLs published in it: :data:`DISCOVERERS` says which module reads
 a kind; the entries it returns are kept when their date falls in the window. ``urls`` sources yield
@@ -16,7 +18,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,7 @@ from conflict_ingest.settings import (
     DEFAULT_FETCH_TIMEOUT_S,
     DEFAULT_RATE_LIMIT_PER_S,
 )
-from conflict_ingest.sources import feeds, sitemaps
+from conflict_ingest.sources import feeds, gdelt, reliefweb, sitemaps
 from conflict_ingest.sources.base import (  # re-exported: what other modules import from here
     Discovered,
     DiscoveryError,
@@ -45,6 +47,7 @@ __all__ = [
     "KINDS",
     "MAX_SITEMAPS",
     "MAX_SITEMAP_DEPTH",
+    "SEARCH_KINDS",
     "Discovered",
     "DiscoveryError",
     "Fetcher",
@@ -59,8 +62,15 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("rss", "atom", "sitemap", "urls")
+KINDS = ("rss", "atom", "sitemap", "urls", "gdelt_doc", "reliefweb")
 FEED_KINDS = ("rss", "atom", "sitemap")
+#: A news-search kind's own keys and their validator (raw entry, label -> the keys kept in ``Source.search``).
+SearchOptions = tuple[frozenset[str], Callable[[dict[str, Any], str], dict[str, Any]]]
+SEARCH_OPTIONS: dict[str, SearchOptions] = {
+    "gdelt_doc": (gdelt.OPTION_KEYS, gdelt.parse_options),
+    "reliefweb": (reliefweb.OPTION_KEYS, reliefweb.parse_options),
+}
+SEARCH_KINDS = tuple(SEARCH_OPTIONS)
 SOURCE_ID_RE = re.compile(r"\A[a-z0-9][a-z0-9-]*\Z")  # \Z: "$" would accept a trailing newline
 ENV_REF_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -110,6 +120,8 @@ class Source:
     enabled: bool = True
     description: str | None = None
     family: str = DEFAULT_FAMILY
+    # a search kind's own keys, validated (gdelt_doc, reliefweb); left out of the hash (a dict)
+    search: dict[str, Any] | None = field(default=None, hash=False)
 
     def fetch_kwargs(self) -> dict[str, Any]:
         """This source's settings as keyword arguments of ``Fetcher.fetch``."""
@@ -233,7 +245,7 @@ def parse_sources(data: Any, *, environ: Mapping[str, str] | None = None) -> lis
         if sid in seen:
             raise ConfigError(f"{label}: duplicate id")
         seen.add(sid)
-        _check_keys(raw, SOURCE_KEYS, label)
+        _check_keys(raw, SOURCE_KEYS | kind_keys(raw.get("kind")), label)
         merged = {**defaults, **_expand_tree(raw, label, environ)}
         sources.append(_build_source(sid, merged, label))
     return sources
@@ -267,6 +279,7 @@ def _build_source(sid: str, raw: dict[str, Any], label: str) -> Source:
             non_empty_text(raw[key], f"{label}: {key}")
     if raw.get("last_checked") is not None:
         checked_date(raw["last_checked"], f"{label}: last_checked")
+    search = SEARCH_OPTIONS[kind][1](raw, label) if kind in SEARCH_OPTIONS else None
     return Source(
         id=sid,
         kind=kind,
@@ -280,7 +293,15 @@ def _build_source(sid: str, raw: dict[str, Any], label: str) -> Source:
         enabled=_bool(raw.get("enabled", True), f"{label}: enabled"),
         description=description,
         family=family,
+        search=search,
     )
+
+
+def kind_keys(kind: Any) -> frozenset[str]:
+    """The keys a kind takes besides :data:`SOURCE_KEYS` (a search kind's query, filters, page size)."""
+    if isinstance(kind, str) and kind in SEARCH_OPTIONS:
+        return SEARCH_OPTIONS[kind][0]
+    return frozenset()
 
 
 def load_sources(
@@ -311,21 +332,25 @@ def load_sources(
 #: How each fetched kind is read: ``(source, start, end, fetcher)`` -> every entry the source's
 #: documents give, dated or not (:func:`discover` keeps those dated inside the window). The declared
 #: kind picks the reader; the document decides how it is read (a feed URL serving a sitemap is
-#: read as a sitemap, and the other way round).
+#: read as a sitemap, and the other way round). The news-search kinds ask their API for the window
+#: (their entries are dated and inside it already).
 Discoverer = Callable[[Source, dt.date, dt.date, Fetcher], list[Discovered]]
 DISCOVERERS: dict[str, Discoverer] = {
     "rss": feeds.discover,
     "atom": feeds.discover,
     "sitemap": sitemaps.discover,
+    "gdelt_doc": gdelt.discover,
+    "reliefweb": reliefweb.discover,
 }
 
 
 def discover(source: Source, start: dt.date, end: dt.date, fetcher: Fetcher) -> list[Discovered]:
-    """Article URLs of ``source`` whose feed/sitemap date falls in ``[start, end)`` (UTC days).
+    """Article URLs of ``source`` whose feed/sitemap/search date falls in ``[start, end)`` (UTC days).
 
     A ``urls`` source yields all its URLs every time (with no date). Entries without a usable
     date are skipped (logged). Raises :class:`DiscoveryError` when the feed/sitemap cannot be
-    fetched or is not a feed or sitemap; a feed with no entry in the window gives an empty list.
+    fetched or is not a feed or sitemap, or a search API's answer cannot be read; a feed with no
+    entry in the window gives an empty list.
     """
     if isinstance(start, dt.datetime) or isinstance(end, dt.datetime):
         raise TypeError("discover takes dates, not datetimes")

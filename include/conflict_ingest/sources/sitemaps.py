@@ -13,7 +13,8 @@ A ``sitemap`` source's ``url`` is one of
 Any of these may be gzipped, recognised by content (the gzip magic bytes), whatever the name or
 type (``.xml.gz``, ``application/gzip``, ``application/octet-stream``); the decompressed bytes are
 capped at the source's ``max_bytes``. Every request goes through the project's fetcher (rate limit,
-size cap, private-address refusal, robots.txt). The walk is bounded: at most ``max_sitemaps``
+size cap, private-address refusal, robots.txt) with :data:`~conflict_ingest.fetch.client.SITEMAPS`
+(plain text and gzip files accepted, a gzip body handed over undecoded). The walk is bounded: at most ``max_sitemaps``
 documents per source and run (robots.txt and the first sitemap included), children nested at most
 :data:`MAX_SITEMAP_DEPTH` deep, each URL read once, and a child whose index ``<lastmod>`` is before
 the window is not fetched at all.
@@ -64,10 +65,6 @@ logger = logging.getLogger(__name__)
 
 MAX_SITEMAPS = 20  # sitemap files read per source and run, the index (or robots.txt) included
 MAX_SITEMAP_DEPTH = 3  # index -> index -> urlset
-# What a sitemap may be served as besides XML: plain text (robots.txt, text sitemaps) and gzip files.
-SITEMAP_EXTRA_TYPES = frozenset(
-    {"text/plain", "application/gzip", "application/x-gzip", "application/octet-stream"}
-)
 GZIP_MAGIC = b"\x1f\x8b"
 ROBOTS_PATH = "/robots.txt"
 DEFAULT_SITEMAP_PATH = "/sitemap.xml"
@@ -248,7 +245,10 @@ def gunzip(body: bytes, max_bytes: int, where: str) -> bytes:
 
 
 def _fetch(walk: _Walk, url: str) -> FetchResult:
-    return fetch_document(walk.source, url, walk.fetcher, extra_types=SITEMAP_EXTRA_TYPES)
+    """A sitemap, robots.txt or text sitemap: XML, plain text or a gzip file (handed over undecoded)."""
+    from conflict_ingest.fetch.client import SITEMAPS  # on use: discovery's import stays light
+
+    return fetch_document(walk.source, url, walk.fetcher, accept=SITEMAPS)
 
 
 def _read_document(walk: _Walk, url: str, depth: int) -> list[Discovered]:
