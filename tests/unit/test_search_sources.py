@@ -192,7 +192,7 @@ def test_gdelt_articles_become_discovered_urls_with_seendate_and_title() -> None
                     "seendate": "20261205T101500Z",
                 },
                 {"url": "javascript:alert(1)", "title": "x", "seendate": "20261205T101500Z"},
-                {"url": "https://user:pw@news.example/b", "seendate": "20261205T101500Z"},
+                {"url": "https://user:password@news.example/b", "seendate": "20261205T101500Z"},
                 {"url": "https://news.example/c", "seendate": "not a date"},
                 "not an article",
             ]

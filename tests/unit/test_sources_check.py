@@ -79,7 +79,7 @@ def test_the_bundled_file_warns_only_of_its_disabled_source() -> None:
     [
         ({"kind": "atomic"}, "kind", "must be one of"),
         ({"url": "ftp://news.example/feed.xml"}, "url", "not an http(s) URL"),
-        ({"url": "https://user:pw@news.example/feed.xml"}, "url", "credentials"),
+        ({"url": "https://user:password@news.example/feed.xml"}, "url", "credentials"),
         ({"url": None}, "url", "needs its feed or sitemap URL"),
         ({"urls": ["https://news.example/a"]}, "urls", "takes one url"),
         ({"rate_limit_per_s": -1}, "rate_limit_per_s", "positive"),
