@@ -39,6 +39,7 @@ import datetime as dt
 from typing import Any
 
 import pendulum
+from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import CronDataIntervalTimetable, Param, TaskGroup, dag, get_current_context, task
 
 from common import adapters as af
@@ -46,6 +47,7 @@ from conflict_ingest.settings import MAX_URLS_PER_RUN
 from conflict_ingest.sources.families import fetch_families, fetch_pool
 from conflict_ingest.timeouts import (
     ALERT_TIMEOUT,
+    APPLY_REVIEW_TIMEOUT,
     CLEAN_TIMEOUT,
     DISCOVER_TIMEOUT,
     EXTRACT_TIMEOUT,
@@ -206,21 +208,65 @@ def conflict_news_nightly() -> None:
 
         return land_stage(af.store(), af.run_context())
 
-    @task(retries=0, execution_timeout=GATE_TIMEOUT)
-    def gate(summary: dict[str, Any], landed: dict[str, Any]) -> dict[str, Any]:
-        """Fail the run when records were held back or a source did not complete."""
-        from conflict_ingest.pipeline.gate import gate as check
+    @task(execution_timeout=PLAN_TIMEOUT)
+    def plan_review(landed: dict[str, Any]) -> list[dict[str, Any]]:
+        """The held records no stored decision covers, as the review's subject, body and options
+        (one mapping), or nothing (the review is skipped)."""
+        from conflict_ingest.review.stage import plan_review as plan
 
-        return check(summary)
+        return plan(af.store(), af.run_context(), timeout_hours=af.settings().review_timeout_hours)["hitl"]
+
+    # The review of held records: one mapped instance when there is something to review, none (skipped)
+    # otherwise. It waits for a person in Airflow's "Required actions" (no worker slot, no triggerer on
+    # Airflow 3.3); no answer within CONFLICT_INGEST_REVIEW_TIMEOUT_HOURS fails it: everything stays held.
+    review_partial = HITLOperator.partial(
+        task_id=af.REVIEW_TASK_ID,
+        multiple=True,
+        params={
+            "comment": Param(
+                "",
+                type="string",
+                title="Comment",
+                description="Why (kept beside each record you release or keep).",
+            )
+        },
+        # reviews off (0): never expanded (plan_review returns nothing); the limit is then moot
+        response_timeout=dt.timedelta(hours=PARSED.review_timeout_hours or 24),
+        retries=0,  # a retry would ask again and wait again
+    )
+
+    @task(
+        trigger_rule="all_done",
+        outlets=[CURATED_ASSET],
+        max_active_tis_per_dag=1,  # see validate
+        execution_timeout=APPLY_REVIEW_TIMEOUT,
+    )
+    def apply_review() -> dict[str, Any]:
+        """Store the review's decisions in the bucket and land the day again (released records to
+        curated, flagged; kept ones marked in quarantine). No answer: nothing decided, all held."""
+        from conflict_ingest.review.stage import apply_review as apply
+
+        return apply(af.store(), af.run_context(), af.review_response())
+
+    @task(retries=0, execution_timeout=GATE_TIMEOUT)
+    def gate(summary: dict[str, Any], landed: dict[str, Any], reviewed: dict[str, Any]) -> dict[str, Any]:
+        """Fail the run when held records were not all reviewed (read from the bucket) or a source did
+        not complete."""
+        from conflict_ingest.pipeline.gate import gate as check
+        from conflict_ingest.review.stage import review_status
+
+        return check(summary, review_status(af.store(), af.run_context()))
 
     @task(trigger_rule="all_done", execution_timeout=ALERT_TIMEOUT)
     def alert() -> dict[str, Any]:
-        """Send the alert when the run has something to say; fail loudly when it cannot be sent."""
+        """Send the alert when the run has something to say (naming and linking the review, when one
+        was opened); fail loudly when it cannot be sent."""
         from conflict_ingest.alerts import alert_stage
+        from conflict_ingest.review.stage import review_for_alert
 
-        ctx, run, settings = get_current_context(), af.run_context(), af.settings()
+        ctx, run, settings, store = get_current_context(), af.run_context(), af.settings(), af.store()
         return alert_stage(
-            af.store(),
+            store,
             day=run.day,
             run_id=run.run_id,
             dag_id=DAG_ID,
@@ -228,6 +274,7 @@ def conflict_news_nightly() -> None:
             senders=af.alert_senders(settings),
             interval_start=ctx.get("data_interval_start"),
             interval_end=ctx.get("data_interval_end"),
+            review=review_for_alert(store, run, af.review_url(DAG_ID, run.run_id)),
         )
 
     source_ids = list_sources()
@@ -240,9 +287,12 @@ def conflict_news_nightly() -> None:
             fetched = fetch.override(pool=fetch_pool(family)).expand(batch_key=batches)
             extract.expand(cleaned_key=clean.expand(fetched_key=fetched)) >> summary
     landed = land(summary)  # type: ignore[arg-type]  # XComArg stands for the value at run time
-    gate(summary, landed)  # type: ignore[arg-type]  # XComArg stands for the value at run time
-    # after land, whatever happened upstream: it reads the outcome from S3, not XCom
-    [summary, landed] >> alert()
+    planned = plan_review(landed)  # type: ignore[arg-type]  # XComArg stands for the value at run time
+    review_partial.expand_kwargs(planned) >> (reviewed := apply_review())
+    gate(summary, landed, reviewed)  # type: ignore[arg-type]  # XComArg stands for the value at run time
+    # after land (and the review's planning, so it can link the review), whatever happened upstream:
+    # it reads the outcome from S3, not XCom
+    [summary, landed, planned] >> alert()
 
 
 conflict_news_nightly()
