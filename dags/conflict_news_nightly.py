@@ -7,13 +7,24 @@ strike-count records in S3.
 `list_sources` -> `discover` (per source) -> per fetch family, a task group: `collect_batches`
 -> `fetch` -> `clean` -> `extract`, each mapped over bounded batches of pages, `fetch` in the
 family's pool `fetch_<family>` -> `validate` (Great Expectations) -> `land` (curated Parquet, Asset `curated_strike_counts`)
--> `gate` (fails the run when records were quarantined or a source did not complete);
-`alert` (after `land`, whatever happened) mails `CONFLICT_INGEST_ALERT_TO` through the
+-> `plan_review` -> `review_held_records` -> `apply_review` -> `gate` (fails the run when held records
+were not all reviewed or a source did not complete); `alert` (after `land` and `plan_review`, whatever
+happened) mails `CONFLICT_INGEST_ALERT_TO` through the
 `smtp_default` connection, and posts to `CONFLICT_INGEST_ALERT_WEBHOOK_URL` when set, whenever
 the run has something to say: records held back, warnings, a source that did not complete, or a
 validation that did not run. A clean run sends nothing. If an alert cannot be delivered, the
 `alert` task fails with the reason, and the run's `summary.json`, `alert.json` and report record
 `alert_delivery: failed`.
+
+**Reviewing held records:** when the night holds records back (they broke a critical expectation),
+`review_held_records` asks for a decision in Airflow's *Required actions*
+(`/dags/conflict_news_nightly/runs/RUN_ID/tasks/review_held_records/required_actions?map_index=0`,
+linked from the alert): tick the records to release to curated (they land with
+`released_by_reviewer = true`, your name and comment), or "Keep all held"; add a comment. The others
+stay in quarantine, marked reviewed. Decisions are stored under `reviews/strike_counts/dt=DAY/` and
+applied again by every re-run or backfill of the day; records already decided are not asked about
+again (the review is skipped when none is left). No answer within `CONFLICT_INGEST_REVIEW_TIMEOUT_HOURS`
+(24 h; 0 turns reviews off) keeps everything held and the run ends failed; a reviewed night ends green.
 
 **Which day:** the timetable has one-day data intervals starting at 00:00 UTC; the run that
 starts after midnight reads the day that just ended (`dt` = data interval start). A manual run

@@ -301,3 +301,21 @@ def test_parts_landed_before_reviews_existed_read_as_not_released(store) -> None
     assert read["released_by_reviewer"] is False
     assert read["reviewed_by"] is None and read["review_comment"] is None
     assert read["record_id"] == row["record_id"] and read["count"] == 5
+
+
+def test_the_alert_mail_names_the_review_its_link_and_deadline() -> None:
+    from conflict_ingest.alerts import build_alert
+
+    summary = {"failed": 2, "failed_expectations": {"no_conflicting_counts": 2}, "records_by_source": {}}
+    url = "http://127.0.0.1:8080/dags/d/runs/r/tasks/review_held_records/required_actions?map_index=0"
+    review = {
+        "items": 2,
+        "subject": "Review 2 held strike-count record(s) of 2016-12-01",
+        "url": url,
+        "deadline": "2016-12-03T00:00:00+00:00",
+    }
+    body = build_alert(summary, dag_id="d", run_id="r", day=DAY, bucket="b", review=review).body
+    assert "Review 2 held strike-count record(s) of 2016-12-01" in body and url in body
+    assert "no answer by 2016-12-03T00:00:00+00:00 keeps them all held" in body
+    without = build_alert(summary, dag_id="d", run_id="r", day=DAY, bucket="b").body
+    assert "Review" not in without and "required_actions" not in without
