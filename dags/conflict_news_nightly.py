@@ -18,7 +18,7 @@ validation that did not run. A clean run sends nothing. If an alert cannot be de
 
 **Reviewing held records:** when the night holds records back (they broke a critical expectation),
 `review_held_records` asks for a decision in Airflow's *Required actions*
-(`/dags/conflict_news_nightly/runs/RUN_ID/tasks/review_held_records/required_actions?map_index=0`,
+(`/dags/conflict_news_nightly/runs/RUN_ID/tasks/review_held_records/mapped/0/required_actions`,
 linked from the alert): tick the records to release to curated (they land with
 `released_by_reviewer = true`, your name and comment), or "Keep all held"; add a comment. The others
 stay in quarantine, marked reviewed. Decisions are stored under `reviews/strike_counts/dt=DAY/` and

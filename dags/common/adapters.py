@@ -151,16 +151,17 @@ def review_response(task_id: str = REVIEW_TASK_ID) -> dict[str, Any] | None:
 
 
 def review_url(dag_id: str, run_id: str, task_id: str = REVIEW_TASK_ID) -> str:
-    """The review's page in the Airflow UI (its "Required actions" form), as
-    ``HITLOperator.generate_link_to_ui`` builds it: ``[api] base_url`` +
-    ``/dags/DAG/runs/RUN/tasks/TASK/required_actions?map_index=0`` (the review is the one mapped
-    instance of its task)."""
+    """The review's form in the Airflow UI: ``[api] base_url`` +
+    ``/dags/DAG/runs/RUN/tasks/TASK/mapped/0/required_actions``, the link the UI itself makes to a
+    mapped task instance's required action (the review is the one mapped instance, index 0, of its
+    task). ``HITLOperator.generate_link_to_ui`` builds ``.../tasks/TASK/required_actions?map_index=0``,
+    but the 3.3 UI reads no ``map_index`` parameter, so that page would not find a mapped review."""
     from urllib.parse import quote
 
     from airflow.sdk.configuration import conf
 
     base = (conf.get("api", "base_url", fallback=None) or "http://localhost:8080").rstrip("/")
     return (
-        f"{base}/dags/{quote(dag_id, safe='')}/runs/{quote(run_id, safe='')}/tasks/"
-        f"{quote(task_id, safe='')}/required_actions?map_index=0"
+        f"{base}/dags/{quote(dag_id, safe='')}/runs/{quote(run_id, safe=':+@')}/tasks/"
+        f"{quote(task_id, safe='')}/mapped/0/required_actions"
     )

@@ -151,7 +151,7 @@ def test_a_named_reviewer_releases_one_of_the_pair_and_the_run_ends_green(review
     server.wait_until(lambda: mail.messages, "the alert mail", 120, 1)
     body = _mail_text(mail.messages[0])
     assert "Review 2 held strike-count record(s) of 2016-12-01" in body
-    assert f"/dags/{DAG_ID}/runs/{run_id}/tasks/{REVIEW_TASK}/required_actions?map_index=0" in body
+    assert f"/dags/{DAG_ID}/runs/{run_id}/tasks/{REVIEW_TASK}/mapped/0/required_actions" in body
 
     # a wrong option is refused at the door; the named reviewer's answer is taken
     headers = {"Authorization": f"Bearer {_reviewer_token(server)}"}

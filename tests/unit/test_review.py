@@ -307,7 +307,7 @@ def test_the_alert_mail_names_the_review_its_link_and_deadline() -> None:
     from conflict_ingest.alerts import build_alert
 
     summary = {"failed": 2, "failed_expectations": {"no_conflicting_counts": 2}, "records_by_source": {}}
-    url = "http://127.0.0.1:8080/dags/d/runs/r/tasks/review_held_records/required_actions?map_index=0"
+    url = "http://127.0.0.1:8080/dags/d/runs/r/tasks/review_held_records/mapped/0/required_actions"
     review = {
         "items": 2,
         "subject": "Review 2 held strike-count record(s) of 2016-12-01",
