@@ -254,12 +254,19 @@ def conflict_news_nightly() -> None:
     )
     def apply_review() -> dict[str, Any]:
         """Store the review's decisions in the bucket and land the day again (released records to
-        curated, flagged; kept ones marked in quarantine). No answer: nothing decided, all held."""
+        curated, flagged; kept ones marked in quarantine). No answer: nothing decided, all held, and
+        the task is skipped (nothing landed, so no curated Asset event)."""
+        from airflow.sdk.exceptions import AirflowSkipException
+
         from conflict_ingest.review.stage import apply_review as apply
 
-        return apply(af.store(), af.run_context(), af.review_response())
+        applied = apply(af.store(), af.run_context(), af.review_response())
+        if applied["status"] != "answered":
+            raise AirflowSkipException(f"nothing to apply: {applied}")
+        return applied
 
-    @task(retries=0, execution_timeout=GATE_TIMEOUT)
+    # none_failed: a skipped apply_review (no review, or no answer) still leaves the verdict to the gate
+    @task(retries=0, trigger_rule="none_failed", execution_timeout=GATE_TIMEOUT)
     def gate(summary: dict[str, Any], landed: dict[str, Any], reviewed: dict[str, Any]) -> dict[str, Any]:
         """Fail the run when held records were not all reviewed (read from the bucket) or a source did
         not complete."""

@@ -82,6 +82,7 @@ def test_nightly_dag_flow_and_asset(dagbag) -> None:
     assert "alert" in dag.get_task("plan_review").downstream_task_ids
     assert "alert" not in dag.get_task("review_held_records").downstream_task_ids
     assert dag.get_task("apply_review").trigger_rule == "all_done"
+    assert dag.get_task("gate").trigger_rule == "none_failed"  # a skipped apply_review leaves it the verdict
     outlets = dag.get_task("land").outlets
     assert [o.name for o in outlets] == ["curated_strike_counts"]
     assert dag.timetable.__class__.__name__ == "CronDataIntervalTimetable"
