@@ -7,13 +7,24 @@ strike-count records in S3.
 `list_sources` -> `discover` (per source) -> per fetch family, a task group: `collect_batches`
 -> `fetch` -> `clean` -> `extract`, each mapped over bounded batches of pages, `fetch` in the
 family's pool `fetch_<family>` -> `validate` (Great Expectations) -> `land` (curated Parquet, Asset `curated_strike_counts`)
--> `gate` (fails the run when records were quarantined or a source did not complete);
-`alert` (after `land`, whatever happened) mails `CONFLICT_INGEST_ALERT_TO` through the
+-> `plan_review` -> `review_held_records` -> `apply_review` -> `gate` (fails the run when held records
+were not all reviewed or a source did not complete); `alert` (after `land` and `plan_review`, whatever
+happened) mails `CONFLICT_INGEST_ALERT_TO` through the
 `smtp_default` connection, and posts to `CONFLICT_INGEST_ALERT_WEBHOOK_URL` when set, whenever
 the run has something to say: records held back, warnings, a source that did not complete, or a
 validation that did not run. A clean run sends nothing. If an alert cannot be delivered, the
 `alert` task fails with the reason, and the run's `summary.json`, `alert.json` and report record
 `alert_delivery: failed`.
+
+**Reviewing held records:** when the night holds records back (they broke a critical expectation),
+`review_held_records` asks for a decision in Airflow's *Required actions*
+(`/dags/conflict_news_nightly/runs/RUN_ID/tasks/review_held_records/mapped/0/required_actions`,
+linked from the alert): tick the records to release to curated (they land with
+`released_by_reviewer = true`, your name and comment), or "Keep all held"; add a comment. The others
+stay in quarantine, marked reviewed. Decisions are stored under `reviews/strike_counts/dt=DAY/` and
+applied again by every re-run or backfill of the day; records already decided are not asked about
+again (the review is skipped when none is left). No answer within `CONFLICT_INGEST_REVIEW_TIMEOUT_HOURS`
+(24 h; 0 turns reviews off) keeps everything held and the run ends failed; a reviewed night ends green.
 
 **Which day:** the timetable has one-day data intervals starting at 00:00 UTC; the run that
 starts after midnight reads the day that just ended (`dt` = data interval start). A manual run
@@ -39,6 +50,7 @@ import datetime as dt
 from typing import Any
 
 import pendulum
+from airflow.providers.standard.operators.hitl import HITLOperator
 from airflow.sdk import CronDataIntervalTimetable, Param, TaskGroup, dag, get_current_context, task
 
 from common import adapters as af
@@ -46,6 +58,7 @@ from conflict_ingest.settings import MAX_URLS_PER_RUN
 from conflict_ingest.sources.families import fetch_families, fetch_pool
 from conflict_ingest.timeouts import (
     ALERT_TIMEOUT,
+    APPLY_REVIEW_TIMEOUT,
     CLEAN_TIMEOUT,
     DISCOVER_TIMEOUT,
     EXTRACT_TIMEOUT,
@@ -206,21 +219,72 @@ def conflict_news_nightly() -> None:
 
         return land_stage(af.store(), af.run_context())
 
-    @task(retries=0, execution_timeout=GATE_TIMEOUT)
-    def gate(summary: dict[str, Any], landed: dict[str, Any]) -> dict[str, Any]:
-        """Fail the run when records were held back or a source did not complete."""
-        from conflict_ingest.pipeline.gate import gate as check
+    @task(execution_timeout=PLAN_TIMEOUT)
+    def plan_review(landed: dict[str, Any]) -> list[dict[str, Any]]:
+        """The held records no stored decision covers, as the review's subject, body and options
+        (one mapping), or nothing (the review is skipped)."""
+        from conflict_ingest.review.stage import plan_review as plan
 
-        return check(summary)
+        return plan(af.store(), af.run_context(), timeout_hours=af.settings().review_timeout_hours)["hitl"]
+
+    # The review of held records: one mapped instance when there is something to review, none (skipped)
+    # otherwise. It waits for a person in Airflow's "Required actions" (no worker slot, no triggerer on
+    # Airflow 3.3); no answer within CONFLICT_INGEST_REVIEW_TIMEOUT_HOURS fails it: everything stays held.
+    review_partial = HITLOperator.partial(
+        task_id=af.REVIEW_TASK_ID,
+        multiple=True,
+        params={
+            "comment": Param(
+                "",
+                type="string",
+                title="Comment",
+                description="Why (kept beside each record you release or keep).",
+            )
+        },
+        # reviews off (0): never expanded (plan_review returns nothing); the limit is then moot
+        response_timeout=dt.timedelta(hours=PARSED.review_timeout_hours or 24),
+        retries=0,  # a retry would ask again and wait again
+    )
+
+    @task(
+        trigger_rule="all_done",
+        outlets=[CURATED_ASSET],
+        max_active_tis_per_dag=1,  # see validate
+        execution_timeout=APPLY_REVIEW_TIMEOUT,
+    )
+    def apply_review() -> dict[str, Any]:
+        """Store the review's decisions in the bucket and land the day again (released records to
+        curated, flagged; kept ones marked in quarantine). No answer: nothing decided, all held, and
+        the task is skipped (nothing landed, so no curated Asset event)."""
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from conflict_ingest.review.stage import apply_review as apply
+
+        applied = apply(af.store(), af.run_context(), af.review_response())
+        if applied["status"] != "answered":
+            raise AirflowSkipException(f"nothing to apply: {applied}")
+        return applied
+
+    # none_failed: a skipped apply_review (no review, or no answer) still leaves the verdict to the gate
+    @task(retries=0, trigger_rule="none_failed", execution_timeout=GATE_TIMEOUT)
+    def gate(summary: dict[str, Any], landed: dict[str, Any], reviewed: dict[str, Any]) -> dict[str, Any]:
+        """Fail the run when held records were not all reviewed (read from the bucket) or a source did
+        not complete."""
+        from conflict_ingest.pipeline.gate import gate as check
+        from conflict_ingest.review.stage import review_status
+
+        return check(summary, review_status(af.store(), af.run_context()))
 
     @task(trigger_rule="all_done", execution_timeout=ALERT_TIMEOUT)
     def alert() -> dict[str, Any]:
-        """Send the alert when the run has something to say; fail loudly when it cannot be sent."""
+        """Send the alert when the run has something to say (naming and linking the review, when one
+        was opened); fail loudly when it cannot be sent."""
         from conflict_ingest.alerts import alert_stage
+        from conflict_ingest.review.stage import review_for_alert
 
-        ctx, run, settings = get_current_context(), af.run_context(), af.settings()
+        ctx, run, settings, store = get_current_context(), af.run_context(), af.settings(), af.store()
         return alert_stage(
-            af.store(),
+            store,
             day=run.day,
             run_id=run.run_id,
             dag_id=DAG_ID,
@@ -228,6 +292,7 @@ def conflict_news_nightly() -> None:
             senders=af.alert_senders(settings),
             interval_start=ctx.get("data_interval_start"),
             interval_end=ctx.get("data_interval_end"),
+            review=review_for_alert(store, run, af.review_url(DAG_ID, run.run_id)),
         )
 
     source_ids = list_sources()
@@ -240,9 +305,12 @@ def conflict_news_nightly() -> None:
             fetched = fetch.override(pool=fetch_pool(family)).expand(batch_key=batches)
             extract.expand(cleaned_key=clean.expand(fetched_key=fetched)) >> summary
     landed = land(summary)  # type: ignore[arg-type]  # XComArg stands for the value at run time
-    gate(summary, landed)  # type: ignore[arg-type]  # XComArg stands for the value at run time
-    # after land, whatever happened upstream: it reads the outcome from S3, not XCom
-    [summary, landed] >> alert()
+    planned = plan_review(landed)  # type: ignore[arg-type]  # XComArg stands for the value at run time
+    review_partial.expand_kwargs(planned) >> (reviewed := apply_review())
+    gate(summary, landed, reviewed)  # type: ignore[arg-type]  # XComArg stands for the value at run time
+    # after land (and the review's planning, so it can link the review), whatever happened upstream:
+    # it reads the outcome from S3, not XCom
+    [summary, landed, planned] >> alert()
 
 
 conflict_news_nightly()

@@ -27,9 +27,9 @@ _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="conflict-ingest-airflow-"))
 
 def session_env(**servers: Any) -> dict[str, str]:
     """The session's local Airflow environment (its home, quick retries), plus the servers' parts."""
-    return local_env(
-        _AIRFLOW_HOME, retry_delay_s=1, base={}, extra={"AIRFLOW__CORE__UNIT_TEST_MODE": "False"}, **servers
-    )
+    # reviews of held records off: dag.test() has no scheduler to end a review, so it would wait forever
+    extra = {"AIRFLOW__CORE__UNIT_TEST_MODE": "False", "CONFLICT_INGEST_REVIEW_TIMEOUT_HOURS": "0"}
+    return local_env(_AIRFLOW_HOME, retry_delay_s=1, base={}, extra=extra, **servers)
 
 
 for _proxy in PROXY_VARS:

@@ -136,3 +136,32 @@ def fetcher() -> Fetcher:
 
     current = settings()
     return Fetcher(user_agent=current.user_agent, allow_private=current.allow_private_urls)
+
+
+#: The nightly DAG's human-in-the-loop task (the review of held records) and its form's comment field.
+REVIEW_TASK_ID = "review_held_records"
+
+
+def review_response(task_id: str = REVIEW_TASK_ID) -> dict[str, Any] | None:
+    """The review's answer (the HITL task's result: ``chosen_options``, ``params_input``,
+    ``responded_by_user``, ``responded_at``), or None when it got none (timed out, skipped, failed)."""
+    ti = get_current_context()["ti"]
+    found = ti.xcom_pull(task_ids=task_id, map_indexes=0, default=None)
+    return dict(found) if isinstance(found, dict) else None
+
+
+def review_url(dag_id: str, run_id: str, task_id: str = REVIEW_TASK_ID) -> str:
+    """The review's form in the Airflow UI: ``[api] base_url`` +
+    ``/dags/DAG/runs/RUN/tasks/TASK/mapped/0/required_actions``, the link the UI itself makes to a
+    mapped task instance's required action (the review is the one mapped instance, index 0, of its
+    task). ``HITLOperator.generate_link_to_ui`` builds ``.../tasks/TASK/required_actions?map_index=0``,
+    but the 3.3 UI reads no ``map_index`` parameter, so that page would not find a mapped review."""
+    from urllib.parse import quote
+
+    from airflow.sdk.configuration import conf
+
+    base = (conf.get("api", "base_url", fallback=None) or "http://localhost:8080").rstrip("/")
+    return (
+        f"{base}/dags/{quote(dag_id, safe='')}/runs/{quote(run_id, safe=':+@')}/tasks/"
+        f"{quote(task_id, safe='')}/mapped/0/required_actions"
+    )

@@ -193,6 +193,7 @@ def build_alert(
     interval_end: dt.datetime | None = None,
     landing: Mapping[str, Any] | None = None,
     report_key: str | None = None,
+    review: Mapping[str, Any] | None = None,
 ) -> AlertMessage:
     """The alert for one run: DAG, run, data interval, sources, each broken expectation with its
     count of records, warnings, how many landed and how many were held back, and the report's key."""
@@ -235,6 +236,7 @@ def build_alert(
             f"  - {warning['name']}: source {warning['source_id']}: {warning.get('detail', '')}"
         )
     lines += warning_lines or ["  none"]
+    lines += _review_lines(review)
     lines += [
         "",
         f"Report:      {_s3(bucket, report_key or summary.get('report_key'))}",
@@ -243,6 +245,19 @@ def build_alert(
         f"Curated:     {_s3(bucket, summary.get('curated_prefix'))}",
     ]
     return AlertMessage(subject=_subject(summary, dag_id, day.isoformat()), body="\n".join(lines) + "\n")
+
+
+def _review_lines(review: Mapping[str, Any] | None) -> list[str]:
+    """The review of the held records (issue 14): its name, link and deadline, when one was opened."""
+    if not review or not review.get("items"):
+        return []
+    return [
+        "",
+        f"Review:      {review.get('subject') or 'review of the held records'}: "
+        f"{review['items']} held record(s) await a reviewer's decision (release to curated, or keep)",
+        f"             {review.get('url') or '(the review task of this run)'}",
+        f"             no answer by {review.get('deadline') or '?'} keeps them all held and fails the run",
+    ]
 
 
 def _expectation_lines(counts: Mapping[str, int], examples: Mapping[str, list[dict[str, Any]]]) -> list[str]:
@@ -443,8 +458,12 @@ def alert_stage(
     senders: Mapping[str, Sender],
     interval_start: dt.datetime | None = None,
     interval_end: dt.datetime | None = None,
+    review: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Alert on the run's validation outcome (read from S3), when there is something to say.
+
+    ``review`` (``items``, ``subject``, ``url``, ``deadline``): the review of the held records this
+    run opened, named and linked in the alert.
 
     Records ``alert_delivery`` in ``summary.json``, ``alert.json`` and the report. Raises
     :class:`AlertDeliveryError` when any channel failed (after recording it).
@@ -472,6 +491,7 @@ def alert_stage(
         interval_end=interval_end,
         landing=landing_state(store, day, run_id),
         report_key=prefix + REPORT_FILE,
+        review=review,
     )
     previous = ((summary or {}).get("alert_delivery") or {}).get("channels") or {}
     already = [name for name, r in previous.items() if r.get("status") == SENT]

@@ -66,6 +66,7 @@ ARROW_INT64 = "int64"
 ARROW_TIMESTAMP = "timestamp[us, tz=UTC]"
 ARROW_DATE = "date32[day]"
 ARROW_STRING_LIST = "list<item: string>"
+ARROW_BOOL = "bool"
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class Field:
     ``python`` is the type of the value in a :class:`~conflict_ingest.records.Record` (``X | None``
     when it may be null there); ``required`` says the value may never be null in a record that
     passes validation (and in the curated zone's Parquet); ``values`` is the enum whose values the
-    field takes, if any.
+    field takes, if any; ``absent`` is what a part landed before the field existed reads as.
     """
 
     name: str
@@ -84,6 +85,8 @@ class Field:
     required: bool
     description: str
     values: type[enum.StrEnum] | None = None
+    #: what a Parquet part written before the field existed reads as (fields are only ever added)
+    absent: Any = None
 
 
 # ``Field.required``, spelled so the table reads
@@ -138,12 +141,23 @@ FIELDS: tuple[Field, ...] = (
           "the page's language, ISO 639-1 (\"en\"), as the cleaner detected it"),
     Field("flags", list[str], ARROW_STRING_LIST, NULLABLE,
           "names of the warning-level expectations the record broke (empty when clean)"),
+    Field("released_by_reviewer", bool, ARROW_BOOL, REQUIRED,
+          "true when the record broke a critical expectation and a reviewer released it to curated "
+          "(the review of held records); false otherwise, and for parts landed before reviews existed",
+          absent=False),
+    Field("reviewed_by", str | None, ARROW_STRING, NULLABLE,
+          "the reviewer who decided on a held record (released to curated, or kept in quarantine); "
+          "null when no one reviewed it"),
+    Field("review_comment", str | None, ARROW_STRING, NULLABLE,
+          "the reviewer's comment on that decision; null when none"),
 )  # fmt: skip
 
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
 BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 #: the fields that may never be null (validation's ``<name>_not_null`` expectations, Arrow's not-null)
 REQUIRED_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.required)
+#: field name -> what a part landed before the field existed reads as (None for most)
+ABSENT_VALUES: dict[str, Any] = {f.name: f.absent for f in FIELDS}
 
 
 def fields_of(arrow: str) -> tuple[str, ...]:
@@ -175,6 +189,7 @@ def arrow_type(spec: str) -> Any:
         ARROW_TIMESTAMP: lambda: pa.timestamp("us", tz="UTC"),
         ARROW_DATE: pa.date32,
         ARROW_STRING_LIST: lambda: pa.list_(pa.string()),
+        ARROW_BOOL: pa.bool_,
     }
     return factories[spec]()
 

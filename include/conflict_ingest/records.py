@@ -131,6 +131,9 @@ class Record:
     evidence: str
     language: str | None
     flags: list[str] = field(default_factory=list)
+    released_by_reviewer: bool = False
+    reviewed_by: str | None = None
+    review_comment: str | None = None
 
     def __post_init__(self) -> None:
         for name in ENUM_VALUES:
@@ -165,6 +168,9 @@ class Record:
             evidence=ex.evidence,
             language=meta.language,
             flags=[],
+            released_by_reviewer=False,
+            reviewed_by=None,
+            review_comment=None,
         )
 
     def to_row(self) -> dict[str, Any]:

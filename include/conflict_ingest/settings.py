@@ -304,6 +304,19 @@ NIGHTLY_END_DATE: Variable[dt.datetime | None] = Variable(
     "DAG's own run for today never competes with theirs",
     read_when=PARSE,
 )
+REVIEW_TIMEOUT_HOURS = Variable(
+    "CONFLICT_INGEST_REVIEW_TIMEOUT_HOURS",
+    "float",
+    24.0,
+    _float,
+    "hours a reviewer has to answer the review of a night's held records; no answer keeps them all "
+    "held and the run fails. 0 turns reviews off (held records stay held, the run fails at `gate`): "
+    "`airflow dags test` (`make run`, the in-process tests) has no scheduler to end a review, so it "
+    "would wait forever",
+    read_when=PARSE_AND_TASK,
+    low=0,
+    high=24 * 30,
+)
 MAX_COUNT = Variable(
     "CONFLICT_INGEST_MAX_COUNT",
     "METRIC=BOUND,...",
@@ -427,6 +440,7 @@ VARIABLES: tuple[Variable[Any], ...] = (
     URGENT_WAIT_S,
     URGENT_POLL_S,
     NIGHTLY_END_DATE,
+    REVIEW_TIMEOUT_HOURS,
 )
 
 
@@ -524,6 +538,7 @@ class DagSettings:
     retry_delay_s: float = RETRY_DELAY_S.default
     nightly_end_date: dt.datetime | None = NIGHTLY_END_DATE.default
     urgent: UrgentSettings = field(default_factory=UrgentSettings)
+    review_timeout_hours: float = REVIEW_TIMEOUT_HOURS.default
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> DagSettings:
@@ -534,6 +549,7 @@ class DagSettings:
             retry_delay_s=RETRY_DELAY_S.read(environ),
             nightly_end_date=NIGHTLY_END_DATE.read(environ),
             urgent=UrgentSettings.from_env(environ),
+            review_timeout_hours=REVIEW_TIMEOUT_HOURS.read(environ),
         )
 
 
@@ -555,6 +571,7 @@ class Settings:
     validation: ValidationSettings = field(default_factory=ValidationSettings)
     storage: StorageSettings = field(default_factory=StorageSettings)
     urgent: UrgentSettings = field(default_factory=UrgentSettings)
+    review_timeout_hours: float = REVIEW_TIMEOUT_HOURS.default
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -574,6 +591,7 @@ class Settings:
             validation=ValidationSettings.from_env(environ),
             storage=StorageSettings.from_env(environ),
             urgent=UrgentSettings.from_env(environ),
+            review_timeout_hours=REVIEW_TIMEOUT_HOURS.read(environ),
         )
 
 

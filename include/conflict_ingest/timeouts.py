@@ -15,6 +15,8 @@ pages, ``CONFLICT_INGEST_BATCH_SIZE``):
 - validate (Great Expectations on the day's records and 30 days of history), land (Parquet
   writes of one day), the rollups' rebuild: 1 hour.
 - planning, collecting keys, alerting, the gates: seconds of work. 10 to 15 minutes.
+- the review of held records waits for a person: its own setting (``CONFLICT_INGEST_REVIEW_TIMEOUT_HOURS``,
+  24 h), not an ``execution_timeout``; applying the answer lands the day again: 1 hour.
 
 Larger batches need larger limits: raise them here together with the batch size.
 """
@@ -43,5 +45,9 @@ LAND_TIMEOUT = dt.timedelta(hours=1)
 ALERT_TIMEOUT = dt.timedelta(minutes=15)
 #: A verdict on work already done (the gates).
 GATE_TIMEOUT = dt.timedelta(minutes=10)
+#: Applying a review's answer: the decisions committed, then the day's curated and quarantine
+#: partitions landed again (as ``land``). The review itself waits for a person, not a worker: its
+#: limit is ``CONFLICT_INGEST_REVIEW_TIMEOUT_HOURS`` (the HITL task's ``response_timeout``).
+APPLY_REVIEW_TIMEOUT = dt.timedelta(hours=1)
 #: Rebuilding the rollups from every committed curated partition.
 ROLLUPS_TIMEOUT = dt.timedelta(hours=1)

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
-#: Tasks that only pass a verdict on work already done: retrying them changes nothing.
-VERDICT_TASKS = {"gate"}
+#: Tasks that only pass a verdict on work already done (retrying them changes nothing), and the
+#: review of held records (a person's answer: a retry would ask again and wait again).
+VERDICT_TASKS = {"gate", "review_held_records"}
 #: Modules a DAG file may import at parse time (heavy or I/O-bound ones belong inside task bodies).
 HEAVY_MODULES = ("great_expectations", "pandas", "pyarrow", "bs4", "trafilatura", "boto3", "requests")
 #: The library's modules a DAG file may import at parse time: settings, the fetch families (a YAML read)
@@ -70,6 +71,18 @@ def test_nightly_dag_flow_and_asset(dagbag) -> None:
         assert downstream in dag.get_task(upstream).downstream_task_ids, f"{upstream} -> {downstream}"
     for family in ("default", "manual", "sample"):
         assert f"{family}.extract" in dag.get_task("validate").upstream_task_ids
+    # the review of held records: planned after land, answered by a person, applied, then the gate
+    review = ["land", "plan_review", "review_held_records", "apply_review", "gate"]
+    for upstream, downstream in zip(review, review[1:], strict=False):
+        assert downstream in dag.get_task(upstream).downstream_task_ids, f"{upstream} -> {downstream}"
+    hitl = dag.get_task("review_held_records")
+    assert type(hitl).__name__ == "MappedOperator" and hitl.partial_kwargs["multiple"] is True
+    assert "comment" in hitl.params
+    # the alert goes out when the review is opened, not after it is answered
+    assert "alert" in dag.get_task("plan_review").downstream_task_ids
+    assert "alert" not in dag.get_task("review_held_records").downstream_task_ids
+    assert dag.get_task("apply_review").trigger_rule == "all_done"
+    assert dag.get_task("gate").trigger_rule == "none_failed"  # a skipped apply_review leaves it the verdict
     outlets = dag.get_task("land").outlets
     assert [o.name for o in outlets] == ["curated_strike_counts"]
     assert dag.timetable.__class__.__name__ == "CronDataIntervalTimetable"

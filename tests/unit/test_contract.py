@@ -267,13 +267,14 @@ def test_rows_read_back_from_curated_and_quarantine_parts_validate_as_before() -
 
 def test_validation_field_lists_are_the_contracts() -> None:
     assert validate_config.REQUIRED_FIELDS == contract.REQUIRED_FIELDS
-    assert len(contract.REQUIRED_FIELDS) == 13
+    assert len(contract.REQUIRED_FIELDS) == 14
     kinds = (
         validate_config.STR_FIELDS,
         validate_config.INT_FIELDS,
         validate_config.DATE_FIELDS,
         validate_config.DATETIME_FIELDS,
         validate_config.STR_LIST_FIELDS,
+        validate_config.BOOL_FIELDS,
     )
     every = [name for kind in kinds for name in kind]
     assert sorted(every) == sorted(FIELD_NAMES), "every field is type-checked exactly once"
@@ -290,6 +291,7 @@ def test_validation_type_check_names_a_wrong_type_of_every_field() -> None:
     wrong: dict[str, Any] = {}
     for f in FIELDS:
         wrong[f.name] = 1.5 if f.arrow != contract.ARROW_INT64 else "17"
+    wrong["released_by_reviewer"] = "yes"  # a string is no bool (and 1.5 would not be either)
     problem = validate_rows._types_problem(wrong) or ""
     for name in FIELD_NAMES:
         assert f"{name}: " in problem

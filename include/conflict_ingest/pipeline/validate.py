@@ -282,7 +282,9 @@ def validate_stage(
         render_night_report_html(night, title=title, expectation_results=expectation_results).encode("utf-8"),
         content_type="text/html; charset=utf-8",
     )
-    write_quarantine(store, run, {sid: _stream(store, held_keys[sid]) for sid in done})
+    # reviewers' stored decisions on the day (a re-run or backfill of a reviewed day): released
+    # records stay out of quarantine (land lands them), kept ones are marked reviewed
+    write_quarantine(store, run, _reviewed(store, run, {sid: _stream(store, held_keys[sid]) for sid in done}))
     store.put_json(
         keys.validated_sources_key(run.work),
         {"complete": done, "incomplete": missing, "passed": passed_keys, "passed_records": night.passed},
@@ -343,6 +345,20 @@ def _stream(store: ObjectStore, object_keys: list[str]) -> Any:
             yield from store.get_jsonl_gz(key)
 
     return rows
+
+
+def _reviewed(store: ObjectStore, run: RunContext, groups: dict[str, Any]) -> dict[str, Any]:
+    """The quarantine groups with the day's stored review decisions applied (:mod:`conflict_ingest.review`)."""
+    from conflict_ingest.review.decisions import load_decisions, quarantine_rows
+
+    decisions = load_decisions(store, run.day)
+    if not decisions:
+        return groups
+
+    def apply(rows: Any) -> Any:
+        return lambda: quarantine_rows(rows(), decisions)
+
+    return {sid: apply(rows) for sid, rows in groups.items()}
 
 
 def write_quarantine(store: ObjectStore, run: RunContext, groups: dict[str, Any]) -> dict[str, Any]:

@@ -178,3 +178,28 @@ def gx_unit_result_key(report: str, first_batch: str) -> str:
 
 def validated_sources_key(work: str) -> str:
     return f"{work}validated/sources.json"
+
+
+def validated_prefix(work: str, outcome: str) -> str:
+    """Every batch's ``validated/<outcome>/`` object of a run (``PASSED`` or ``HELD``)."""
+    return f"{work}{VALIDATED}/{outcome}/"
+
+
+# --- reviews of held records (``conflict_ingest.review``) ----------------------------------------
+REVIEWS_PREFIX = "reviews/strike_counts"
+DECISIONS_FILE = "decisions.json"
+
+
+def reviews_day_prefix(day: dt.date) -> str:
+    """Everything about the reviews of one day's held records."""
+    return f"{REVIEWS_PREFIX}/dt={day.isoformat()}/"
+
+
+def review_decisions_key(day: dt.date) -> str:
+    """The reviewers' decisions on the day's held records (one object, written with conditional PUTs)."""
+    return reviews_day_prefix(day) + DECISIONS_FILE
+
+
+def review_request_key(day: dt.date, run_id: str) -> str:
+    """What one run asked reviewers: its held records as review items, and the options offered."""
+    return f"{reviews_day_prefix(day)}requests/{safe_key_part(run_id)}{JSON}"

@@ -47,6 +47,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from conflict_ingest.contract import (
+    ABSENT_VALUES,
     ARROW_DATE,
     ARROW_STRING_LIST,
     ARROW_TIMESTAMP,
@@ -545,12 +546,13 @@ def _part_rows(
         raise DamagedPartition(
             f"{key} holds {rows_in_file} rows, the manifest says {part.get('rows')}: partition not readable"
         )
-    # a part written before a contract field existed reads it as null (fields are only ever added)
+    # a part written before a contract field existed reads it as the field's ``absent`` value (null,
+    # or false for ``released_by_reviewer``): fields are only ever added
     expected = list(columns) if columns is not None else list(FIELD_NAMES)
-    missing = [name for name in expected if name not in table.column_names]
+    missing = {name: ABSENT_VALUES.get(name) for name in expected if name not in table.column_names}
     rows = table.to_pylist()
     for row in rows:
-        row.update(dict.fromkeys(missing))
+        row.update(missing)
     return rows
 
 

@@ -35,6 +35,7 @@ INT_FIELDS: tuple[str, ...] = contract.fields_of(contract.ARROW_INT64)
 DATE_FIELDS: tuple[str, ...] = contract.fields_of(contract.ARROW_DATE)
 DATETIME_FIELDS: tuple[str, ...] = contract.fields_of(contract.ARROW_TIMESTAMP)
 STR_LIST_FIELDS: tuple[str, ...] = contract.fields_of(contract.ARROW_STRING_LIST)
+BOOL_FIELDS: tuple[str, ...] = contract.fields_of(contract.ARROW_BOOL)
 # field -> the values it may take (``<field>_in_set`` expectations)
 IN_SET_FIELDS: dict[str, tuple[str, ...]] = contract.ENUM_VALUES
 # Two records are from the same page when they share one of these URLs.

@@ -24,6 +24,7 @@ from conflict_ingest.validate.columns import (
     PROBLEM_TYPES,
 )
 from conflict_ingest.validate.config import (
+    BOOL_FIELDS,
     DATE_FIELDS,
     DATETIME_FIELDS,
     FRAME_COUNT_CAP,
@@ -94,6 +95,8 @@ def _types_problem(row: dict[str, Any]) -> str | None:
     for name in STR_LIST_FIELDS:
         value = row.get(name)
         check(name, isinstance(value, list) and all(isinstance(v, str) for v in value))
+    for name in BOOL_FIELDS:
+        check(name, isinstance(row.get(name), bool))
     return "; ".join(wrong) or None
 
 
@@ -114,6 +117,9 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
     for name in DATETIME_FIELDS:
         value = row.get(name)
         out[name] = value if isinstance(value, dt.datetime) else None
+    for name in BOOL_FIELDS:
+        value = row.get(name)
+        out[name] = value if isinstance(value, bool) else None
     published = out["published_at"]
     out["published_day"] = published.date() if published is not None else None
     start, end = out["period_start"], out["period_end"]
