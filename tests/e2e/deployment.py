@@ -326,7 +326,7 @@ def airflow_env(
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             **LOADED_MACHINE_TIMING,
             "CONFLICT_INGEST_NIGHTLY_END_DATE": NIGHTLY_END_DATE.isoformat(),
-            # no review of held records (it would wait for a person): tests/e2e/test_review.py turns it on
+            # no review of held records (it would wait for a person): tests/e2e/test_review_flow.py turns it on
             "CONFLICT_INGEST_REVIEW_TIMEOUT_HOURS": "0",
         }
     )

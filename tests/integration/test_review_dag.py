@@ -3,7 +3,7 @@ and the sample site.
 
 ``dag.test()`` parks a human-in-the-loop task in ``awaiting_input`` and waits for an answer from an
 API server sharing its database (it runs no scheduler, so no timeout ends the wait): answering a
-review is tested against a real Airflow (tests/e2e/test_review.py). In-process, with reviews on, we
+review is tested against a real Airflow (tests/e2e/test_review_flow.py). In-process, with reviews on, we
 check the rest of the wiring: a night whose held records all carry a stored decision opens no review,
 lands the released record flagged, keeps the other marked, and ends green.
 """
