@@ -4,7 +4,8 @@
   monthly curated totals (chart and table, with filters), the last nights, the held records of a
   day and each run's validation report; every endpoint requires an authenticated Airflow user
   allowed to read the nightly DAG's runs, and only reads;
-- a navigation entry (an external view shown inside the UI, in an iframe, at ``/plugin/strike-counts``);
+- a navigation entry on the UI's navigation bar (an external view: the app's page shown inside the UI,
+  in an iframe, at ``/plugin/strike-counts``);
 - the extra link "Validation report" on the nightly DAG's ``validate`` task instances.
 
 The app is built on first use (``fastapi_apps`` is read by the API server only), so the scheduler,
@@ -37,8 +38,7 @@ class StrikeCountsPlugin(AirflowPlugin):
             "href": URL_PREFIX.lstrip("/") + "/",  # relative to the UI's base URL
             "url_route": "strike-counts",
             "destination": "nav",
-            "category": "browse",
-            "nav_top_level": True,
+            "nav_top_level": True,  # on the navigation bar itself, not in a "Plugins" menu
         }
     ]
     global_operator_extra_links = [ValidationReportLink()]

@@ -81,7 +81,7 @@ def create_app() -> FastAPI:
     def index(request: Request) -> HTMLResponse:
         """The monthly totals (chart and table, filtered), the last nights and the days with held records."""
         from conflict_ingest.storage.partitions import IncompletePartition
-        from conflict_ingest.ui import TotalsQuery, bar_chart, last_nights, monthly_totals
+        from conflict_ingest.ui import TotalsQuery, charts_by_metric, last_nights, monthly_totals
         from conflict_ingest.ui.data import held_days
 
         try:
@@ -100,7 +100,7 @@ def create_app() -> FastAPI:
             query=query,
             totals=totals,
             problem=problem,
-            chart=bar_chart(totals.series) if totals else None,
+            charts=charts_by_metric(totals.series, width=600, height=260) if totals else [],
             nights=last_nights(store),
             held_days=held_days(store)[:31],
         )

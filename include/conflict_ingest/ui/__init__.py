@@ -11,7 +11,7 @@ connection, calls these functions and renders their results.
 
 from __future__ import annotations
 
-from conflict_ingest.ui.chart import BarChart, bar_chart
+from conflict_ingest.ui.chart import BarChart, bar_chart, charts_by_metric
 from conflict_ingest.ui.data import (
     HeldDay,
     Night,
@@ -32,6 +32,7 @@ __all__ = [
     "TotalsView",
     "UiInputError",
     "bar_chart",
+    "charts_by_metric",
     "held_records",
     "last_nights",
     "monthly_totals",

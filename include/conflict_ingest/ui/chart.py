@@ -7,11 +7,15 @@ nothing fetched), so the chart is tested here as numbers and the markup stays es
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 #: Colour-blind-safe palette (Okabe-Ito), one colour per series in order; repeats past eight.
+#: Steps of the value axis above zero.
+TICKS = 4
+#: The widest a bar gets (SVG units), however few bars a month has.
+MAX_BAR_WIDTH = 56
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 
 
@@ -69,9 +73,28 @@ def series_label(row: Mapping[str, Any]) -> str:
     return f"{row['actor']} · {row['metric']}"
 
 
+def actor_label(row: Mapping[str, Any]) -> str:
+    return str(row["actor"])
+
+
+def charts_by_metric(series: Iterable[Mapping[str, Any]], **size: int) -> list[tuple[str, BarChart]]:
+    """One chart per metric (strikes and people killed never share an axis), one bar per actor, in
+    metric order; metrics with no total (vague counts only) get none."""
+    rows = [r for r in series if r.get("total") is not None]
+    metrics = sorted({str(r["metric"]) for r in rows})
+    actors = sorted({actor_label(r) for r in rows})
+    colors = {actor: PALETTE[i % len(PALETTE)] for i, actor in enumerate(actors)}  # one per actor everywhere
+    return [
+        (m, bar_chart([r for r in rows if r["metric"] == m], label=actor_label, colors=colors, **size))
+        for m in metrics
+    ]
+
+
 def bar_chart(
     series: Iterable[Mapping[str, Any]],
     *,
+    label: Callable[[Mapping[str, Any]], str] = series_label,
+    colors: Mapping[str, str] | None = None,
     width: int = 960,
     height: int = 320,
     left: int = 64,
@@ -80,21 +103,24 @@ def bar_chart(
     right: int = 16,
 ) -> BarChart:
     """Bars for the rows of ``series`` (``month``, ``actor``, ``metric``, ``total``) that have a total;
-    one group per month, the same slot (and colour) for a series in every month."""
+    one group per month, the same slot (and colour) for a series (``label``: actor and metric by
+    default) in every month; ``colors`` may fix some series' colours (else the palette in order)."""
     rows = [r for r in series if r.get("total") is not None]
     months = sorted({str(r["month"]) for r in rows})
-    labels = list(dict.fromkeys(series_label(r) for r in sorted(rows, key=series_label)))
-    colors = {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(labels)}
+    labels = sorted({label(r) for r in rows})
+    colors = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(labels)} | dict(colors or {})
     plot_width, plot_height = width - left - right, height - top - bottom
-    y_max = nice_ceiling(max((int(r["total"]) for r in rows), default=1))
+    step = nice_ceiling(max((int(r["total"]) for r in rows), default=1) / TICKS)
+    y_max = step * TICKS  # TICKS round steps: 0, 1,000, 2,000, ...
     group = plot_width / max(len(months), 1)
-    slot = group * 0.8 / max(len(labels), 1)
+    slot = min(group * 0.8 / max(len(labels), 1), MAX_BAR_WIDTH)
+    inset = (group - slot * len(labels)) / 2  # the month's bars centred in its group
     bars = []
     for r in rows:
-        label = series_label(r)
+        name = label(r)
         value = int(r["total"])
         bar_height = plot_height * value / y_max
-        x = left + months.index(str(r["month"])) * group + group * 0.1 + labels.index(label) * slot
+        x = left + months.index(str(r["month"])) * group + inset + labels.index(name) * slot
         bars.append(
             Bar(
                 x=round(x, 1),
@@ -103,13 +129,13 @@ def bar_chart(
                 height=round(bar_height, 1),
                 value=value,
                 month=str(r["month"]),
-                series=label,
-                color=colors[label],
+                series=name,
+                color=colors[name],
             )
         )
     x_ticks = [Tick(round(left + (i + 0.5) * group, 1), month) for i, month in enumerate(months)]
     y_ticks = [
-        Tick(round(top + plot_height - plot_height * i / 4, 1), f"{y_max * i // 4:,}") for i in range(5)
+        Tick(round(top + plot_height - plot_height * i / TICKS, 1), f"{step * i:,}") for i in range(TICKS + 1)
     ]
     return BarChart(
         width=width,
@@ -121,6 +147,6 @@ def bar_chart(
         bars=bars,
         x_ticks=x_ticks,
         y_ticks=y_ticks,
-        legend=[(label, colors[label]) for label in labels],
+        legend=[(name, colors[name]) for name in labels],
         y_max=y_max,
     )
