@@ -12,6 +12,7 @@ server on start, saved on exit), so running twice shows the partition replaced, 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import signal
@@ -215,7 +216,11 @@ def cmd_airflow() -> int:
             # The fetch lanes run in pools; a task whose pool does not exist is never scheduled.
             if airflow(env, "pools", "import", str(ROOT / "include" / "pools.json"), log=log).returncode != 0:
                 print(f"airflow pools import failed; see {log}", flush=True)
+            seed_sample_night(env, store, log)
             print(f"Airflow UI: http://127.0.0.1:{API_PORT}  login: admin / {password}")
+            print(
+                f"Strike counts view: http://127.0.0.1:{API_PORT}/plugin/strike-counts (Browse > Strike counts)"
+            )
             print(f"S3 (moto): {s3.url}   sample site: {site.url}   SMTP sink: 127.0.0.1:{mail.port}")
             print(f"log: {log}. Ctrl-C stops everything.", flush=True)
             proc.wait()
@@ -229,6 +234,30 @@ def cmd_airflow() -> int:
                 os.killpg(proc.pid, signal.SIGKILL)
             save_bucket(store, LOCAL / "s3" / BUCKET)
     return 0
+
+
+def seed_sample_night(env: dict[str, str], store: ObjectStore, log: Path) -> None:
+    """Make sure the Strike counts view has something to show: when the bucket has no validation of the
+    sample day, a nightly run of it (its landing triggers the rollups DAG); when it has one (``make run``)
+    but no rollups yet, a rollups run."""
+    from conflict_ingest.storage.keys import MANIFEST_NAME, ROLLUPS_PREFIX, reports_day_prefix
+
+    if next(store.list_keys(reports_day_prefix(dt.date.fromisoformat(DEFAULT_DAY))), None) is None:
+        args = ["conflict_news_nightly", "--conf", json.dumps({"day": DEFAULT_DAY})]
+        what = f"a nightly run of the sample day {DEFAULT_DAY} (the rollups follow when it lands)"
+    elif not store.exists(f"{ROLLUPS_PREFIX}/monthly_totals/{MANIFEST_NAME}"):
+        args, what = (
+            ["conflict_news_rollups"],
+            "a rollups run (the bucket has curated records but no rollups)",
+        )
+    else:
+        return
+    for _ in range(60):  # until the DAG processor has parsed the DAG
+        if airflow(env, "dags", "trigger", *args, log=log).returncode == 0:
+            print(f"triggered {what}; the view fills when it finishes (about a minute)", flush=True)
+            return
+        time.sleep(3)
+    print(f"could not trigger {what}; see {log}", flush=True)
 
 
 def _healthy(port: int) -> bool:

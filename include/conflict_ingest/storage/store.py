@@ -227,6 +227,14 @@ class ObjectStore:
             for obj in page.get("Contents", []):
                 yield obj["Key"]
 
+    def list_folders(self, prefix: str) -> Iterator[str]:
+        """The "folders" directly under ``prefix`` (S3 common prefixes for ``/``), each ending in ``/``:
+        one request per 1,000 folders, however many objects they hold."""
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
+            for folder in page.get("CommonPrefixes", []):
+                yield folder["Prefix"]
+
     def list_objects(self, prefix: str) -> Iterator[tuple[str, dt.datetime]]:
         """``(key, last modified)`` of every object under ``prefix``."""
         paginator = self.client.get_paginator("list_objects_v2")
