@@ -44,6 +44,15 @@ def templates() -> Environment:
     return env
 
 
+def ui_base() -> str:
+    """The path of the Airflow UI's root (``[api] base_url``'s path), ending in ``/``."""
+    from urllib.parse import urlsplit
+
+    from airflow.configuration import conf
+
+    return urlsplit(conf.get("api", "base_url", fallback="") or "").path.rstrip("/") + "/"
+
+
 def _requires_reader() -> Any:
     """The auth manager's check: the user may read the nightly DAG's runs (401 without a user)."""
     from airflow.api_fastapi.auth.managers.models.resource_details import DagAccessEntity
@@ -107,9 +116,10 @@ def create_app() -> FastAPI:
 
     @app.get("/held", response_class=HTMLResponse)
     def held(day: str | None = None) -> HTMLResponse:
-        """The records held back on a day, with their evidence, page and broken expectations."""
+        """The records held back on a day, with their evidence, page and broken expectations, the
+        reviews of them that wait for an answer (a link to Airflow's form) and the decisions made."""
         from conflict_ingest.inputs import parse_day
-        from conflict_ingest.ui import held_records
+        from conflict_ingest.ui import held_records, open_reviews, review_form_path
         from conflict_ingest.ui.data import held_days
 
         store = bucket.store()
@@ -118,11 +128,14 @@ def create_app() -> FastAPI:
             chosen = parse_day(day) if day else (days[0] if days else None)
         except ConflictIngestError as exc:
             return refused(exc)
+        reviews = open_reviews(store, chosen) if chosen else []
         return page(
             "held.html",
             bucket=store.bucket,
             days=days[:62],
             held=held_records(store, chosen) if chosen else None,
+            reviews=[(r, ui_base() + review_form_path(r.run_id)) for r in reviews],
+            awaiting={record_id for r in reviews for record_id in r.record_ids},
         )
 
     @app.get("/report")

@@ -180,3 +180,42 @@ def test_the_totals_page_draws_the_rollups_as_a_chart_and_a_table_escaped(api, s
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; coalition" in page.text
     assert 'href="report?day=2016-12-01&amp;run_id=manual__r"' in page.text
     assert 'href="held?day=2016-12-01"' in page.text
+
+
+def test_the_held_page_links_a_waiting_review_to_airflows_form_and_shows_decisions(api, store) -> None:
+    from tests.integration.test_ui_reviews import pair, request
+
+    from conflict_ingest.storage import keys
+    from conflict_ingest.storage.partitions import write_partition
+
+    small, large = pair()
+    write_partition(store, keys.quarantine_partition(DAY), {"rss": [small, large]}, day=DAY, run_id="m")
+    run_id = "manual__<b>review</b>"
+    request(store, run_id, [small, large], dt.datetime.now(dt.UTC))
+    headers = {"Authorization": f"Bearer {viewer_token(api)}"}
+
+    page = api.get("/strike-counts/held?day=2016-12-01", headers=headers)
+    assert page.status_code == 200, page.text
+    href = (
+        "/dags/conflict_news_nightly/runs/manual__%3Cb%3Ereview%3C%2Fb%3E/tasks/review_held_records/"
+        "mapped/0/required_actions"
+    )
+    assert f'<a class="review-link" href="{href}">Review these records</a>' in page.text
+    assert "manual__&lt;b&gt;review&lt;/b&gt;" in page.text and "<b>review" not in page.text
+    assert page.text.count("awaiting review") == 2
+
+    # once decided: no link; the kept record names its reviewer, the released one is listed apart
+    from conflict_ingest.review.decisions import record_review
+    from conflict_ingest.review.items import review_items
+
+    record_review(store, DAY, run_id=run_id, review_id="r", items=review_items([small, large]), answer=None)
+    kept = {**large, "reviewed_by": "alice", "review_comment": "year to date <i>"}
+    write_partition(store, keys.quarantine_partition(DAY), {"rss": [kept]}, day=DAY, run_id="m2")
+    released = {**small, "released_by_reviewer": True, "reviewed_by": "alice", "review_comment": "monthly"}
+    released.pop("failed_expectations")
+    write_partition(store, keys.curated_partition(DAY), {"rss": [released]}, day=DAY, run_id="m2")
+    page = api.get("/strike-counts/held?day=2016-12-01", headers=headers)
+    assert "review-link" not in page.text and "awaiting review" not in page.text
+    assert "kept</span> by <strong>alice</strong>" in page.text and "year to date &lt;i&gt;" in page.text
+    assert 'id="released"' in page.text and "released</span> by <strong>alice</strong>" in page.text
+    assert "2,709" in page.text and "monthly" in page.text

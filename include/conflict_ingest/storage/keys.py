@@ -200,6 +200,11 @@ def review_decisions_key(day: dt.date) -> str:
     return reviews_day_prefix(day) + DECISIONS_FILE
 
 
+def review_requests_prefix(day: dt.date) -> str:
+    """The review requests of one day's runs (one object per run that asked)."""
+    return f"{reviews_day_prefix(day)}requests/"
+
+
 def review_request_key(day: dt.date, run_id: str) -> str:
     """What one run asked reviewers: its held records as review items, and the options offered."""
-    return f"{reviews_day_prefix(day)}requests/{safe_key_part(run_id)}{JSON}"
+    return f"{review_requests_prefix(day)}{safe_key_part(run_id)}{JSON}"

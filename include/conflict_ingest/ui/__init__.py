@@ -6,6 +6,8 @@ connection, calls these functions and renders their results.
 - :mod:`~conflict_ingest.ui.data`: the monthly totals (from the ``monthly_totals`` rollup, with
   filters), the last nights (each run's ``summary.json`` and ``alert.json``), the held records of a
   day (the quarantine partition) and a run's validation report.
+- :mod:`~conflict_ingest.ui.reviews`: the reviews of a day's held records that wait for a person
+  (from the review requests in the bucket) and the path of Airflow's form for each.
 - :mod:`~conflict_ingest.ui.chart`: the bar chart's geometry (the template draws it as inline SVG).
 """
 
@@ -23,11 +25,13 @@ from conflict_ingest.ui.data import (
     monthly_totals,
     run_report,
 )
+from conflict_ingest.ui.reviews import OpenReview, open_reviews, review_form_path
 
 __all__ = [
     "BarChart",
     "HeldDay",
     "Night",
+    "OpenReview",
     "TotalsQuery",
     "TotalsView",
     "UiInputError",
@@ -36,5 +40,7 @@ __all__ = [
     "held_records",
     "last_nights",
     "monthly_totals",
+    "open_reviews",
+    "review_form_path",
     "run_report",
 ]

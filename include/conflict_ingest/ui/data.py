@@ -296,6 +296,8 @@ class HeldDay:
     committed: bool
     records: list[dict[str, Any]] = field(default_factory=list)
     note: str | None = None
+    #: the day's curated records a reviewer released from quarantine (``released_by_reviewer``)
+    released: list[dict[str, Any]] = field(default_factory=list)
 
 
 def web_link(url: object) -> str | None:
@@ -316,27 +318,45 @@ def held_days(store: ObjectStore) -> list[dt.date]:
 
 def held_records(store: ObjectStore, day: dt.date) -> HeldDay:
     """The records held back on ``day``, in source then record order, each with its evidence sentence,
-    page link, the expectations it broke, and why (from the day's latest run summary, when it says)."""
+    page link, the expectations it broke, why (from the day's latest run summary, when it says) and,
+    once a reviewer kept it, ``reviewed_by``/``review_comment``; plus the day's curated records a
+    reviewer released (``released``)."""
     try:
         rows = read_partition(store, keys.quarantine_partition(day))
     except IncompletePartition as exc:
-        return HeldDay(day=day, committed=False, note=str(exc))
+        return HeldDay(day=day, committed=False, note=str(exc), released=_released(store, day))
     why = _reasons(store, day)
-    records = []
-    for row in sorted(rows, key=lambda r: (r.get("source_id") or "", r.get("record_id") or "")):
-        page = row.get("canonical_url") or row.get("source_url")
-        records.append(
-            {
-                **row,
-                "actor": row.get("actor") or NO_ACTOR,
-                "page": page,
-                "page_link": web_link(page),
-                "failed_expectations": list(row.get("failed_expectations") or []),
-                "flags": list(row.get("flags") or []),
-                "why": why.get(str(row.get("record_id")), []),
-            }
-        )
-    return HeldDay(day=day, committed=True, records=records)
+    records = [
+        {**_shown(row), "why": why.get(str(row.get("record_id")), [])}
+        for row in sorted(rows, key=lambda r: (r.get("source_id") or "", r.get("record_id") or ""))
+    ]
+    return HeldDay(day=day, committed=True, records=records, released=_released(store, day))
+
+
+def _shown(row: Mapping[str, Any]) -> dict[str, Any]:
+    page = row.get("canonical_url") or row.get("source_url")
+    return {
+        **row,
+        "actor": row.get("actor") or NO_ACTOR,
+        "page": page,
+        "page_link": web_link(page),
+        "failed_expectations": list(row.get("failed_expectations") or []),
+        "flags": list(row.get("flags") or []),
+        "reviewed_by": row.get("reviewed_by"),
+        "review_comment": row.get("review_comment"),
+    }
+
+
+def _released(store: ObjectStore, day: dt.date) -> list[dict[str, Any]]:
+    """The day's curated records that a reviewer released (none when curated is not committed)."""
+    try:
+        rows = read_partition(store, keys.curated_partition(day))
+    except IncompletePartition:
+        return []
+    chosen = [r for r in rows if r.get("released_by_reviewer")]
+    return [
+        _shown(r) for r in sorted(chosen, key=lambda r: (r.get("source_id") or "", r.get("record_id") or ""))
+    ]
 
 
 def _reasons(store: ObjectStore, day: dt.date) -> dict[str, list[str]]:
