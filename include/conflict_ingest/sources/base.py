@@ -20,6 +20,7 @@ import logging
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urljoin, urlsplit
 from xml.parsers import expat
 
 from dateutil import parser as date_parser
@@ -185,3 +186,11 @@ def _root_by_pattern(head: bytes, where: str) -> str | None:
             raise DiscoveryError(f"{where}: refused XML (declares an entity; entities are never expanded)")
         return match.group(1).decode("ascii").rsplit(":", 1)[-1]
     raise DiscoveryError(f"{where}: not well-formed XML (no root element)")
+
+
+def http_url(raw: str | None, base: str) -> str | None:
+    """``raw`` made absolute against ``base`` (a feed's or sitemap's own URL), when it is an http(s) URL."""
+    if not raw or not raw.strip():
+        return None
+    url = urljoin(base, raw.strip())
+    return url if urlsplit(url).scheme in ("http", "https") else None

@@ -27,7 +27,6 @@ import logging
 import time
 import xml.sax
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
@@ -37,6 +36,7 @@ from conflict_ingest.sources.base import (
     DiscoveryError,
     Fetcher,
     fetch_document,
+    http_url,
     parse_feed_date,
     xml_root,
 )
@@ -76,7 +76,7 @@ def parse_feed(body: bytes, url: str, where: str, *, content_type: str | None = 
     linkless = 0
     for entry in parsed.entries:
         link = _entry_link(entry, str(parsed.get("version") or ""))
-        entry_url = _http_url(link, url)
+        entry_url = http_url(link, url)
         if entry_url is None:
             linkless += 1
             continue
@@ -106,13 +106,6 @@ def _entry_link(entry: Any, version: str) -> str | None:
     if version == "rss10" and entry.get("id"):
         return str(entry["id"])
     return None
-
-
-def _http_url(raw: str | None, base: str) -> str | None:
-    if not raw or not raw.strip():
-        return None
-    url = urljoin(base, raw.strip())
-    return url if urlsplit(url).scheme in ("http", "https") else None
 
 
 def entry_date(entry: Any) -> dt.date | dt.datetime | None:

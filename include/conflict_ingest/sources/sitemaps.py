@@ -53,6 +53,7 @@ from conflict_ingest.sources.base import (
     Fetcher,
     day_of,
     fetch_document,
+    http_url,
     parse_feed_date,
     xml_root,
 )
@@ -168,13 +169,6 @@ def _news_text(entry: Element, name: str) -> str | None:
     return None
 
 
-def _http_url(raw: str | None, base: str) -> str | None:
-    if not raw or not raw.strip():
-        return None
-    url = urljoin(base, raw.strip())
-    return url if urlsplit(url).scheme in ("http", "https") else None
-
-
 def parse_sitemap(root: Element, base_url: str) -> tuple[list[Discovered], list[Discovered]]:
     """A ``urlset`` gives pages; a ``sitemapindex`` gives child sitemaps. Returns (pages, sitemaps).
 
@@ -186,7 +180,7 @@ def parse_sitemap(root: Element, base_url: str) -> tuple[list[Discovered], list[
     kind = _local(root.tag)
     entry_tag = "url" if kind == "urlset" else "sitemap"
     for entry in _children(root, entry_tag):
-        url = _http_url(_child_text(entry, ("loc",)), base_url)
+        url = http_url(_child_text(entry, ("loc",)), base_url)
         if url is None:
             continue
         date_text = _news_text(entry, "publication_date") or _child_text(entry, ("lastmod",))
@@ -208,7 +202,7 @@ def parse_text_sitemap(body: bytes) -> list[Discovered]:
 def robots_sitemaps(body: bytes, robots_url: str) -> list[str]:
     """The sitemap URLs a robots.txt names in ``Sitemap:`` lines, in order, each once."""
     text = body.decode("utf-8", errors="replace")
-    urls = (_http_url(m.group(1), robots_url) for m in ROBOTS_SITEMAP_RE.finditer(text))
+    urls = (http_url(m.group(1), robots_url) for m in ROBOTS_SITEMAP_RE.finditer(text))
     return list(dict.fromkeys(u for u in urls if u))
 
 
