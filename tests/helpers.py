@@ -1,4 +1,4 @@
-"""Helpers shared by the integration tests: the nightly DAG run by ``dag.test()``, and records."""
+"""Helpers shared by the tests: the nightly DAG run by ``dag.test()``, records, a local HTTP server."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import datetime as dt
 import http.server
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,19 @@ from conflict_ingest.dev.stack import free_port
 from conflict_ingest.records import Extraction, PageMeta, Record
 
 DAGS_DIR = Path(__file__).resolve().parents[1] / "dags"
+
+
+@contextmanager
+def serve_http(handler: Any) -> Iterator[str]:
+    """A real HTTP server on 127.0.0.1 (a free port) with ``handler``, in a thread; yields its base URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def nightly_dag() -> Any:

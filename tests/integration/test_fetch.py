@@ -12,11 +12,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.helpers import serve_http
 
 from conflict_ingest.cli import main
 from conflict_ingest.fetch.client import DEFAULT_USER_AGENT, Fetcher
@@ -105,14 +106,8 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def site() -> Iterator[Site]:
     s = Site()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(s))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    s.base = f"http://127.0.0.1:{server.server_address[1]}"
-    yield s
-    server.shutdown()
-    server.server_close()
+    with serve_http(_handler(s)) as s.base:
+        yield s
 
 
 def make_fetcher(**kwargs: object) -> Fetcher:

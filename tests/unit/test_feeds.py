@@ -9,13 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import feedparser
 import pytest
+from tests.helpers import serve_http
 
 from conflict_ingest.fetch.client import Fetcher
 from conflict_ingest.sources.feeds import parse_feed
@@ -63,13 +63,8 @@ class FeedSite:
 @pytest.fixture
 def site() -> Iterator[FeedSite]:
     s = FeedSite()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), s.handler())
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-    s.base = f"http://127.0.0.1:{server.server_address[1]}"
-    yield s
-    server.shutdown()
-    server.server_close()
+    with serve_http(s.handler()) as s.base:
+        yield s
 
 
 def fetcher() -> Fetcher:

@@ -7,13 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import logging
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+from tests.helpers import serve_http
 
 from conflict_ingest.fetch.client import PAGES, SITEMAPS, Fetcher
 from conflict_ingest.sources import sitemaps
@@ -75,13 +75,8 @@ class MapSite:
 @pytest.fixture
 def site() -> Iterator[MapSite]:
     s = MapSite()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), s.handler())
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-    s.base = f"http://127.0.0.1:{server.server_address[1]}"
-    yield s
-    server.shutdown()
-    server.server_close()
+    with serve_http(s.handler()) as s.base:
+        yield s
 
 
 def fetcher() -> Fetcher:

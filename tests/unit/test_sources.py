@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 import pytest
+from tests.helpers import serve_http
 
 from conflict_ingest.fetch.client import Fetcher, FetchResult
 from conflict_ingest.sources.registry import (
@@ -475,12 +475,8 @@ def sample_site_url() -> Iterator[str]:
             return
 
     handler = functools.partial(Quiet, directory=str(SAMPLE_SITE))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve_http(handler) as base:
+        yield base
 
 
 def _paths(found: list[Discovered], base: str) -> set[str]:
