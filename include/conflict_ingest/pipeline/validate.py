@@ -84,13 +84,16 @@ def plan_night(
     validated once, by the first source in order). ``extracted``, when given, gets the rows per source."""
     from conflict_ingest.validate.night import NightPlan
 
+    def rows_of(key: str) -> Iterator[dict[str, Any]]:  # streamed: one row at a time, never a batch
+        for row in store.get_jsonl_gz(key):
+            if row["source_id"] in source_ids:
+                if extracted is not None:
+                    extracted[row["source_id"]] = extracted.get(row["source_id"], 0) + 1
+                yield row
+
     plan = NightPlan()
     for key in batches:
-        rows = [row for row in store.get_jsonl_gz(key) if row["source_id"] in source_ids]
-        if extracted is not None:
-            for row in rows:
-                extracted[row["source_id"]] = extracted.get(row["source_id"], 0) + 1
-        plan.add_batch(key, rows)
+        plan.add_batch(key, rows_of(key))
     return plan
 
 
@@ -246,10 +249,14 @@ def validate_stage(
         records_extracted=extracted,
         records_by_source=night.records_by_source,
     )
+    # the previous nights are read only when some source yielded nothing tonight (the check's only case)
+    silent = any(row["complete"] and not row["records_extracted"] for row in sources.values())
     night.source_warnings = health.merge_warnings(
         night.source_warnings,
         health.yield_warnings(
-            sources, health.read_history(store, run.day), min_nights=config.silent_source_min_nights
+            sources,
+            health.read_history(store, run.day) if silent else {},
+            min_nights=config.silent_source_min_nights,
         ),
     )
     expectation_results = [*night.expectation_results(), _source_result(night.source_warnings)]
