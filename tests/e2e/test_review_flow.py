@@ -96,12 +96,22 @@ def _hitl_path(run_id: str) -> str:
     return f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{REVIEW_TASK}/0/hitlDetails"
 
 
+#: A person answers minutes after the review opens. An answer within a second or two can meet the
+#: scheduler still taking the worker's exit from the pause (its executor event), which then fails the
+#: resumed task (seen on a loaded machine, never with a delay); the test answers as a person would, later.
+ANSWER_AFTER_S = 15
+
+
 def _wait_for_review(server: Airflow, run_id: str) -> dict[str, Any]:
     def opened() -> dict[str, Any] | None:
         resp = server.api("GET", _hitl_path(run_id))
-        return resp.json() if resp.status_code == 200 else None
+        ti = server.api("GET", f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{REVIEW_TASK}/0")
+        waiting = ti.status_code == 200 and ti.json().get("state") == "awaiting_input"
+        return resp.json() if resp.status_code == 200 and waiting else None
 
-    return server.wait_until(opened, f"the review of {run_id}", RUN_TIMEOUT_S, 1)
+    detail = server.wait_until(opened, f"the review of {run_id}", RUN_TIMEOUT_S, 1)
+    time.sleep(ANSWER_AFTER_S)
+    return detail
 
 
 def _wait_for_run(server: Airflow, run_id: str) -> dict[str, Any]:
@@ -215,7 +225,7 @@ def test_a_review_without_an_answer_ends_red_with_everything_held(review_airflow
     store.delete(list(store.list_keys(reviews_day_prefix(DAY))))
     run_id = _trigger(server, "review-unanswered")
     _wait_for_review(server, run_id)
-    opened = time.monotonic()
+    opened = time.monotonic() - ANSWER_AFTER_S  # the review opened before the answer delay
     run = _wait_for_run(server, run_id)
     states = _states(server, run_id)
     assert run["state"] == "failed", f"{states}\n{server.log_tail()}"
