@@ -232,6 +232,43 @@ def test_vague_words_that_state_no_toll_give_no_vague_record(sentence: str) -> N
     assert [r for r in extract(sentence) if r.qualifier == Qualifier.VAGUE] == []
 
 
+def test_a_vague_lead_that_a_stated_count_details_is_one_toll_not_two() -> None:
+    # the lead's "several" and the detail's three are the same dead: summing them counts three twice
+    lead = "Several militants were killed in clashes on Monday, the army said."
+    detail = "Troops killed three militants near the checkpoint, a spokesman added."
+    assert tolls(lead, detail) == [(Metric.KILLED, 3, Qualifier.EXACT)]
+    # alone, the lead keeps its vague record
+    assert tolls(lead) == [(Metric.KILLED, 3, Qualifier.VAGUE)]
+
+
+@pytest.mark.parametrize(
+    "paragraphs",
+    [
+        # another victim class
+        (
+            "Several civilians were killed in the market on Monday.",
+            "Two soldiers were killed at the checkpoint on Monday.",
+        ),
+        # another day
+        ("Several militants were killed on Monday.", "On Wednesday troops killed two militants."),
+        # words that add to the counts beside them
+        (
+            "Troops killed two militants on Monday.",
+            "Several additional militants were killed later on Monday.",
+        ),
+        # a part of a group, not its detail
+        (
+            "Troops killed several militants on Monday.",
+            "One of the militants was a commander and was killed first.",
+        ),
+        # another metric
+        ("Several militants were wounded on Monday.", "Troops killed two militants on Monday."),
+    ],
+)
+def test_a_vague_toll_stays_when_no_stated_count_details_it(paragraphs: tuple[str, ...]) -> None:
+    assert any(q == Qualifier.VAGUE for _m, _c, q in tolls(*paragraphs))
+
+
 def test_vague_quantities_found_with_their_words_as_written_and_their_lower_bounds() -> None:
     text = "Tens of thousands of people fled; dozens of them were hurt, and a couple of medics too."
     got = [(m.text, m.value) for m in find_vague_quantities(text)]

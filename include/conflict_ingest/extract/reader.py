@@ -1748,7 +1748,7 @@ class _PageExtractor:
         kept = _dedupe(out)
         ids = {id(r) for r in kept}
         dropped = [self._place(r) for r in out if id(r) not in ids]
-        return _most_precise_places([self._place(r) for r in kept], dropped)
+        return _without_summarised_vague(_most_precise_places([self._place(r) for r in kept], dropped))
 
     def _place(self, rec: Extraction) -> Extraction:
         got = self._placed.get(id(rec))
@@ -1977,7 +1977,8 @@ def _dedupe(records: list[Extraction]) -> list[Extraction]:
     seen: dict[tuple[object, ...], tuple[list[bool], set[str]]] = {}
     for r in records:
         place = (r.location or "").lower()
-        key = (r.metric, r.count, r.period_start, r.period_end)
+        # a vague lower bound is no restatement of the same number stated ("several" is 3, "three" is not it)
+        key = (r.metric, r.count, r.period_start, r.period_end, r.qualifier == Qualifier.VAGUE)
         got = seen.get(key)
         if got is not None and (not place or got[0][0] or place in got[1]):
             continue
@@ -1989,6 +1990,62 @@ def _dedupe(records: list[Extraction]) -> list[Extraction]:
             got[0][0] = True
         kept.append(r)
     return kept
+
+
+# "several others", "dozens more": a vague quantity added to the counts beside it, never a summary of them
+_VAGUE_ADDS_RE = re.compile(r"\s+(?:of\s+)?(?:others?|more|additional|further)\b", re.I)
+# "one of the insurgents died": a part of a group the page counts elsewhere, never its detail
+_PART_OF_RE = re.compile(r"\b(?:\d+|[a-z]+)\s+of\s+(?:the|them|those|these)\b", re.I)
+
+
+def _overlaps(a: Extraction, b: Extraction) -> bool:
+    if a.period_start is None or b.period_start is None:
+        return a.period_start is None and b.period_start is None
+    return a.period_start <= (b.period_end or b.period_start) and b.period_start <= (
+        a.period_end or a.period_start
+    )
+
+
+def _same_place(vague: Extraction, exact: Extraction) -> bool:
+    if not vague.location:
+        return True
+    if vague.admin1 and vague.admin1 == exact.admin1:
+        return True
+    return vague.location.lower() in (exact.location or "").lower()
+
+
+def _adds_to_others(r: Extraction) -> bool:
+    at = r.evidence.find(r.count_text or "\0")
+    return at >= 0 and bool(_VAGUE_ADDS_RE.match(r.evidence, at + len(r.count_text or "")))
+
+
+def _without_summarised_vague(records: list[Extraction]) -> list[Extraction]:
+    """A vague toll that a stated count of the same page details is dropped: "Several militants were killed
+    on Monday ... Troops killed three militants near the border" is one toll, three, not three plus "several"
+    (summing the two counts the three dead twice). The vague record stays when nothing stated details it:
+    another metric or victim class, a period that does not overlap, another place, a stated count in the same
+    sentence ("killed two and wounded several", "killed two fighters and several others"), or words that add
+    ("several others", "dozens more")."""
+    stated = [r for r in records if r.qualifier != Qualifier.VAGUE]
+    return [
+        r
+        for r in records
+        if r.qualifier != Qualifier.VAGUE
+        or _adds_to_others(r)
+        or not any(
+            x.metric == r.metric
+            and x.evidence != r.evidence
+            and not _PART_OF_RE.search(x.evidence)
+            and (
+                x.victim == r.victim
+                or Victim.UNSPECIFIED in (x.victim, r.victim)
+                or None in (x.victim, r.victim)
+            )
+            and _overlaps(r, x)
+            and _same_place(r, x)
+            for x in stated
+        )
+    ]
 
 
 def _most_precise_places(kept: list[Extraction], dropped: list[Extraction]) -> list[Extraction]:
