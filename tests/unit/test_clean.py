@@ -339,6 +339,23 @@ def test_iso_parsing_keeps_the_publishers_offset() -> None:
     assert parse_iso("2021-02-30") is None
 
 
+@pytest.mark.parametrize(
+    ("printed", "stamp"),
+    [
+        ("2021-05-12 4:05 PM", "2021-05-12T16:05:00"),
+        ("2021-05-12 4:05 p.m.", "2021-05-12T16:05:00"),
+        ("2021-05-12 4:05 am", "2021-05-12T04:05:00"),
+        ("2021-05-12 12:30 AM", "2021-05-12T00:30:00"),
+        ("2021-05-12 12:30 PM", "2021-05-12T12:30:00"),
+        ("2021-05-12 11:59:30 PM +0200", "2021-05-12T23:59:30+02:00"),
+        ("2021-05-12 16:05 PM", "2021-05-12"),  # no 12-hour time: the day only
+        ("2021-05-12 4:05 Pmeeting", "2021-05-12T04:05:00"),  # a word, not the meridiem
+    ],
+)
+def test_iso_parsing_reads_a_twelve_hour_clock(printed: str, stamp: str) -> None:
+    assert parse_iso(printed) == stamp
+
+
 def test_dates_in_urls() -> None:
     assert date_from_url("https://x.example/2019/02/26/us-strikes") == "2019-02-26"
     assert date_from_url("http://x.example/story.asp?id=2014092418&t=a") == "2014-09-24"
@@ -402,7 +419,15 @@ def test_empty_input_gives_an_empty_page() -> None:
 
 def test_to_json_has_exactly_the_contract_keys_and_the_notes() -> None:
     cleaned = clean_html(article(), "https://news.example/a")
-    assert set(cleaned.to_json()) == {"title", "published_at", "text", "canonical_url", "notes", "language"}
+    assert set(cleaned.to_json()) == {
+        "title",
+        "published_at",
+        "published_month",
+        "text",
+        "canonical_url",
+        "notes",
+        "language",
+    }
     assert cleaned.to_json()["notes"] == []
 
 

@@ -100,6 +100,7 @@ def test_cleaned_rows_and_summaries_keep_the_exact_json_the_stages_wrote_before(
         "clean_notes": list(cleaned.notes),
         "language": "en",
         "relevance": {"read": True, "reason": page_verdict(cleaned).reason},
+        "published_month": None,  # added after: the month of a page that gives no day
     }
     fallbacks = dict(sorted(collections.Counter(n.split(":", 1)[0] for n in cleaned.notes).items()))
     old_summary = {

@@ -45,7 +45,7 @@ from conflict_ingest.clean.main_text import (
     _stands_alone,
     _trafilatura_text,
 )
-from conflict_ingest.clean.metadata import _canonical, _page_head, _published, _title
+from conflict_ingest.clean.metadata import _canonical, _page_head, _published_or_month, _title
 from conflict_ingest.clean.page import Block, CleanedPage
 from conflict_ingest.clean.timestamps import _timestamps
 
@@ -108,7 +108,7 @@ def _clean(html: bytes | str, url: str | None, content_type: str | None, budget:
         chosen = _combine(cands, theirs, ours)
     kept = _add_corrections(cands, _drop_boilerplate(chosen, title))
     budget.check("boilerplate")
-    published = _published(root, head, url, kept, text_html, huge)
+    published, month = _published_or_month(root, head, url, kept, text_html, huge)
     budget.check("dates")
     stamps = _timestamps(root, kept)
     blocks = tuple(Block(c.kind, c.text, stamps.get(id(c))) for c in kept)
@@ -122,4 +122,5 @@ def _clean(html: bytes | str, url: str | None, content_type: str | None, budget:
         canonical_url=canonical,
         blocks=blocks,
         language=language,
+        published_month=month,
     )

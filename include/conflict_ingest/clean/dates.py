@@ -35,10 +35,12 @@ MONTH_NAMES: tuple[tuple[int, str], ...] = (
 MONTHS: dict[str, int] = {name: num for num, names in MONTH_NAMES for name in names.split()}
 _MONTH_RE = r"(?P<mon>" + "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True)) + r")\.?"
 
-#: ISO dates and datetimes: 2021-05-12, 2021-05-12T08:05:00+03:00, 2021-05-12 08:05:00Z.
+#: ISO dates and datetimes: 2021-05-12, 2021-05-12T08:05:00+03:00, 2021-05-12 08:05:00Z, and a 12-hour
+#: clock as CMSes print it: 2021-05-12 4:05 PM, 2021-05-12 4:05 p.m.
 ISO_RE = re.compile(
     r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
-    r"(?:[T ](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?)?"
+    r"(?:[T ](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?"
+    r"(?:\s*(?P<ampm>[AaPp])\.?[Mm]\b\.?)?\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?)?"
 )
 #: "Aug 18, 2017", "August 18 2017", "Aug. 18th, 2017".
 MDY_RE = re.compile(r"\b" + _MONTH_RE + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})\b", re.I)
@@ -85,6 +87,10 @@ def parse_iso(value: str) -> str | None:
     if m["H"] is None:
         return day.isoformat()
     hour, minute, second = int(m["H"]), int(m["M"]), int(m["S"] or 0)
+    if m["ampm"]:  # 12 AM is midnight, 12 PM noon; "13:05 PM" is no time
+        if not 1 <= hour <= 12:
+            return day.isoformat()
+        hour = hour % 12 + (12 if m["ampm"].lower() == "p" else 0)
     if hour > 23 or minute > 59 or second > 59:
         return day.isoformat()
     stamp = f"{day.isoformat()}T{hour:02d}:{minute:02d}:{second:02d}"
@@ -109,6 +115,28 @@ def parse_text_date(text: str) -> str | None:
                     best = (m.start(), found)
                 break
     return best[1].isoformat() if best else None
+
+
+def states_day(text: str, day: str) -> bool:
+    """Whether ``text`` prints the ISO day ``day`` in any of the forms :func:`parse_text_date` reads."""
+    want = dt.date.fromisoformat(day)
+    return any(
+        _match_to_date(rx, m) == want
+        for rx in (ISO_RE, MDY_RE, DMY_RE, CJK_DATE_RE, YMD_SLASH_RE, NUMERIC_RE)
+        for m in rx.finditer(text)
+    )
+
+
+def states_month_alone(text: str, year: int, month: int) -> bool:
+    """Whether ``text`` names the month ``year``-``month`` without a day: "2011-07" not followed by a
+    day ("2011-07-S-064", a reference number), or "July 2011" with no day before it."""
+    if re.search(rf"(?<![\d/.-]){year}[-/.]0?{month}(?!\d|[-/.]\d)", text):
+        return True
+    for m in re.finditer(_MONTH_RE + rf",?\s+{year}\b", text, re.I):
+        day_before = re.search(r"\d(?:st|nd|rd|th)?\.?\s*$", text[max(0, m.start() - 6) : m.start()])
+        if MONTHS.get(m["mon"].lower().rstrip(".")) == month and not day_before:
+            return True
+    return False
 
 
 def _match_to_date(rx: re.Pattern[str], m: re.Match[str]) -> dt.date | None:

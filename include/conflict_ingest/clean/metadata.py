@@ -518,9 +518,10 @@ def _first_dated(text: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass
 class _DateEvidence:
-    """What the publication-date rules read: the parsed page, its head, URL, kept blocks and text."""
+    """What the publication-date rules read: the parsed page, its head, URL, kept blocks and text (and
+    what a rule learnt that is not a day: ``month_only``)."""
 
     root: Any
     head: HeadInfo
@@ -528,6 +529,8 @@ class _DateEvidence:
     kept: list[_Candidate]
     html: str
     huge: bool
+    #: the month ("2011-07") htmldate read without a day, when that is all it found
+    month_only: str | None = None
 
 
 def _rule_jsonld(ev: _DateEvidence) -> str | None:
@@ -546,11 +549,23 @@ def _rule_htmldate(ev: _DateEvidence) -> str | None:
     day = _date_htmldate(ev.html, ev.url, ev.huge)
     if day is None:
         return None
+    if _month_only(day, ev.html, ev.url):
+        ev.month_only = day[:7]  # a month, not a day: the weaker rules may still find the day
+        return None
     for richer in (_rule_printed_dateline, _rule_microdata, _rule_generic_meta):
         value = richer(ev)
         if value and value[:10] == day and len(value) > len(day):
             return value
     return day
+
+
+def _month_only(day: str, html: str, url: str | None) -> bool:
+    """Whether htmldate's 1st of a month is a month it read without a day ("2011-07" in a reference
+    number, "July 2011"), which it fills with the 1st: the page holds that month without a day and never
+    prints the 1st itself ("July 1, 2011", "2011-07-01", "01.07.2011"), nor does its URL."""
+    if not day.endswith("-01") or dates.states_day(html, day) or dates.date_from_url(url) == day:
+        return False
+    return dates.states_month_alone(html, int(day[:4]), int(day[5:7]))
 
 
 def _rule_printed_dateline(ev: _DateEvidence) -> str | None:
@@ -593,6 +608,15 @@ def _published(
 ) -> str | None:
     """The page's publication date by :data:`PUBLISHED_DATE_RULES` (None when no rule finds one)."""
     return _published_by_rule(_DateEvidence(root, head, url, kept, html, huge))[1]
+
+
+def _published_or_month(
+    root: Any, head: HeadInfo, url: str | None, kept: list[_Candidate], html: str, huge: bool = False
+) -> tuple[str | None, str | None]:
+    """(the publication date, None), or (None, "YYYY-MM") when the page gives only its month, or (None, None)."""
+    ev = _DateEvidence(root, head, url, kept, html, huge)
+    found = _published_by_rule(ev)[1]
+    return found, None if found else ev.month_only
 
 
 def _published_by_rule(ev: _DateEvidence) -> tuple[str | None, str | None]:

@@ -35,11 +35,15 @@ class CleanedPage:
     notes: tuple[str, ...] = field(default=())
     #: ISO 639-1 code of the page's language ("en"), ``None`` when undetermined (see :mod:`.language`).
     language: str | None = None
+    #: "YYYY-MM" when the page gives only the month it was published in (a reference number such as
+    #: "2011-07-S-064", "July 2011"), never a day; ``published_at`` is then ``None``.
+    published_month: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "title": self.title,
             "published_at": self.published_at,
+            "published_month": self.published_month,
             "text": self.text,
             "canonical_url": self.canonical_url,
             "notes": list(self.notes),

@@ -211,7 +211,8 @@ class BlockLike(Protocol):
 
 
 class PageLike(Protocol):
-    """What the extractor reads of a cleaned page (``conflict_ingest.clean.CleanedPage``)."""
+    """What the extractor reads of a cleaned page (``conflict_ingest.clean.CleanedPage``); its
+    ``published_month`` ("YYYY-MM", a page that gives only its month) is read when the page has one."""
 
     @property
     def title(self) -> str: ...
@@ -1657,7 +1658,12 @@ class _PageExtractor:
         blocks = [b for b in all_blocks if b.kind in ANNOTATED_BLOCK_KINDS]
         texts = [b.text for b in blocks if b.kind == "p"]
         published = parse_reference_date(page.published_at) or date_from_url(url)
-        times = page_times(page.title, texts, published, None if published else year_from_text(texts))
+        # a page that gives only its month ("2011-07-S-064") gives its year, never a day to count from
+        month = getattr(page, "published_month", None)
+        month_year = int(month[:4]) if month else None
+        times = page_times(
+            page.title, texts, published, None if published else month_year or year_from_text(texts)
+        )
         self.page_ref, self.year, self.subject = times.ref, times.year, times.subject
         self._texts = texts
         self.ctx = PeriodContext(ref=self.page_ref, year=self.year, conflict_start=times.conflict_start)

@@ -100,6 +100,8 @@ def clean_stage(store: ObjectStore, fetched_key: str, *, cpu_budget_s: float | N
             blocks=[dataclasses.asdict(b) for b in cleaned.blocks],
             clean_notes=list(cleaned.notes),
             language=cleaned.language,
+            # the month a page gives without its day, when neither it nor its listing gives a day
+            published_month=None if cleaned.published_at or entry.published_hint else cleaned.published_month,
         )
         verdict = page_verdict(row)
         row.relevance = verdict.to_json()

@@ -44,6 +44,7 @@ def records_for_page(row: CleanedRow | dict[str, Any], **options: Any) -> list[d
         canonical_url=row.canonical_url,
         blocks=tuple(Block(**b) for b in row.blocks),
         language=row.language,
+        published_month=row.published_month,
     )
     meta = PageMeta(
         source_id=row.source_id,

@@ -80,7 +80,8 @@ class CleanedRow(FetchedPage):
     only. ``blocks`` are ``dataclasses.asdict`` of :class:`conflict_ingest.clean.page.Block`.
     ``language`` is the page's ISO 639-1 code (``None``: undetermined); ``relevance`` says whether the
     page is read for counts and why (``{"read": bool, "reason": str}``, see
-    :func:`conflict_ingest.extract.relevance.page_verdict`; ``None`` on rows written before it)."""
+    :func:`conflict_ingest.extract.relevance.page_verdict`; ``None`` on rows written before it).
+    ``published_month`` is "YYYY-MM" when neither the page nor its listing gives a day, only a month."""
 
     source_id: str
     title: str
@@ -92,6 +93,8 @@ class CleanedRow(FetchedPage):
     clean_notes: list[str]
     language: str | None = None
     relevance: dict[str, Any] | None = None
+    #: "YYYY-MM" when the page gives only its month (``CleanedPage.published_month``); None on older rows
+    published_month: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The fetched entry's keys first, in the order the stage always read them from ``fetched/``
@@ -107,7 +110,14 @@ class CleanedRow(FetchedPage):
         defaults = super()._json_defaults(data)
         for required in ("sha256", "fetched_at"):  # extraction reads them: a row without them is refused
             del defaults[required]
-        return {**defaults, "page_published_at": None, "clean_notes": [], "language": None, "relevance": None}
+        return {
+            **defaults,
+            "page_published_at": None,
+            "clean_notes": [],
+            "language": None,
+            "relevance": None,
+            "published_month": None,
+        }
 
 
 @dataclasses.dataclass
