@@ -49,6 +49,7 @@ __all__ = [
     "needs_alert",
     "send_webhook",
     "slack_escape",
+    "undecided",
     "webhook_label",
 ]
 
@@ -116,16 +117,27 @@ class AlertMessage:
 # -- deciding and writing ---------------------------------------------------------------------
 
 
+def undecided(summary: Mapping[str, Any]) -> int:
+    """Held records no reviewer has decided yet (all of them, unless the day was reviewed before)."""
+    reviewed = summary.get("reviewed") or {}
+    return max(
+        int(summary.get("failed") or 0) - int(reviewed.get("released") or 0) - int(reviewed.get("kept") or 0),
+        0,
+    )
+
+
 def needs_alert(summary: Mapping[str, Any] | None) -> bool:
-    """True when the run has something to say (a missing summary means validation did not run)."""
+    """True when the run has something to say (a missing summary means validation did not run). Held
+    records that a reviewer already decided (a re-run of a reviewed day) are nothing new."""
     if summary is None:
         return True
+    held = (
+        undecided(summary)
+        if summary.get("reviewed")
+        else summary.get("failed") or summary.get("failed_expectations")
+    )
     return bool(
-        summary.get("failed")
-        or summary.get("failed_expectations")
-        or summary.get("flags")
-        or summary.get("source_warnings")
-        or summary.get("sources_incomplete")
+        held or summary.get("flags") or summary.get("source_warnings") or summary.get("sources_incomplete")
     )
 
 
@@ -152,7 +164,17 @@ def _subject(summary: Mapping[str, Any] | None, dag_id: str, day: str) -> str:
     parts = []
     if summary.get("failed"):
         broken = _names(sorted(summary.get("failed_expectations") or {}))
-        parts.append(f"FAILED, {_plural(summary['failed'], 'record')} held back ({broken})")
+        waiting = undecided(summary)
+        if not waiting:
+            parts.append(
+                f"{_plural(summary['failed'], 'record')} held back, all decided by a reviewer ({broken})"
+            )
+        elif waiting < summary["failed"]:
+            parts.append(
+                f"FAILED, {_plural(summary['failed'], 'record')} held back, {waiting} undecided ({broken})"
+            )
+        else:
+            parts.append(f"FAILED, {_plural(summary['failed'], 'record')} held back ({broken})")
     if summary.get("sources_incomplete"):
         parts.append(f"source(s) did not complete ({_names(summary['sources_incomplete'])})")
     warnings = sorted(summary.get("flags") or {})
@@ -175,11 +197,15 @@ def _landing_lines(summary: Mapping[str, Any], landing: Mapping[str, Any] | None
         landed = (
             f"  landed in curated:     0 - the land task did not commit the partition ({passed} were due)"
         )
-    return [
-        f"Records: {total} validated",
-        landed,
-        f"  held back (quarantine): {failed}",
-    ]
+    lines = [f"Records: {total} validated", landed, f"  held back (quarantine): {failed}"]
+    reviewed = summary.get("reviewed")
+    if reviewed:
+        names = ", ".join(reviewed.get("reviewers") or []) or "?"
+        lines.append(
+            f"  decided by a reviewer:  {reviewed.get('released', 0)} released to curated, "
+            f"{reviewed.get('kept', 0)} kept in quarantine (by {names}); {undecided(summary)} undecided"
+        )
+    return lines
 
 
 def build_alert(

@@ -101,8 +101,21 @@ def _build(s, **kwargs):
         (WARNINGS, True),
         (summary(sources_incomplete=["wire-b"]), True),
         (None, True),  # validation did not run
+        # a re-run of a reviewed day: every held record already decided is nothing new
+        ({**CRITICAL, "reviewed": {"released": 1, "kept": 2, "reviewers": ["Alice"]}}, False),
+        ({**CRITICAL, "reviewed": {"released": 1, "kept": 1, "reviewers": ["Alice"]}}, True),
+        ({**WARNINGS, "reviewed": {"released": 0, "kept": 0, "reviewers": []}}, True),
     ],
-    ids=["clean", "critical", "warnings", "incomplete", "no-summary"],
+    ids=[
+        "clean",
+        "critical",
+        "warnings",
+        "incomplete",
+        "no-summary",
+        "all-decided",
+        "one-undecided",
+        "warned",
+    ],
 )
 def test_only_a_run_with_something_to_say_needs_an_alert(case, expected):
     assert needs_alert(case) is expected
@@ -223,3 +236,16 @@ def test_a_retry_does_not_resend_on_channels_that_already_delivered():
     )
     assert calls == ["email"]
     assert results["webhook"]["status"] == "sent"
+
+
+def test_held_records_a_reviewer_already_decided_are_said_to_be_decided():
+    reviewed = {"released": 1, "kept": 1, "reviewers": ["Alice Analyst", "Bob"]}
+    partly = _build({**CRITICAL, "reviewed": reviewed})
+    assert "FAILED, 3 records held back, 1 undecided (" in partly.subject
+    assert (
+        "decided by a reviewer:  1 released to curated, 1 kept in quarantine (by Alice Analyst, Bob); 1 undecided"
+        in partly.body
+    )
+    done = _build({**CRITICAL, "reviewed": {**reviewed, "kept": 2}})
+    assert "3 records held back, all decided by a reviewer (" in done.subject and "FAILED" not in done.subject
+    assert "undecided" not in _build(CRITICAL).body  # a day nobody reviewed reads as before

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from tests.helpers import strike_rows
 
+from conflict_ingest.alerts import build_alert, needs_alert
 from conflict_ingest.pipeline.context import RunContext
 from conflict_ingest.pipeline.gate import ValidationGateError, gate
 from conflict_ingest.pipeline.land import land_stage
@@ -133,7 +134,7 @@ def test_an_answer_releases_the_chosen_records_and_keeps_the_rest() -> None:
 
 def test_a_review_releases_one_record_to_curated_and_keeps_the_other_marked_in_quarantine(store) -> None:
     run, summary = _night(store, "scheduled__first")
-    assert summary["failed"] == 2
+    assert summary["failed"] == 2 and "reviewed" not in summary  # nobody has reviewed the day yet
     planned = plan_review(store, run, timeout_hours=24, now=dt.datetime(2016, 12, 2, tzinfo=dt.UTC))
     (hitl,) = planned["hitl"]
     assert hitl["subject"] == "Review 2 held strike-count record(s) of 2016-12-01"
@@ -189,6 +190,15 @@ def test_re_running_a_reviewed_day_applies_the_stored_decisions_again(store) -> 
     assert plan_review(store, again, timeout_hours=24)["hitl"] == []
     assert not store.exists(review_request_key(DAY, again.run_id))
     assert gate(summary, review_status(store, again)) is summary
+    # the summary says which held records were decided: the alert says so, and is not sent for them alone
+    assert summary["failed"] == 2
+    assert summary["reviewed"] == {"released": 1, "kept": 1, "reviewers": ["Alice Analyst"]}
+    alert = build_alert(summary, dag_id="d", run_id=again.run_id, day=DAY, bucket="b")
+    assert "2 records held back, all decided by a reviewer" in alert.subject and "FAILED" not in alert.subject
+    # its only other news is a warning on every record (these rows name no actor): without it, no alert
+    assert needs_alert(summary) and not needs_alert({**summary, "flags": {}})
+    stored = store.get_json(summary["summary_key"])
+    assert stored["reviewed"] == summary["reviewed"]
 
 
 def test_no_answer_keeps_everything_held_and_the_run_fails(store) -> None:

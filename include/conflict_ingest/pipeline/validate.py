@@ -282,6 +282,12 @@ def validate_stage(
     summary["fetch_failures"] = failures[:MAX_FETCH_FAILURES_IN_SUMMARY]
     for sid in done:
         summary["records_by_source"].setdefault(sid, {"total": 0, "passed": 0, "failed": 0, "flagged": 0})
+    held = {sid: _stream(store, held_keys[sid]) for sid in done}
+    decisions = _decisions(store, run)
+    if decisions:  # a re-run or backfill of a reviewed day: which held records a person already decided
+        from conflict_ingest.review.decisions import decided
+
+        summary["reviewed"] = decided((row for rows in held.values() for row in rows()), decisions)
     store.put_json(reports + keys.SUMMARY_FILE, {**summary, "examples": night.examples_by_expectation()})
     title = report_title or f"Validation of strike counts for {run.day.isoformat()} ({run.run_id})"
     store.put_bytes(
@@ -291,7 +297,7 @@ def validate_stage(
     )
     # reviewers' stored decisions on the day (a re-run or backfill of a reviewed day): released
     # records stay out of quarantine (land lands them), kept ones are marked reviewed
-    write_quarantine(store, run, _reviewed(store, run, {sid: _stream(store, held_keys[sid]) for sid in done}))
+    write_quarantine(store, run, _reviewed(decisions, held))
     store.put_json(
         keys.validated_sources_key(run.work),
         {"complete": done, "incomplete": missing, "passed": passed_keys, "passed_records": night.passed},
@@ -354,11 +360,17 @@ def _stream(store: ObjectStore, object_keys: list[str]) -> Any:
     return rows
 
 
-def _reviewed(store: ObjectStore, run: RunContext, groups: dict[str, Any]) -> dict[str, Any]:
-    """The quarantine groups with the day's stored review decisions applied (:mod:`conflict_ingest.review`)."""
-    from conflict_ingest.review.decisions import load_decisions, quarantine_rows
+def _decisions(store: ObjectStore, run: RunContext) -> dict[str, Any]:
+    """The day's stored review decisions by record id (:mod:`conflict_ingest.review`; empty: none)."""
+    from conflict_ingest.review.decisions import load_decisions
 
-    decisions = load_decisions(store, run.day)
+    return load_decisions(store, run.day)
+
+
+def _reviewed(decisions: dict[str, Any], groups: dict[str, Any]) -> dict[str, Any]:
+    """The quarantine groups with the day's stored review decisions applied (:mod:`conflict_ingest.review`)."""
+    from conflict_ingest.review.decisions import quarantine_rows
+
     if not decisions:
         return groups
 

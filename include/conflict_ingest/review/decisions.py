@@ -98,6 +98,21 @@ def load_decisions(store: ObjectStore, day: dt.date) -> dict[str, Decision]:
     return {rid: Decision.from_json(d) for rid, d in ((data or {}).get("decisions") or {}).items()}
 
 
+def decided(rows: Iterable[Mapping[str, Any]], decisions: Mapping[str, Decision]) -> dict[str, Any]:
+    """How many of these held rows a reviewer already decided (a re-run or backfill of a reviewed day):
+    ``released``, ``kept`` and the ``reviewers``' names."""
+    released = kept = 0
+    names: set[str] = set()
+    for row in rows:
+        decision = decisions.get(str(row.get("record_id")))
+        if decision is None:
+            continue
+        released += decision.released
+        kept += not decision.released
+        names.add(decision.reviewed_by)
+    return {"released": released, "kept": kept, "reviewers": sorted(names)}
+
+
 def load_review_log(store: ObjectStore, day: dt.date) -> list[dict[str, Any]]:
     """The day's reviews, oldest first (answers and reviews that got no answer)."""
     data, _ = _read(store, review_decisions_key(day))
