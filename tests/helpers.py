@@ -1,13 +1,17 @@
-"""Helpers shared by the tests: the nightly DAG run by ``dag.test()``, records, a local HTTP server."""
+"""Helpers shared by the tests: the nightly DAG run by ``dag.test()``, records, a local HTTP server,
+the text of a received mail."""
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import http.server
 import json
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +19,7 @@ from conflict_ingest.dev.stack import free_port
 from conflict_ingest.records import Extraction, PageMeta, Record
 
 DAGS_DIR = Path(__file__).resolve().parents[1] / "dags"
+_TAG_RE = re.compile(r"<[^>]+>")
 
 
 @contextmanager
@@ -28,6 +33,18 @@ def serve_http(handler: Any) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def mail_text(msg: Message) -> str:
+    """The readable text of a received mail: its text parts (the alert sends HTML only: the body in a
+    ``<pre>``), tags removed, then HTML escapes undone."""
+    parts = []
+    for part in msg.walk():
+        if part.get_content_maintype() == "text":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            parts.append(payload.decode(part.get_content_charset() or "utf-8"))
+    return html.unescape(_TAG_RE.sub("", "\n".join(parts)))
 
 
 def nightly_dag() -> Any:
