@@ -1,20 +1,29 @@
-"""Helpers shared by the tests: the nightly DAG run by ``dag.test()``, records, a local HTTP server."""
+"""Helpers shared by the tests: the nightly DAG run by ``dag.test()``, records, a local HTTP server,
+the text of a received mail, a partition as an older release wrote it."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import html
 import http.server
+import io
 import json
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
 from conflict_ingest.dev.stack import free_port
 from conflict_ingest.records import Extraction, PageMeta, Record
+from conflict_ingest.storage.keys import MANIFEST_NAME
+from conflict_ingest.storage.store import ObjectStore
 
 DAGS_DIR = Path(__file__).resolve().parents[1] / "dags"
+_TAG_RE = re.compile(r"<[^>]+>")
 
 
 @contextmanager
@@ -28,6 +37,18 @@ def serve_http(handler: Any) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def mail_text(msg: Message) -> str:
+    """The readable text of a received mail: its text parts (the alert sends HTML only: the body in a
+    ``<pre>``), tags removed, then HTML escapes undone."""
+    parts = []
+    for part in msg.walk():
+        if part.get_content_maintype() == "text":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            parts.append(payload.decode(part.get_content_charset() or "utf-8"))
+    return html.unescape(_TAG_RE.sub("", "\n".join(parts)))
 
 
 def nightly_dag() -> Any:
@@ -86,6 +107,23 @@ def strike_rows(source: str, counts: list[int], day: dt.date) -> list[dict[str, 
         ).to_row()
         for n in counts
     ]
+
+
+def rewrite_as_older_release(
+    store: ObjectStore, prefix: str, manifest: dict[str, Any], added: list[str]
+) -> None:
+    """Rewrite the Parquet parts of the partition at ``prefix`` (its ``manifest``, as written) as an
+    older release wrote them: without the columns ``added`` since. The manifest's checksums follow, so
+    the parts read as committed."""
+    import pyarrow.parquet as pq
+
+    for part in manifest["parts"]:
+        table = pq.read_table(io.BytesIO(store.get_bytes(part["key"]))).drop_columns(added)
+        sink = io.BytesIO()
+        pq.write_table(table, sink)
+        store.put_bytes(part["key"], sink.getvalue())
+        part["sha256"] = hashlib.sha256(sink.getvalue()).hexdigest()
+    store.put_json(prefix + MANIFEST_NAME, manifest)
 
 
 def wait_for_dag(server: Any, dag_id: str, timeout_s: float = 120) -> None:

@@ -13,17 +13,15 @@ review gets no answer within ``CONFLICT_INGEST_REVIEW_TIMEOUT_HOURS`` ends red, 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import time
 from collections.abc import Iterator
-from email.message import Message
 from typing import Any
 
 import pytest
 import requests
 from tests.e2e.deployment import Airflow, airflow_deployment
-from tests.helpers import wait_for_dag
+from tests.helpers import mail_text, wait_for_dag
 
 from conflict_ingest.dev.stack import MailServer, smtp_connection
 from conflict_ingest.storage.keys import (
@@ -131,17 +129,6 @@ def _states(server: Airflow, run_id: str) -> dict[str, set[str]]:
     return states
 
 
-def _mail_text(msg: Message) -> str:
-    """The text parts of a received mail, HTML escapes undone."""
-    parts = []
-    for part in msg.walk():
-        if part.get_content_maintype() == "text":
-            payload = part.get_payload(decode=True)
-            assert isinstance(payload, bytes)
-            parts.append(payload.decode(part.get_content_charset() or "utf-8"))
-    return html.unescape("\n".join(parts))
-
-
 def _seed(rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     return {r["count"]: r for r in rows if r["count"] in PAIR and "record-level" in r["source_url"]}
 
@@ -160,7 +147,7 @@ def test_a_named_reviewer_releases_one_of_the_pair_and_the_run_ends_green(review
 
     # the alert went out while the review waits, naming it and linking to its form
     server.wait_until(lambda: mail.messages, "the alert mail", 120, 1)
-    body = _mail_text(mail.messages[0])
+    body = mail_text(mail.messages[0])
     assert "Review 2 held strike-count record(s) of 2016-12-01" in body
     assert f"/dags/{DAG_ID}/runs/{run_id}/tasks/{REVIEW_TASK}/mapped/0/required_actions" in body
 

@@ -7,7 +7,7 @@ import datetime as dt
 import io
 
 import pytest
-from tests.helpers import strike_rows
+from tests.helpers import rewrite_as_older_release, strike_rows
 
 from conflict_ingest import contract
 from conflict_ingest.pipeline.context import RunContext
@@ -54,25 +54,13 @@ def test_quarantine_keeps_records_with_nulls_in_required_fields_and_curated_decl
 
 
 def test_a_part_written_before_a_field_existed_reads_that_field_as_null(store) -> None:
-    import hashlib
-
-    import pyarrow.parquet as pq
-
-    from conflict_ingest.storage.keys import MANIFEST_NAME
     from conflict_ingest.storage.partitions import write_partition
 
     prefix = curated_partition(DAY)
     (row,) = strike_rows("src", [5], DAY)
     manifest = write_partition(store, prefix, {"src": [row]}, day=DAY, run_id="manual__old")
-    part = manifest["parts"][0]
-    # rewrite the part as an older release wrote it: without the fields added since
     added = ["count_text", "admin1", "country", "language"]
-    table = pq.read_table(io.BytesIO(store.get_bytes_or_none(part["key"]) or b"")).drop_columns(added)
-    sink = io.BytesIO()
-    pq.write_table(table, sink)
-    store.put_bytes(part["key"], sink.getvalue())
-    part["sha256"] = hashlib.sha256(sink.getvalue()).hexdigest()
-    store.put_json(prefix + MANIFEST_NAME, manifest)
+    rewrite_as_older_release(store, prefix, manifest, added)
 
     (read,) = read_partition(store, prefix)
     assert set(read) >= set(contract.FIELD_NAMES)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.integration.test_ui_data import record, write_run
+from tests.integration.test_ui_data import record, seed_record, write_run
 
 from conflict_ingest.pipeline.context import RunContext
 from conflict_ingest.pipeline.validate import write_quarantine
@@ -72,23 +72,16 @@ def test_every_page_refuses_a_request_without_an_airflow_user(api, store, path: 
 def test_a_signed_in_viewer_sees_held_records_with_every_scraped_string_escaped(api, store) -> None:
     rows = [
         {
-            **record(
-                "rss",
-                "https://a.example/seed",
+            **seed_record(
+                2709,
+                f"2,709 in November. {SCRIPT}",
                 title=f"{SCRIPT} Record level",
-                metric="weapons_released",
-                count=2709,
                 actor=f"{SCRIPT} coalition",
-                period_start=dt.date(2016, 11, 1),
-                period_end=dt.date(2016, 11, 30),
-                evidence=f"2,709 in November. {SCRIPT}",
             ),
             "failed_expectations": ["no_conflicting_counts"],
         },
         {
-            **record(
-                "rss", "javascript:alert(1)", metric="strikes", count=1, period_start=DAY, period_end=DAY
-            ),
+            **record("rss", "javascript:alert(1)", day=DAY, metric="strikes", count=1),
             "failed_expectations": ["evidence_contains_count"],
         },
     ]
@@ -140,7 +133,7 @@ def test_the_plugin_registers_its_nav_entry_and_the_validate_report_link(api) ->
 
 
 def test_the_totals_page_draws_the_rollups_as_a_chart_and_a_table_escaped(api, store) -> None:
-    from tests.integration.test_ui_data import land_curated
+    from tests.integration.test_ui_data import land_curated, month_total
 
     from conflict_ingest.rollups import build_rollups
 
@@ -148,24 +141,8 @@ def test_the_totals_page_draws_the_rollups_as_a_chart_and_a_table_escaped(api, s
         store,
         DAY,
         [
-            record(
-                "rss",
-                "https://a.example/1",
-                metric="weapons_released",
-                count=3038,
-                actor=f"{SCRIPT} coalition",
-                period_start=dt.date(2016, 10, 1),
-                period_end=dt.date(2016, 10, 31),
-            ),
-            record(
-                "rss",
-                "https://a.example/1",
-                metric="weapons_released",
-                count=3160,
-                actor=f"{SCRIPT} coalition",
-                period_start=dt.date(2016, 6, 1),
-                period_end=dt.date(2016, 6, 30),
-            ),
+            month_total("2016-10", metric="weapons_released", count=3038, actor=f"{SCRIPT} coalition"),
+            month_total("2016-06", metric="weapons_released", count=3160, actor=f"{SCRIPT} coalition"),
         ],
     )
     build_rollups(store)

@@ -7,6 +7,7 @@ there (``summary.json``, ``alert.json``, ``report.html``), at the keys of ``stor
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import time
 from typing import Any
@@ -32,9 +33,16 @@ from conflict_ingest.ui.data import BASIS_DAILY, BASIS_STATED, NO_ACTOR, held_da
 
 DAY = dt.date(2016, 12, 1)
 NOV1, NOV30 = dt.date(2016, 11, 1), dt.date(2016, 11, 30)
+SEED_URL = "https://a.example/seed"
 
 
-def record(source: str, url: str, title: str = "Air war update", **extraction: Any) -> dict[str, Any]:
+def record(
+    source: str, url: str, title: str = "Air war update", *, day: dt.date | None = None, **extraction: Any
+) -> dict[str, Any]:
+    """A curated row of a page of ``source`` at ``url``; ``extraction`` are the count's fields (qualifier
+    ``exact`` and an evidence naming the count unless given); ``day``: a count of that one day."""
+    if day is not None:
+        extraction.update(period_start=day, period_end=day)
     meta = PageMeta(
         source_id=source,
         source_url=url,
@@ -48,6 +56,28 @@ def record(source: str, url: str, title: str = "Air war update", **extraction: A
     extraction.setdefault("qualifier", "exact")
     extraction.setdefault("evidence", f"{extraction['count']} of them.")
     return Record.build(meta, Extraction(**extraction)).to_row()
+
+
+def month_total(month: str, **extraction: Any) -> dict[str, Any]:
+    """A whole-month total stated by a page: a row of ``month`` (``"2016-10"``), first day to last."""
+    first = dt.date.fromisoformat(f"{month}-01")
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    return record("rss", "https://a.example/1", period_start=first, period_end=last, **extraction)
+
+
+def seed_record(count: int, evidence: str, **fields: Any) -> dict[str, Any]:
+    """One of the seed page's pair (2,709 and 27,800): ``count`` weapons released by the US-led
+    coalition in November 2016, stated by ``evidence``; ``fields`` override the rest."""
+    extraction = {
+        "metric": "weapons_released",
+        "actor": "US-led coalition",
+        "period_start": NOV1,
+        "period_end": NOV30,
+        "count": count,
+        "evidence": evidence,
+        **fields,
+    }
+    return record("rss", SEED_URL, **extraction)
 
 
 def land_curated(store, day: dt.date, rows: list[dict[str, Any]]) -> None:
@@ -75,52 +105,42 @@ def curated(store):
         DAY,
         [
             # a whole-month total stated by a page, and a daily count of the same month and actor
+            month_total("2016-10", metric="weapons_released", count=3038, actor="US-led coalition"),
             record(
                 "rss",
                 "https://a.example/1",
-                metric="weapons_released",
-                count=3038,
-                actor="US-led coalition",
-                period_start=dt.date(2016, 10, 1),
-                period_end=dt.date(2016, 10, 31),
-            ),
-            record(
-                "rss",
-                "https://a.example/1",
+                day=dt.date(2016, 10, 5),
                 metric="weapons_released",
                 count=12,
                 actor="US-led coalition",
-                period_start=dt.date(2016, 10, 5),
-                period_end=dt.date(2016, 10, 5),
                 evidence="12 weapons on 5 October.",
             ),
             # daily counts in two places of one country: the series adds them up
             record(
                 "site",
                 "https://b.example/2",
+                day=dt.date(2016, 11, 29),
                 metric="strikes",
                 count=4,
                 actor="United Kingdom",
                 location="Mosul",
                 country="IQ",
-                period_start=dt.date(2016, 11, 29),
-                period_end=dt.date(2016, 11, 29),
             ),
             record(
                 "site",
                 "https://b.example/2",
+                day=dt.date(2016, 11, 30),
                 metric="strikes",
                 count=3,
                 actor="United Kingdom",
                 location="Tal Afar",
                 country="IQ",
-                period_start=dt.date(2016, 11, 30),
-                period_end=dt.date(2016, 11, 30),
             ),
             # a vague count ("several"): kept apart, never added
             record(
                 "site",
                 "https://b.example/3",
+                day=dt.date(2016, 11, 29),
                 metric="killed",
                 count=3,
                 qualifier="vague",
@@ -129,8 +149,6 @@ def curated(store):
                 actor="United Kingdom",
                 location="Mosul",
                 country="IQ",
-                period_start=dt.date(2016, 11, 29),
-                period_end=dt.date(2016, 11, 29),
                 evidence="Several insurgents were killed.",
             ),
         ],
@@ -142,13 +160,12 @@ def curated(store):
             record(
                 "rss",
                 "https://a.example/9",
+                day=dt.date(2016, 12, 1),
                 metric="strikes",
                 count=10,
                 actor="Russia",
                 location="Aleppo",
                 country="SY",
-                period_start=dt.date(2016, 12, 1),
-                period_end=dt.date(2016, 12, 1),
             ),
         ],
     )
@@ -196,17 +213,7 @@ def test_records_without_an_actor_are_selectable(store) -> None:
     land_curated(
         store,
         DAY,
-        [
-            record(
-                "rss",
-                "https://c.example/1",
-                metric="killed",
-                count=5,
-                victim="civilians",
-                period_start=NOV30,
-                period_end=NOV30,
-            )
-        ],
+        [record("rss", "https://c.example/1", day=NOV30, metric="killed", count=5, victim="civilians")],
     )
     build_rollups(store)
     view = monthly_totals(store, TotalsQuery.from_params({"actor": NO_ACTOR}))
@@ -275,22 +282,10 @@ def test_last_nights_list_the_newest_runs_with_what_landed_and_what_was_held(sto
 
 def test_held_records_of_a_day_carry_evidence_page_and_broken_expectations(store) -> None:
     pair = [
-        record(
-            "rss",
-            "https://a.example/seed",
-            title="<script>alert(1)</script> Record level",
-            metric="weapons_released",
-            count=n,
-            actor="US-led coalition",
-            period_start=NOV1,
-            period_end=NOV30,
-            evidence=text,
-        )
+        seed_record(n, text, title="<script>alert(1)</script> Record level")
         for n, text in ((2709, "2,709 in November."), (27800, "In November, 27,800 weapons."))
     ]
-    odd = record(
-        "rss", "javascript:alert(1)", metric="strikes", count=1, period_start=NOV30, period_end=NOV30
-    )
+    odd = record("rss", "javascript:alert(1)", day=NOV30, metric="strikes", count=1)
     rows = [{**r, "failed_expectations": ["no_conflicting_counts"]} for r in [*pair, odd]]
     write_quarantine(store, RunContext(day=DAY, run_id="manual__r"), {"rss": lambda: iter(rows)})
     write_run(
@@ -311,7 +306,7 @@ def test_held_records_of_a_day_carry_evidence_page_and_broken_expectations(store
     assert sorted(by_count) == [1, 2709, 27800]
     first = by_count[2709]
     assert first["evidence"] == "2,709 in November."
-    assert first["page_link"] == "https://a.example/seed"
+    assert first["page_link"] == SEED_URL
     assert (
         first["title"] == "<script>alert(1)</script> Record level"
     )  # data as written; the template escapes it

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from tests.integration.test_ui_data import NOV1, NOV30, record
+from tests.integration.test_ui_data import record, seed_record
 
 from conflict_ingest.review.decisions import record_review
 from conflict_ingest.review.items import review_items
@@ -24,20 +24,9 @@ NOW = dt.datetime(2016, 12, 2, 3, 0, tzinfo=dt.UTC)
 
 
 def pair() -> list[dict[str, Any]]:
+    """The seed page's pair, held for breaking ``no_conflicting_counts``."""
     return [
-        {
-            **record(
-                "rss",
-                "https://a.example/seed",
-                metric="weapons_released",
-                count=n,
-                actor="US-led coalition",
-                period_start=NOV1,
-                period_end=NOV30,
-                evidence=text,
-            ),
-            "failed_expectations": ["no_conflicting_counts"],
-        }
+        {**seed_record(n, text), "failed_expectations": ["no_conflicting_counts"]}
         for n, text in ((2709, "2,709 in November."), (27800, "In November, 27,800 weapons."))
     ]
 
@@ -94,7 +83,7 @@ def test_held_records_show_who_kept_a_record_and_the_records_released_to_curated
     comment = "the monthly figure; 27,800 is year to date"
     kept = {**large, "reviewed_by": "alice", "review_comment": comment}
     write_partition(store, keys.quarantine_partition(DAY), {"rss": [kept]}, day=DAY, run_id="manual__t")
-    other = record("rss", "https://a.example/2", metric="strikes", count=5, period_start=DAY, period_end=DAY)
+    other = record("rss", "https://a.example/2", day=DAY, metric="strikes", count=5)
     released = {
         **{k: v for k, v in small.items() if k != "failed_expectations"},
         "released_by_reviewer": True,

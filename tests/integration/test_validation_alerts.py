@@ -10,18 +10,15 @@ visible in the task and in S3, and the good records still land).
 from __future__ import annotations
 
 import datetime as dt
-import html
 import http.server
 import os
-import re
 import threading
 from collections.abc import Iterator
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.helpers import WebhookReceiver, run_nightly, task_states
+from tests.helpers import WebhookReceiver, mail_text, run_nightly, task_states
 
 from conflict_ingest.dev.stack import free_port, smtp_connection
 from conflict_ingest.records import Extraction, PageMeta, Record
@@ -32,7 +29,6 @@ from conflict_ingest.storage.store import ObjectStore
 SEED_DAY = dt.date(2016, 12, 1)  # the seed page: 2,709 vs 27,800 "in November"
 CLEAN_DAY = dt.date(2016, 12, 2)  # the AFCENT summary (sitemap source): nothing broken or flagged
 ALERT_TO = "analysts@example.test"
-TAG_RE = re.compile(r"<[^>]+>")
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -55,17 +51,6 @@ def alert_env(
 
 def _summary(store: ObjectStore, day: dt.date, run_id: str) -> dict[str, Any]:
     return store.get_json(report_prefix(day, run_id) + "summary.json")
-
-
-def _mail_text(msg: Message) -> str:
-    """The readable text of a received mail (the HTML part, tags and escapes removed)."""
-    parts = []
-    for part in msg.walk():
-        if part.get_content_maintype() == "text":
-            payload = part.get_payload(decode=True)
-            assert isinstance(payload, bytes)
-            parts.append(payload.decode(part.get_content_charset() or "utf-8"))
-    return html.unescape(TAG_RE.sub("", "\n".join(parts)))
 
 
 def _history_row(source_id: str, day: dt.date, **fields: Any) -> dict[str, Any]:
@@ -121,7 +106,7 @@ def test_seed_run_quarantines_the_conflict_and_mails_and_posts_the_alert(
     subject = str(msg["Subject"])
     assert "conflict_news_nightly" in subject and SEED_DAY.isoformat() in subject
     assert "2 records held back" in subject and "no_conflicting_counts" in subject
-    body = _mail_text(msg)
+    body = mail_text(msg)
     assert f"Run:           {dag_run.run_id}" in body
     assert "2016-12-01T00:00:00+00:00 .. 2016-12-02T00:00:00+00:00" in body
     assert "  - no_conflicting_counts: 2 records" in body
@@ -231,7 +216,7 @@ def test_warning_only_run_lands_flagged_records_and_alerts(
     assert len(mail_server.messages) == 1
     subject = str(mail_server.messages[0]["Subject"])
     assert "FAILED" not in subject and "warnings" in subject
-    body = _mail_text(mail_server.messages[0])
+    body = mail_text(mail_server.messages[0])
     assert "Broken expectations (critical; records held back in quarantine):\n  none" in body
     assert "  - count_far_above_trailing_max: 1 record" in body
     assert "over 10x the trailing maximum 25" in body

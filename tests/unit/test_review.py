@@ -6,13 +6,11 @@ existed still read."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import io
 import threading
 from typing import Any
 
 import pytest
-from tests.helpers import strike_rows
+from tests.helpers import rewrite_as_older_release, strike_rows
 
 from conflict_ingest.alerts import build_alert, needs_alert
 from conflict_ingest.pipeline.context import RunContext
@@ -31,7 +29,6 @@ from conflict_ingest.review.items import (
 )
 from conflict_ingest.review.stage import apply_review, plan_review, review_for_alert, review_status
 from conflict_ingest.storage.keys import (
-    MANIFEST_NAME,
     curated_partition,
     quarantine_partition,
     review_decisions_key,
@@ -293,19 +290,12 @@ def test_a_later_decision_on_a_record_replaces_an_earlier_one(store) -> None:
 
 
 def test_parts_landed_before_reviews_existed_read_as_not_released(store) -> None:
-    import pyarrow.parquet as pq
-
     prefix = curated_partition(DAY)
     (row,) = strike_rows("src", [5], DAY)
     manifest = write_partition(store, prefix, {"src": [row]}, day=DAY, run_id="manual__old")
-    part = manifest["parts"][0]
-    added = ["released_by_reviewer", "reviewed_by", "review_comment"]
-    table = pq.read_table(io.BytesIO(store.get_bytes_or_none(part["key"]) or b"")).drop_columns(added)
-    sink = io.BytesIO()
-    pq.write_table(table, sink)
-    store.put_bytes(part["key"], sink.getvalue())
-    part["sha256"] = hashlib.sha256(sink.getvalue()).hexdigest()
-    store.put_json(prefix + MANIFEST_NAME, manifest)
+    rewrite_as_older_release(
+        store, prefix, manifest, ["released_by_reviewer", "reviewed_by", "review_comment"]
+    )
 
     (read,) = read_partition(store, prefix)
     assert read["released_by_reviewer"] is False

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from conflict_ingest.ui.chart import PALETTE, bar_chart, nice_ceiling
+
+
+def total(month: str, actor: str, metric: str, value: int | None) -> dict[str, Any]:
+    """A row of the monthly totals as the chart reads it (``None``: vague counts only)."""
+    return {"month": month, "actor": actor, "metric": metric, "total": value}
 
 
 @pytest.mark.parametrize(
@@ -16,15 +23,10 @@ def test_the_axis_ends_at_a_round_value_at_or_above_the_largest_bar(value: int, 
 
 def test_bars_are_scaled_to_the_axis_and_grouped_by_month() -> None:
     rows = [
-        {"month": "2016-10", "actor": "US-led coalition", "metric": "weapons_released", "total": 3038},
-        {"month": "2016-06", "actor": "US-led coalition", "metric": "weapons_released", "total": 3160},
-        {"month": "2016-11", "actor": "United Kingdom", "metric": "strikes", "total": 7},
-        {
-            "month": "2016-11",
-            "actor": "United Kingdom",
-            "metric": "killed",
-            "total": None,
-        },  # vague only: no bar
+        total("2016-10", "US-led coalition", "weapons_released", 3038),
+        total("2016-06", "US-led coalition", "weapons_released", 3160),
+        total("2016-11", "United Kingdom", "strikes", 7),
+        total("2016-11", "United Kingdom", "killed", None),  # vague only: no bar
     ]
     chart = bar_chart(rows, width=600, height=300, left=50, top=10, bottom=40, right=10)
     assert chart.y_max == 4000  # four round steps of 1,000 above the largest bar, 3,160
@@ -49,7 +51,7 @@ def test_bars_are_scaled_to_the_axis_and_grouped_by_month() -> None:
 
 
 def test_no_totals_make_an_empty_chart() -> None:
-    chart = bar_chart([{"month": "2016-11", "actor": "x", "metric": "killed", "total": None}])
+    chart = bar_chart([total("2016-11", "x", "killed", None)])
     assert chart.empty and chart.x_ticks == [] and chart.y_max == 4
 
 
@@ -57,10 +59,10 @@ def test_one_chart_per_metric_with_one_colour_per_actor_across_charts() -> None:
     from conflict_ingest.ui.chart import charts_by_metric
 
     rows = [
-        {"month": "2016-11", "actor": "United Kingdom", "metric": "strikes", "total": 4},
-        {"month": "2016-11", "actor": "United Kingdom", "metric": "weapons_released", "total": 9},
-        {"month": "2016-10", "actor": "US-led coalition", "metric": "weapons_released", "total": 3038},
-        {"month": "2016-11", "actor": "x", "metric": "killed", "total": None},
+        total("2016-11", "United Kingdom", "strikes", 4),
+        total("2016-11", "United Kingdom", "weapons_released", 9),
+        total("2016-10", "US-led coalition", "weapons_released", 3038),
+        total("2016-11", "x", "killed", None),
     ]
     charts = dict(charts_by_metric(rows))
     assert list(charts) == ["strikes", "weapons_released"]  # killed has vague counts only: no chart

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from conflict_ingest.dev.stack import LOCALHOST
+from conflict_ingest.dev.stack import LocalHTTPServer
 
 logger = logging.getLogger(__name__)
 
@@ -97,24 +97,15 @@ def _listify(node: Any) -> Any:
     return node
 
 
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-
-
 @dataclass
-class _Replica:
-    """A ThreadingHTTPServer on 127.0.0.1 whose handler calls :meth:`answer`."""
+class _Replica(LocalHTTPServer):
+    """A local HTTP server (:class:`~conflict_ingest.dev.stack.LocalHTTPServer`, on 127.0.0.1) whose
+    handler calls :meth:`answer`."""
 
-    port: int = 0
     always: str | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
     _script: deque[str] = field(default_factory=deque)
-    _server: http.server.ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def url(self) -> str:
-        return f"http://{LOCALHOST}:{self.port}"
 
     def script(self, *answers: str) -> None:
         """Answer the next requests with these, in order, then normally again."""
@@ -125,7 +116,7 @@ class _Replica:
         with self._lock:
             return self._script.popleft() if self._script else (self.always or "normal")
 
-    def start(self) -> _Replica:
+    def handler(self) -> type[http.server.BaseHTTPRequestHandler]:
         replica = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -150,16 +141,7 @@ class _Replica:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
                 logger.debug("replica: " + format, *args)
 
-        self._server = _Server((LOCALHOST, self.port), Handler)
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True, name=type(self).__name__).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        return Handler
 
     def answer(self, path: str, params: list[tuple[str, str]]) -> tuple[int, str, bytes]:
         raise NotImplementedError

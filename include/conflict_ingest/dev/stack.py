@@ -15,13 +15,14 @@ import json
 import logging
 import os
 import socket
+import socketserver
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from conflict_ingest.settings import BUCKET, INCLUDE_DIR, RETRY_DELAY_S, SAMPLE_SITE_DIR
 
@@ -154,37 +155,65 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         logger.debug("static site: " + format, *args)
 
 
-class _SiteServer(http.server.ThreadingHTTPServer):
+class _ThreadingServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # many fetchers at once (the benchmark's hosts) must not be refused
 
 
 @dataclass
-class StaticSite:
-    """A directory served over HTTP on ``host``, 127.0.0.1 by default (any 127.x.y.z is this machine);
-    the bundled sample news site unless another directory is given."""
+class LocalHTTPServer:
+    """A threading HTTP server on ``host`` (127.0.0.1 by default; ``port`` 0: a free one, read back by
+    :meth:`start`) serving :meth:`handler` in a daemon thread until :meth:`stop`: the base of the local
+    HTTP stand-ins (:class:`StaticSite`, the API replicas of :mod:`conflict_ingest.dev.replicas`)."""
 
-    directory: Path = SAMPLE_SITE_DIR
-    port: int = 0
-    host: str = LOCALHOST
-    _server: http.server.ThreadingHTTPServer | None = None
+    port: int = field(default=0, kw_only=True)
+    host: str = field(default=LOCALHOST, kw_only=True)
+    _server: _ThreadingServer | None = field(default=None, init=False, repr=False)
+    _thread: threading.Thread | None = field(default=None, init=False, repr=False)
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    def start(self) -> StaticSite:
-        handler = functools.partial(_QuietHandler, directory=str(self.directory))
-        self._server = _SiteServer((self.host, self.port), handler)
+    def handler(self) -> Callable[..., socketserver.BaseRequestHandler]:
+        """The request handler (a class, or a factory of handlers) to serve."""
+        raise NotImplementedError
+
+    def thread_name(self) -> str:
+        return type(self).__name__
+
+    def start(self) -> Self:
+        self._server = _ThreadingServer((self.host, self.port), self.handler())
         self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True, name=f"site-{self.host}").start()
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, daemon=True, name=self.thread_name()
+        )
+        self._thread.start()
         return self
 
     def stop(self) -> None:
+        """Stop serving, close the socket and wait for the thread; nothing when not started."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+
+@dataclass
+class StaticSite(LocalHTTPServer):
+    """A directory served over HTTP on ``host``, 127.0.0.1 by default (any 127.x.y.z is this machine);
+    the bundled sample news site unless another directory is given."""
+
+    directory: Path = SAMPLE_SITE_DIR
+
+    def handler(self) -> Callable[..., socketserver.BaseRequestHandler]:
+        return functools.partial(_QuietHandler, directory=str(self.directory))
+
+    def thread_name(self) -> str:
+        return f"site-{self.host}"
 
 
 @dataclass
