@@ -68,6 +68,7 @@ from conflict_ingest.fetch.safety import (
     check_url,
     redact_url,
 )
+from conflict_ingest.fetch.slots import MACHINE_SLOTS, HostSlots
 from conflict_ingest.settings import (
     DEFAULT_FETCH_MAX_BYTES,
     DEFAULT_FETCH_TIMEOUT_S,
@@ -460,6 +461,7 @@ class Fetcher:
         max_retry_after_per_host_s: float = DEFAULT_MAX_RETRY_AFTER_PER_HOST_S,
         proxies: dict[str, str] | None = None,
         resolver: Resolver | None = None,
+        host_slots: HostSlots | None = MACHINE_SLOTS,
     ) -> None:
         self.user_agent = user_agent
         self.timeout_s = timeout_s
@@ -477,6 +479,8 @@ class Fetcher:
         self.max_host_failures = max_host_failures
         self.max_retry_after_per_host_s = max_retry_after_per_host_s
         self.resolver = resolver
+        # requests to one host are spaced across this machine's processes (None: this fetcher only)
+        self.host_slots = host_slots
         self._session = session or self._new_session(proxies)
         self._lock = threading.Lock()
         self._host_failures: dict[str, int] = {}  # consecutive timeouts / connection failures
@@ -940,14 +944,32 @@ class Fetcher:
             interval = max(interval, min(robots.crawl_delay, MAX_CRAWL_DELAY_S))
         if interval <= 0:
             return
-        with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next_slot.get(key, 0.0))
-            self._next_slot[key] = slot + interval
-        wait = slot - now
+        wait = self._shared_wait(key, interval)
+        if wait is None:
+            with self._lock:
+                now = time.monotonic()
+                slot = max(now, self._next_slot.get(key, 0.0))
+                self._next_slot[key] = slot + interval
+            wait = slot - now
         if wait > 0:
             logger.debug("rate limit: waiting %.2fs for %s", wait, key)
             time.sleep(wait)
+
+    def _shared_wait(self, key: str, interval: float) -> float | None:
+        """The wait for this host's next slot on this machine (:class:`HostSlots`); None when the slots
+        are off or their folder cannot be written (then this fetcher spaces its own requests)."""
+        if self.host_slots is None:
+            return None
+        try:
+            return self.host_slots.reserve(key, interval)
+        except OSError as err:
+            logger.warning(
+                "host slots in %s unusable (%s): spacing this process's requests only",
+                self.host_slots.directory,
+                err,
+            )
+            self.host_slots = None
+            return None
 
     def _check_robots(self, url: str, allow_private: bool, rate: float | None, timeout_s: float) -> None:
         key = host_key(url)
