@@ -487,3 +487,26 @@ def test_each_documented_reader_rule_decides_its_example_sentence() -> None:
         assert k in documented
         got = [(c.metric, c.count) for c in _SentenceReader(sentence, _State()).read()]
         assert got == want, (k, documented[k], sentence, got)
+
+
+def test_table_rows_whose_first_cell_is_a_range_of_days_cover_the_whole_range() -> None:
+    recs = extract(
+        "2024-04-05",
+        Block("caption", "Air raids recorded in Idlib, March 2024"),
+        Block("table_row", "Week | Air raids | Deaths"),
+        Block("table_row", "3–9 March | 5 | 8"),
+        Block("table_row", "March 10-16 | 6 | 3"),
+        Block("table_row", "17 to 23 March | 4 | 2"),
+        Block("table_row", "Total | 15 | 13"),
+    )
+    got = [(r.metric, r.count, r.period_start, r.period_end) for r in recs]
+    assert got == [
+        ("strikes", 5, D(2024, 3, 3), D(2024, 3, 9)),
+        ("killed", 8, D(2024, 3, 3), D(2024, 3, 9)),
+        ("strikes", 6, D(2024, 3, 10), D(2024, 3, 16)),
+        ("killed", 3, D(2024, 3, 10), D(2024, 3, 16)),
+        ("strikes", 4, D(2024, 3, 17), D(2024, 3, 23)),
+        ("killed", 2, D(2024, 3, 17), D(2024, 3, 23)),
+        ("strikes", 15, D(2024, 3, 3), D(2024, 3, 23)),
+        ("killed", 13, D(2024, 3, 3), D(2024, 3, 23)),
+    ]

@@ -9,6 +9,7 @@ import pytest
 from conflict_ingest.extract.periods import (
     PeriodContext,
     date_from_url,
+    day_range_span,
     find_time_expressions,
     parse_reference_date,
     year_from_text,
@@ -149,3 +150,32 @@ def test_first_week_of_an_operation_is_seven_days_from_its_start() -> None:
 def test_cut_offs_end_a_cumulative_total(sentence: str, end: dt.date) -> None:
     _exprs, cutoff = find_time_expressions(sentence, PeriodContext(ref=WED))
     assert cutoff is not None and cutoff.period_end == end
+
+
+@pytest.mark.parametrize(
+    ("cell", "start", "end"),
+    [
+        ("3–9 March", D(2024, 3, 3), D(2024, 3, 9)),
+        ("10-16 March", D(2024, 3, 10), D(2024, 3, 16)),
+        ("March 17-23", D(2024, 3, 17), D(2024, 3, 23)),
+        ("24 to 31 March", D(2024, 3, 24), D(2024, 3, 31)),
+        ("Mar 3 - 9", D(2024, 3, 3), D(2024, 3, 9)),
+        ("3rd–9th March 2023", D(2023, 3, 3), D(2023, 3, 9)),
+        ("Week 2 (10–16 March)", D(2024, 3, 10), D(2024, 3, 16)),
+        ("April 1 through 6, 2022", D(2022, 4, 1), D(2022, 4, 6)),
+    ],
+)
+def test_a_range_of_days_in_one_month_covers_every_day_of_it(cell: str, start: dt.date, end: dt.date) -> None:
+    assert day_range_span(cell, PeriodContext(ref=None, year=2024)) == (start, end)
+
+
+@pytest.mark.parametrize(
+    "cell", ["3 March", "9–3 March", "30-35 April", "March", "2-3 km", "Total", "2023-2024"]
+)
+def test_what_is_not_a_range_of_days_gives_no_span(cell: str) -> None:
+    assert day_range_span(cell, PeriodContext(ref=None, year=2024)) is None
+
+
+def test_a_range_of_days_without_a_year_takes_the_latest_before_the_reference_day() -> None:
+    ctx = PeriodContext(ref=D(2024, 1, 10), year=2024)
+    assert day_range_span("20–26 December", ctx) == (D(2023, 12, 20), D(2023, 12, 26))

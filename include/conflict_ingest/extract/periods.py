@@ -925,3 +925,50 @@ def year_from_text(texts: list[str]) -> int | None:
     """The year an undated article is about: the latest year its body mentions."""
     years = [int(m.group(1)) for t in texts for m in YEAR_IN_TEXT_RE.finditer(t)]
     return max(years) if years else None
+
+
+_RANGE_MONTH = r"(?P<mon>(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?)(?![A-Za-z])"
+_RANGE_DAY = r"(?P<{g}>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)"
+_RANGE_SEP = r"\s*(?:[-–—]|\bto\b|\buntil\b|\bthrough\b|\bthru\b)\s*"
+_RANGE_YEAR = r"(?:,?\s+(?P<year>(?:19|20)\d\d)(?!\d))?"
+DAY_RANGE_RES = (
+    # "3-9 March", "24 to 31 March 2024", "3rd-9th March"
+    re.compile(
+        r"(?<![\w.,/])" + _RANGE_DAY.format(g="d1") + _RANGE_SEP + _RANGE_DAY.format(g="d2") + r"\s+"
+        r"" + _RANGE_MONTH + _RANGE_YEAR,
+        re.I,
+    ),
+    # "March 17-23", "Mar 3 - 9", "April 1 through 6, 2022"
+    re.compile(
+        r"(?<![\w.])"
+        + _RANGE_MONTH
+        + r"\s+"
+        + _RANGE_DAY.format(g="d1")
+        + _RANGE_SEP
+        + _RANGE_DAY.format(g="d2")
+        + r"(?![\w/])"
+        + _RANGE_YEAR,
+        re.I,
+    ),
+)
+
+
+def day_range_span(text: str, ctx: PeriodContext) -> tuple[dt.date, dt.date] | None:
+    """The days a range of days within one month covers ("3-9 March", "March 17-23", "24 to 31 March"),
+    first to last; the year as stated, else as for a single day of that month (:func:`_year_for`).
+
+    Used for a table's first cell, where such a range names the span the row's counts cover (the sentence
+    rules read "3-9 March" as its last day only)."""
+    for rx in DAY_RANGE_RES:
+        m = rx.search(text)
+        if not m:
+            continue
+        mon = _month_of(m.group("mon"))
+        d1, d2 = int(m.group("d1")), int(m.group("d2"))
+        if mon is None or not 1 <= d1 < d2:
+            continue
+        year = int(m.group("year")) if m.group("year") else _year_for(ctx, mon, d2)
+        if year is None or d2 > calendar.monthrange(year, mon)[1]:
+            continue
+        return dt.date(year, mon, d1), dt.date(year, mon, d2)
+    return None

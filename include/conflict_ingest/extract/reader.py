@@ -48,6 +48,7 @@ from conflict_ingest.extract.periods import (
     PeriodContext,
     TimeExpr,
     date_from_url,
+    day_range_span,
     find_time_expressions,
     parse_reference_date,
     year_from_text,
@@ -1769,15 +1770,15 @@ class _PageExtractor:
         self._catch_up()
         year = table.caption_year if table.caption else None
         ctx = PeriodContext(ref=None, year=year) if year else self.ctx
-        exprs, _cut = find_time_expressions(cells[0], ctx)
-        if exprs and exprs[0].period_start is not None:
-            period: tuple[dt.date | None, dt.date | None] = (exprs[0].period_start, exprs[0].period_end)
+        span = self._row_span(cells[0], ctx)
+        if span is not None:
+            period: tuple[dt.date | None, dt.date | None] = span
+            if span[0] and span[1]:
+                table.add_span((span[0], span[1]))
         elif re.match(r"(?i)(?:total|all|overall)\b", cells[0]) and table.spans:
             period = (table.first_day, table.last_day)
         else:
             return
-        if exprs and exprs[0].period_start and exprs[0].period_end:
-            table.add_span((exprs[0].period_start, exprs[0].period_end))
         place = location_for(table.caption, 0, len(table.caption)) if table.caption else None
         for col, cell in enumerate(cells[1:], start=1):
             metric = table.columns[col] if col < len(table.columns) and table.columns[col] else None
@@ -1791,6 +1792,19 @@ class _PageExtractor:
             self._emit(
                 _Count(metric, nums[0].value, Qualifier.EXACT, victim, 0, 0), text, period, location=place
             )
+
+    @staticmethod
+    def _row_span(cell: str, ctx: PeriodContext) -> tuple[dt.date | None, dt.date | None] | None:
+        """The days a row's first cell names: a range of days in one month ("3-9 March", "March 17-23")
+        covers all of them (read first: the sentence rules take such a range for its last day only), else
+        the first time expression ("May", "28 May - 3 June")."""
+        days = day_range_span(cell, ctx)
+        if days is not None:
+            return days
+        exprs, _cut = find_time_expressions(cell, ctx)
+        if exprs and exprs[0].period_start is not None:
+            return exprs[0].period_start, exprs[0].period_end
+        return None
 
     def _correction(self, text: str) -> None:
         for sentence in split_sentences(text):
