@@ -541,3 +541,69 @@ def test_json_ld_in_the_body_still_dates_the_page() -> None:
 def test_page_without_a_head_end_still_gives_its_title() -> None:
     html = "<title>Raids go on - Example</title><h1>Raids go on</h1>" + BODY_PARAGRAPHS
     assert clean_html(html, None).title == "Raids go on"
+
+
+# --- live-blog entries stamped with a time only, under a day heading -----------------------------
+
+
+def day_headed_liveblog(heading_tag: str = "h3", stamp: str = "time", top: str = "") -> str:
+    """A flood-relief-style live page (written for this test) whose entries print only a clock time and
+    sit under headings naming their day; the page was published on the first day."""
+    days = [
+        ("Tuesday 7 March", [("18:20", "Drones struck the river port twice this evening, officials said.")]),
+        ("Wednesday 8 March", [
+            ("06:45", "Overnight, the army says it fired 14 drones at positions along the ridge."),
+            ("14:05", "The regional governor says three people were killed in the afternoon raid."),
+        ]),
+        ("9 March 2023", [("09:30", "Crews cleared rubble from the market after the night's attack.")]),
+    ]  # fmt: skip
+
+    def clock(t: str) -> str:
+        return f"<time>{t}</time>" if stamp == "time" else f"<span class='entry-time'>{t}</span>"
+
+    feed = "".join(
+        f"<{heading_tag} class='day-divider'>{day}</{heading_tag}>"
+        + "".join(f"<div class='post'>{clock(t)}<p>{text}</p></div>" for t, text in posts)
+        for day, posts in days
+    )
+    return page(
+        f"{top}<h1>Ridge offensive: live</h1><div class='feed'>{feed}</div>",
+        head="<meta property='article:published_time' content='2023-03-07T17:50:00Z'>",
+        title="Ridge offensive: live | Valley Courier",
+    )
+
+
+@pytest.mark.parametrize(("heading_tag", "stamp"), [("h3", "time"), ("div", "time"), ("p", "span")])
+def test_entries_stamped_with_a_time_only_take_the_day_of_the_heading_above_them(
+    heading_tag: str, stamp: str
+) -> None:
+    cleaned = clean_html(day_headed_liveblog(heading_tag, stamp), None)
+    stamps = {b.text[:20]: b.timestamp for b in cleaned.blocks if b.kind == "p"}
+    assert stamps["Drones struck the ri"] == "2023-03-07T18:20:00"
+    assert stamps["Overnight, the army "] == "2023-03-08T06:45:00"
+    assert stamps["The regional governo"] == "2023-03-08T14:05:00"
+    assert stamps["Crews cleared rubble"] == "2023-03-09T09:30:00"
+
+
+@pytest.mark.parametrize(
+    "top",
+    [
+        "<div class='top-bar'><span>Saturday, 14 December 2019</span></div>",
+        "<div><span>Saturday, 14 December 2019</span></div>",
+        "<div><span>Sunday, 12 March 2023</span></div>",
+    ],
+)
+def test_a_masthead_date_is_not_a_day_heading_for_the_entries_below_it(top: str) -> None:
+    html = day_headed_liveblog(top=top)
+    for day in ("Tuesday 7 March", "Wednesday 8 March", "9 March 2023"):
+        html = html.replace(f"<h3 class='day-divider'>{day}</h3>", "")
+    cleaned = clean_html(html, None)
+    assert not any((b.timestamp or "").startswith(("2019", "2023-03-12")) for b in cleaned.blocks)
+
+
+def test_a_day_heading_without_a_year_takes_the_year_nearest_the_publication() -> None:
+    html = day_headed_liveblog().replace("2023-03-07T17:50:00Z", "2022-12-31T20:00:00Z")
+    html = html.replace("Tuesday 7 March", "Saturday 31 December").replace("Wednesday 8 March", "1 January")
+    html = html.replace("9 March 2023", "Monday, January 2")
+    stamps = [b.timestamp for b in clean_html(html, None).blocks if b.kind == "p" and b.timestamp]
+    assert [s[:10] for s in stamps] == ["2022-12-31", "2023-01-01", "2023-01-01", "2023-01-02"]

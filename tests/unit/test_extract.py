@@ -510,3 +510,28 @@ def test_table_rows_whose_first_cell_is_a_range_of_days_cover_the_whole_range() 
         ("strikes", 15, D(2024, 3, 3), D(2024, 3, 23)),
         ("killed", 13, D(2024, 3, 3), D(2024, 3, 23)),
     ]
+
+
+def test_live_entry_under_a_day_heading_counts_its_days_from_that_heading() -> None:
+    from conflict_ingest.clean.cleaner import clean_html
+
+    posts = [
+        ("Thursday 2 May", "07:10", "Officials in the capital say the night was quiet after two days of alerts."),
+        ("Friday 3 May", "06:30", "Overnight, the air force says enemy crews launched 36 drones at the port."),
+        ("Friday 3 May", "15:45", "The mayor says four people were killed in the afternoon raid on the docks."),
+    ]  # fmt: skip
+    feed, shown = "", ""
+    for day, clock, text in posts:
+        if day != shown:
+            feed, shown = feed + f"<h2>{day}</h2>", day
+        feed += f"<div class='update'><time>{clock}</time><p>{text}</p></div>"
+    html = (
+        "<html><head><title>Port raids: live</title>"
+        "<meta property='article:published_time' content='2024-05-02T06:00:00Z'></head><body>"
+        f"<h1>Port raids: live</h1><section class='updates'>{feed}</section></body></html>"
+    )
+    recs = extract_records(clean_html(html, None))
+    assert [(r.metric, r.count, r.period_start, r.period_end) for r in recs] == [
+        ("weapons_released", 36, D(2024, 5, 2), D(2024, 5, 3)),
+        ("killed", 4, D(2024, 5, 3), D(2024, 5, 3)),
+    ]

@@ -110,7 +110,7 @@ def _clean(html: bytes | str, url: str | None, content_type: str | None, budget:
     budget.check("boilerplate")
     published, month = _published_or_month(root, head, url, kept, text_html, huge)
     budget.check("dates")
-    stamps = _timestamps(root, kept)
+    stamps = _timestamps(root, kept, published)
     blocks = tuple(Block(c.kind, c.text, stamps.get(id(c))) for c in kept)
     text = "\n\n".join(b.text for b in blocks)
     language = detect_language(title, text)
