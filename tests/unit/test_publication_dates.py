@@ -222,3 +222,84 @@ def test_structured_evidence_is_read_before_htmldate_and_htmldate_before_our_own
 def test_a_page_that_is_only_a_url_is_never_fetched_by_htmldate() -> None:
     assert _htmldate_tree("http://127.0.0.1:9/elsewhere", huge=False) is None
     assert published("http://127.0.0.1:9/elsewhere") is None
+
+
+# --- the site's date of the day above the headline ------------------------------------------------
+
+GAZETTE_BODY = (
+    "<p>Reaper crews based at the airfield have flown more than 600 sorties over northern Iraq since the "
+    "deployment began in October 2014, the wing commander told the Gazette.</p>"
+    "<p>She said the aircraft had released about 250 Hellfire missiles in that time, most of them "
+    "against vehicles and fighting positions near the Tigris.</p>"
+    "<p>Families gathered at the gate on Friday to welcome back the first crews to finish their "
+    "tour, and the mayor thanked them at a short ceremony.</p>"
+)
+
+
+def gazette(top: str, byline: str) -> str:
+    """An old-style local paper: the site's date of the day in its top strip, the article's own date
+    only in the byline's text."""
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Reaper crews mark two years | Wold Gazette"
+        f"</title></head><body><table class='page'><tr><td>{top}"
+        "<div class='links'><a href='/news'>News</a> <a href='/sport'>Sport</a></div>"
+        f"<div class='story'><h1>Reaper crews mark two years</h1><p class='by'>{byline}</p>{GAZETTE_BODY}</div>"
+        "<footer>&copy; 2020 Wold Gazette</footer></td></tr></table></body></html>"
+    )
+
+
+SITE_DATES = [
+    "<header class='top-bar'><span>Tuesday, 3 March 2020</span></header>",
+    "<div class='masthead'><img src='/logo.gif' alt='Wold Gazette'> <span>Tuesday, 3 March 2020</span></div>",
+    "<div><span class='date-today'>Tuesday, 3 March 2020</span></div>",
+    "<div id='hd'><img src='/logo.gif' alt='Wold Gazette'> <span class='date'>Tuesday, 3 March 2020</span></div>",
+    "<div><img src='/logo.gif' alt='Wold Gazette'> Tuesday, 3 March 2020</div>",
+    "<div><span>Tuesday, 3 March 2020</span> <a href='/'>Home</a></div>",
+]
+BYLINES = [
+    "By Ann Lee | Published: 09:15 Thursday 17 November 2016",
+    "By Ann Lee, Thursday 17 November 2016",
+    "Ann Lee &middot; 17/11/2016 09:15",
+]
+
+
+@pytest.mark.parametrize("top", SITE_DATES)
+@pytest.mark.parametrize("byline", BYLINES)
+def test_the_sites_date_of_the_day_above_the_headline_is_not_the_articles(top: str, byline: str) -> None:
+    assert published(gazette(top, byline)) == "2016-11-17"
+
+
+def test_a_date_above_the_headline_inside_the_article_is_still_the_articles() -> None:
+    html = gazette("<div><a href='/'>Home</a></div>", "By Ann Lee").replace(
+        "<div class='story'><h1>", "<div class='story'><p class='kicker'>17 November 2016</p><h1>"
+    )
+    assert published(html) == "2016-11-17"
+
+
+def test_a_labelled_publication_date_above_the_headline_is_still_read() -> None:
+    html = gazette("<div><span>Published 17 November 2016</span></div>", "By Ann Lee")
+    assert published(html) == "2016-11-17"
+
+
+@pytest.mark.parametrize("byline", [BYLINES[0], "Posted on 17 November 2016 by Ann Lee"])
+def test_a_labelled_byline_date_is_read_when_the_sites_copyright_year_hides_it(byline: str) -> None:
+    # htmldate takes the copyright year as the floor of any date it reads in the text (and then answers
+    # 1 January), so only the byline's own label can date this page
+    html = gazette(SITE_DATES[4], byline).replace(
+        "<footer>&copy; 2020 Wold Gazette</footer>", "<div class='small'>&copy; 2020 Wold Gazette</div>"
+    )
+    assert published(html) == "2016-11-17"
+
+
+def test_a_sentence_that_mentions_a_publication_is_no_byline() -> None:
+    html = (
+        gazette("<div><a href='/'>Home</a></div>", "By Ann Lee")
+        .replace(
+            "<p>Families gathered",
+            "<p>The review was published on 4 May 2015 by the ministry.</p><p>Families gathered",
+        )
+        .replace(
+            "<footer>&copy; 2020 Wold Gazette</footer>", "<div class='small'>&copy; 2020 Wold Gazette</div>"
+        )
+    )
+    assert published(html) is None

@@ -437,10 +437,18 @@ def _text_within(el: Any, max_chars: int) -> str | None:
     return text if len(text) <= max_chars else None
 
 
+#: A line that labels its date as the publication, the label first or after a byline separator:
+#: "Published: 14:32 Wednesday 4 May 2016", "By A. Writer | Posted on 4 May 2016" (not "was published on").
+BYLINE_LABEL_RE = re.compile(
+    r"(?:^|[|\u00b7\u2022,;\u2013\u2014])\s*(?:first\s+)?(?:published|posted)\b", re.I
+)
+
+
 def _date_time_elements(root: Any, kept: list[_Candidate]) -> str | None:
-    """The article's printed date: a <time> or dateline element between the headline and the
-    body, else one after the body's start inside the article's container. Dates above the headline
-    are the site's (clocks, tickers) and are not used; nor is a date labelled as an update."""
+    """The article's printed date: a <time> or dateline element (or a byline whose text labels its date
+    "Published: ...", :data:`BYLINE_LABEL_RE`) between the headline and the body, else one after the
+    body's start inside the article's container. Dates above the headline are the site's (clocks,
+    tickers) and are not used; nor is a date labelled as an update."""
     body = root.find("body")
     if body is None:
         return None
@@ -462,7 +470,8 @@ def _date_time_elements(root: Any, kept: list[_Candidate]) -> str | None:
             continue
         cls = f"{el.get('class') or ''} {el.get('id') or ''}"
         is_time = tag == "time" or el.get("itemprop") == "datePublished" or el.get("pubdate") is not None
-        if not (is_time or DATE_CLASS_RE.search(cls)):
+        byline = bool(BYLINE_LABEL_RE.search(el.text or ""))  # "By A. Writer | Published: 14:32 ..."
+        if not (is_time or byline or DATE_CLASS_RE.search(cls)):
             continue
         if zone == "post" and (container is None or not in_container(el)):
             continue
@@ -482,7 +491,7 @@ def _date_time_elements(root: Any, kept: list[_Candidate]) -> str | None:
         publish_class = bool(PUBLISH_CLASS_RE.search(cls))
         if UPDATED_RE.search(label) or (UPDATE_CLASS_RE.search(cls) and not publish_class):
             continue
-        zones[zone].append((value, bool(PUBLISHED_WORDS_RE.search(label)) or publish_class))
+        zones[zone].append((value, bool(PUBLISHED_WORDS_RE.search(label)) or publish_class or byline))
     for name in ("mid", "post"):
         found = zones[name]
         if found:
@@ -656,7 +665,8 @@ def _date_htmldate(html: str, url: str | None, huge: bool = False) -> str | None
     body = root.find("body") if root is not None else None
     if body is None:
         return None
-    for el in _chrome_roots(body) + _update_stamps(body):  # never the body itself, whatever its class says
+    # never the body itself, whatever its class says
+    for el in _chrome_roots(body) + _update_stamps(body) + _site_blocks_above_headline(body):
         if el.getparent() is not None:
             el.drop_tree()
     _check("htmldate")
@@ -668,6 +678,68 @@ def _date_htmldate(html: str, url: str | None, huge: bool = False) -> str | None
     if not found or found.endswith("-01-01"):
         return None
     return dates.parse_iso(found)
+
+
+#: Paragraph words (in at least two paragraphs) that make an ancestor of the headline the article.
+ARTICLE_MIN_WORDS = 60
+
+
+def _paragraph_words(el: Any) -> tuple[int, int]:
+    """Words and paragraphs of the ``<p>`` elements in ``el`` (itself included)."""
+    words = paras = 0
+    for p in el.iter("p"):
+        _tick("dates")
+        n = len(_all_text(p).split())
+        words += n
+        paras += 1 if n else 0
+    return words, paras
+
+
+def _site_blocks_above_headline(body: Any) -> list[Any]:
+    """What comes before the headline (the first ``<h1>``) outside the article that holds it: the site's
+    masthead or top strip, whose date of the day ("Tuesday, 3 March 2020") is never the article's, with
+    or without a class that says so. The article is the headline's lowest ancestor whose paragraphs hold
+    :data:`ARTICLE_MIN_WORDS` words in two or more paragraphs (a date printed above the headline inside it
+    stays); a page whose body text sits beside the headline directly in ``<body>`` gives nothing. A block
+    that labels its date as the publication ("Published 4 May 2016", ``itemprop="datePublished"``, a
+    "published" class) or holds a script or meta element is kept."""
+    headline = body.find(".//h1")
+    if headline is None:
+        return []
+    # up from the headline, each level adding only the paragraphs of its other children (linear)
+    node, article = headline, headline.getparent()
+    words = paras = 0
+    while article is not None and article is not body:
+        for child in article:
+            if child is not node:
+                more_words, more_paras = _paragraph_words(child)
+                words, paras = words + more_words, paras + more_paras
+        if words >= ARTICLE_MIN_WORDS and paras >= 2:
+            break
+        node, article = article, article.getparent()
+    if article is None or article is body:
+        return []
+    out: list[Any] = []
+    node = article
+    while node is not None and node is not body:
+        for sib in node.itersiblings(preceding=True):
+            _tick("dates")
+            if _tag(sib) and not _labels_publication(sib):
+                out.append(sib)
+        node = node.getparent()
+    return out
+
+
+def _labels_publication(el: Any) -> bool:
+    """Whether ``el`` holds a publication stamp that says so (or structured data htmldate reads)."""
+    for node in el.iter():
+        _tick("dates")
+        tag = _tag(node)
+        if tag in ("script", "meta") or node.get("itemprop") == "datePublished":
+            return True
+        if PUBLISH_CLASS_RE.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
+            return True
+    return bool(PUBLISHED_WORDS_RE.search(_all_text(el)))
 
 
 def _update_stamps(body: Any) -> list[Any]:
