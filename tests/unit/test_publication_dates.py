@@ -303,3 +303,15 @@ def test_a_sentence_that_mentions_a_publication_is_no_byline() -> None:
         )
     )
     assert published(html) is None
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "<span class='pubdate'>17 November 2016</span>",
+        "<span itemprop='datePublished'>17 November 2016</span>",
+        "<time pubdate datetime='2016-11-17'>17 November 2016</time>",
+    ],
+)
+def test_a_publication_stamp_marked_up_as_such_above_the_headline_is_still_read(stamp: str) -> None:
+    assert published(gazette(f"<div class='strip'>{stamp}</div>", "By Ann Lee")) == "2016-11-17"

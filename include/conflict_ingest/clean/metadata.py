@@ -702,7 +702,7 @@ def _site_blocks_above_headline(body: Any) -> list[Any]:
     :data:`ARTICLE_MIN_WORDS` words in two or more paragraphs (a date printed above the headline inside it
     stays); a page whose body text sits beside the headline directly in ``<body>`` gives nothing. A block
     that labels its date as the publication ("Published 4 May 2016", ``itemprop="datePublished"``, a
-    "published" class) or holds a script or meta element is kept."""
+    ``pubdate`` attribute, a "published"/"pubdate" class) or holds a script or meta element is kept."""
     headline = body.find(".//h1")
     if headline is None:
         return []
@@ -735,9 +735,15 @@ def _labels_publication(el: Any) -> bool:
     for node in el.iter():
         _tick("dates")
         tag = _tag(node)
-        if tag in ("script", "meta") or node.get("itemprop") == "datePublished":
+        if (
+            tag in ("script", "meta")
+            or node.get("itemprop") == "datePublished"
+            or node.get("pubdate") is not None
+        ):
             return True
-        if PUBLISH_CLASS_RE.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
+        if re.search(
+            r"publish|posted|created|pubdate", f"{node.get('class') or ''} {node.get('id') or ''}", re.I
+        ):
             return True
     return bool(PUBLISHED_WORDS_RE.search(_all_text(el)))
 
