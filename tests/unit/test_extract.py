@@ -487,3 +487,60 @@ def test_each_documented_reader_rule_decides_its_example_sentence() -> None:
         assert k in documented
         got = [(c.metric, c.count) for c in _SentenceReader(sentence, _State()).read()]
         assert got == want, (k, documented[k], sentence, got)
+
+
+def test_a_time_after_an_attribution_or_a_comparison_is_not_the_counts_own() -> None:
+    recs = extract(
+        "2021-06-12",  # a Saturday
+        "Gunboats shelled the port on Wednesday and again on Thursday, killing 16 sailors, the navy command"
+        " said in a briefing aired on Saturday.",
+        "In the first four months of the year, monitors logged 88 air raids, almost double the tally for"
+        " the same period of 2020.",
+    )
+    assert [(r.metric, r.count, r.period_start, r.period_end) for r in recs] == [
+        ("killed", 16, D(2021, 6, 9), D(2021, 6, 10)),
+        ("strikes", 88, D(2021, 1, 1), D(2021, 4, 30)),
+    ]
+
+
+def test_the_record_since_a_comparison_is_not_the_counts_period() -> None:
+    recs = extract(
+        "2021-06-01",
+        "In May, the group counted 140 air raids on the province, the most intense month since monitoring began.",
+        "Since the offensive began in March, it has counted 390 raids.",
+    )
+    assert [(r.count, r.period_start, r.period_end) for r in recs] == [
+        (140, D(2021, 5, 1), D(2021, 5, 31)),
+        (390, D(2021, 3, 1), D(2021, 6, 1)),
+    ]
+
+
+def test_since_a_clause_with_a_month_later_in_it_and_a_month_of_last_year() -> None:
+    recs = extract(
+        "2021-06-01",
+        "Since the rebels and their allies opened a front in the east in April, 75 soldiers have been killed.",
+        "Since the ceasefire collapsed in November last year, drones have made 230 strikes.",
+    )
+    assert [(r.count, r.period_start, r.period_end) for r in recs] == [
+        (75, D(2021, 4, 1), D(2021, 6, 1)),
+        (230, D(2020, 11, 1), D(2021, 6, 1)),
+    ]
+
+
+def test_past_weeks_and_a_week_of_the_month_named_before() -> None:
+    recs = extract(
+        "2021-06-10",
+        "In the past three weeks, the army says it fired 450 shells at the ridge.",
+        "In May, gunners fired 1,200 shells.",
+        "They fired 300 of them in the final week of the month.",
+    )
+    assert [(r.count, r.period_start, r.period_end) for r in recs] == [
+        (450, D(2021, 5, 20), D(2021, 6, 10)),
+        (1200, D(2021, 5, 1), D(2021, 5, 31)),
+        (300, D(2021, 5, 25), D(2021, 5, 31)),
+    ]
+
+
+def test_a_part_of_the_year_not_yet_begun_is_last_years() -> None:
+    recs = extract("2022-02-03", "In the second half of the year, the coalition carried out 41 strikes.")
+    assert [(r.period_start, r.period_end) for r in recs] == [(D(2021, 7, 1), D(2021, 12, 31))]

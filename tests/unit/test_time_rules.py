@@ -39,6 +39,7 @@ class Want:
 EXPECTED: dict[str, Want] = {
     "rule_dateline": Want("anchor"),  # claimed, never bound, no event start either
     "rule_n_day_operation": Want("span", D(2019, 8, 20), D(2019, 8, 31), anchor=D(2019, 8, 20)),
+    "rule_since_comparison": Want("anchor"),  # claimed, never bound
     "rule_since": Want("since", D(2019, 10, 17), WED, cumulative=True, anchor=D(2019, 10, 17)),
     "rule_since_event": Want("since", ANCHOR, WED, cumulative=True),
     "rule_between": Want("span", D(2019, 10, 7), D(2019, 11, 24), anchor=D(2019, 10, 7)),
@@ -46,6 +47,8 @@ EXPECTED: dict[str, Want] = {
     "rule_overnight_into": Want("span", D(2020, 3, 17), WED),
     "rule_overnight_alone": Want("span", D(2020, 3, 17), WED),
     "rule_past_hours": Want("span", D(2020, 3, 16), WED),
+    "rule_past_weeks": Want("span", D(2020, 3, 4), WED),
+    "rule_week_of_month": Want("span", D(2020, 2, 23), D(2020, 2, 29)),
     "rule_first_n": Want("span", ANCHOR, D(2020, 3, 3)),
     "rule_over_n_days": Want("span", ANCHOR, WED),
     "rule_lookback": Want("lookback", lookback_days=12),
@@ -58,6 +61,7 @@ EXPECTED: dict[str, Want] = {
     "rule_this_week": Want("span", D(2020, 3, 16), WED, cumulative=True),
     "rule_last_month": Want("month", D(2020, 2, 1), D(2020, 2, 29)),
     "rule_this_month": Want("month", D(2020, 3, 1), WED, cumulative=True),
+    "rule_month_last_year": Want("month", D(2019, 10, 1), D(2019, 10, 31)),
     "rule_last_year": Want("year", D(2019, 1, 1), D(2019, 12, 31)),
     "rule_this_year": Want("year", D(2020, 1, 1), WED, cumulative=True),
     "rule_part_of_year": Want("span", D(2020, 1, 1), D(2020, 3, 31)),

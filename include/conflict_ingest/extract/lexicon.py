@@ -639,7 +639,12 @@ TOLL_PASSIVE_RE = re.compile(
 # A clause that starts a new statement about another figure: a time after it is not the count's own.
 CLAUSE_BREAK_RE = re.compile(
     r",\s+(?:bringing|taking|raising|pushing|lifting|up\s+from|down\s+from|compared\s+(?:with|to)|against|"
-    r"versus|while|whereas|but|which|who|where)\b",
+    r"versus|while|whereas|but|which|who|where|according\s+to"
+    # an attribution ("..., the general staff said in a statement on Saturday"): when it was said
+    r"|(?:[\w’'.-]+\s+){1,5}?(?:said|says|told|added|announced|reported|stated)"
+    # a comparison ("..., nearly double the figures for the same period of 2023"): another period's
+    r"|(?:(?:nearly|almost|about|roughly|more\s+than|less\s+than)\s+)?(?:double|twice|triple|treble|half)"
+    r")\b",
     re.I,
 )
 # "..., bringing the toll since January to 1,200": the running total ends where the figure before it ends.

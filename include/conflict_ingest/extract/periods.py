@@ -118,7 +118,7 @@ ATOM_RE = re.compile(r"(?<![\w-])" + _atom(""))
 SPAN_RE = re.compile(
     r"(?<![\w-])(?P<pre>(?i:between |from ))?"
     + _atom("a_")
-    + r"(?:\s+and\s+(?:ran\s+)?(?:into\s+)?|\s+to\s+|\s+through\s+|"
+    + r"(?:\s+and\s+(?:ran\s+)?(?:into\s+)?(?:again\s+(?:on\s+)?)?|\s+to\s+|\s+through\s+|"
     r"\s*[-–]\s*|\s+until\s+|\s+into\s+)" + _atom("b_"),
 )
 BETWEEN_RE = re.compile(
@@ -131,6 +131,24 @@ HOURS_TO_RE = re.compile(
 PAST_HOURS_RE = re.compile(
     r"\b(?i:in|over|during)\s+the\s+(?:past|last|previous|preceding)\s+(?P<n>\w+)\s+(?P<unit>hours|days)\b"
 )
+PAST_WEEKS_RE = re.compile(
+    r"\b(?i:in|over|during)\s+the\s+(?i:past|last|previous|preceding)\s+(?:(?P<n>\w+)\s+(?i:weeks)|(?i:fortnight))\b"
+)
+# "the last week of the month", "the first week of May": seven days of a month, not the week before the reference day
+WEEK_OF_MONTH_RE = re.compile(
+    r"\b(?:the\s+)?(?P<part>first|second|third|last|final)\s+week\s+of\s+(?:(?P<this>the|that|this)\s+month\b|"
+    + _MONTH_RE.format(p="")
+    + r"(?:\s+(?P<year>(?:19|20)\d\d))?)",
+    re.I,
+)
+# "the highest monthly figure since records began", "the deadliest day since the war began": a comparison
+SINCE_COMPARISON_RE = re.compile(
+    r"\b(?:highest|lowest|deadliest|worst|largest|biggest|heaviest|fiercest|bloodiest|fewest|"
+    r"first\s+time|longest|quietest)\b[^,;.]{0,60}$",
+    re.I,
+)
+# "in February last year": a month of the year before the reference year (or of this year)
+MONTH_YEAR_WORDS_RE = re.compile(r"\s+(?P<which>last|this)\s+year\b", re.I)
 OVERNIGHT_ALONE_RE = re.compile(r"\b(?i:overnight)\b(?!\s+(?:into|to)\b)")
 OVERNIGHT_RE = re.compile(r"\b(?i:overnight)\s+(?:into|to)\s+" + _atom("b_"))
 LAST_WEEK_RE = re.compile(r"\b(?:last|past|previous)\s+week\b", re.I)
@@ -144,7 +162,8 @@ MONTH_BEFORE_RE = re.compile(
     r"\b(?:the\s+month\s+before(?:\s+that)?|the\s+previous\s+month|a\s+month\s+earlier)\b", re.I
 )
 PART_OF_YEAR_RE = re.compile(
-    r"\b(?:the\s+)?(?P<part>first|second|third|fourth|last)\s+(?P<unit>quarter|half|six months|three months)"
+    r"\b(?:the\s+)?(?P<part>first|second|third|fourth|last)\s+(?P<unit>quarter|half|(?P<n>two|three|four|five|six|"
+    r"seven|eight|nine|ten|eleven|\d{1,2})\s+months)"
     r"(?:\s+of\s+(?:the\s+year|(?P<year>(?:19|20)\d\d)))?",
     re.I,
 )
@@ -162,6 +181,7 @@ LOOKBACK_RE = re.compile(
     re.I,
 )
 SINCE_RE = re.compile(r"\bsince\b", re.I)
+CLAUSE_END_RE = re.compile(r"[,;]|\.(?:\s|$)")
 # An event named after "since" by a noun phrase ("since the alliance took command ... on March 31").
 SINCE_EVENT_START_RE = re.compile(r"\s+(?:the|its|their|his|her|[A-Z][\w-]*[’']s)\s")
 SINCE_EVENT_MAX_CHARS = 100
@@ -475,6 +495,16 @@ def rule_n_day_operation(sentence: str, ctx: PeriodContext, claims: _Claims) -> 
         )
 
 
+def rule_since_comparison(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """The deadliest month since records began: a comparison, not the period of the count it follows."""
+    for sm in SINCE_RE.finditer(sentence):
+        if not claims.free(sm.start(), sm.end()):
+            continue
+        if SINCE_COMPARISON_RE.search(sentence, max(0, sm.start() - 80), sm.start()):
+            stop = CLAUSE_END_RE.search(sentence, sm.end())
+            claims.claim(sm.start(), stop.start() if stop else len(sentence))
+
+
 def rule_since(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
     """Since the attack began Oct. 17: from that day (an anchor) to the reference day, cumulative."""
     for sm in SINCE_RE.finditer(sentence):
@@ -490,6 +520,8 @@ def rule_since(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
             vm = SINCE_START_VERB_RE.search(sentence, c0, min(c1, c0 + 120))
             am = ATOM_RE.match(sentence, vm.end(), c1) if vm else None
             if vm and am is None:
+                am = _since_event_date(sentence, c0, c1)  # "since the army launched its push north in August"
+            if vm and am is None:
                 # "since the attack ... began" without a date: the page's event start (or its war's).
                 if ctx.since_start and ctx.ref:
                     claims.add(sm.start(), vm.end(), ctx.since_start, ctx.ref, "since", cumulative=True)
@@ -501,11 +533,17 @@ def rule_since(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
         if am is None:
             continue
         got = resolve_atom(am, "", ctx)
+        end = am.end()
+        yw = MONTH_YEAR_WORDS_RE.match(sentence, end, c1) if am.group("mon3") and not am.group("y3") else None
+        if got and yw and ctx.ref_year:  # "since the invasion began in February last year"
+            y = ctx.ref_year - (1 if yw.group("which").lower() == "last" else 0)
+            got = (got[0].replace(year=y), got[1].replace(year=y), got[2])
+            end = yw.end()
         if got:
             ctx.anchors.append(got[0])
-            claims.add(sm.start(), am.end(), got[0], ctx.ref, "since", cumulative=True)
+            claims.add(sm.start(), end, got[0], ctx.ref, "since", cumulative=True)
         else:
-            claims.claim(sm.start(), am.end())
+            claims.claim(sm.start(), end)
 
 
 def rule_since_event(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
@@ -574,6 +612,39 @@ def rule_past_hours(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
         if n and ref and claims.free(pm.start(), pm.end()):
             days = max(1, math.ceil(n / 24)) if pm.group("unit") == "hours" else n
             claims.add(pm.start(), pm.end(), ref - dt.timedelta(days=days), ref, "span")
+
+
+def rule_past_weeks(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """Over the past fortnight (or the past three weeks): the days back from the reference day, up to it."""
+    ref = ctx.ref
+    for pm in PAST_WEEKS_RE.finditer(sentence):
+        n = _small_int(pm.group("n")) if pm.group("n") else 2
+        if n and ref and claims.free(pm.start(), pm.end()):
+            claims.add(pm.start(), pm.end(), ref - dt.timedelta(days=7 * n), ref, "span")
+
+
+def rule_week_of_month(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """In the last week of February (or of the month named before): seven days of that month."""
+    for wm in WEEK_OF_MONTH_RE.finditer(sentence):
+        if not claims.free(wm.start(), wm.end()):
+            continue
+        ym: tuple[int, int] | None = None
+        if wm.group("mon"):
+            mon = _month_of(wm.group("mon"))
+            y = int(wm.group("year")) if wm.group("year") else (_year_for(ctx, mon) if mon else None)
+            ym = (y, mon) if y and mon else None
+        else:
+            ym = ctx.last_month or ((ctx.ref.year, ctx.ref.month) if ctx.ref else None)
+        if ym is None:
+            claims.claim(wm.start(), wm.end())
+            continue
+        first, last = month_span(*ym)
+        part = wm.group("part").lower()
+        if part in ("last", "final"):
+            claims.add(wm.start(), wm.end(), last - dt.timedelta(days=6), last, "span")
+        else:
+            start = first + dt.timedelta(days=7 * {"first": 0, "second": 1, "third": 2}[part])
+            claims.add(wm.start(), wm.end(), start, start + dt.timedelta(days=6), "span")
 
 
 def rule_first_n(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
@@ -721,6 +792,21 @@ def rule_this_month(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
             claims.add(rm.start(), rm.end(), ref.replace(day=1), ref, "month", cumulative=True)
 
 
+def rule_month_last_year(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """In October last year: that month of the year before the reference year."""
+    ry = ctx.ref_year
+    if not ry:
+        return
+    for am in ATOM_RE.finditer(sentence):
+        yw = MONTH_YEAR_WORDS_RE.match(sentence, am.end())
+        if not (am.group("mon3") and not am.group("y3") and yw) or not claims.free(am.start(), yw.end()):
+            continue
+        mon = _month_of(am.group("mon3"))
+        if mon:
+            y = ry - 1 if yw.group("which").lower() == "last" else ry
+            claims.add(am.start(), yw.end(), *month_span(y, mon), "month")
+
+
 def rule_last_year(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
     """Last year: the calendar year before the reference year."""
     ry = ctx.ref_year
@@ -753,13 +839,17 @@ def rule_part_of_year(sentence: str, ctx: PeriodContext, claims: _Claims) -> Non
         y = int(rm.group("year")) if rm.group("year") else ry
         part, unit = rm.group("part").lower(), rm.group("unit").lower()
         idx = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}[part]
-        size = {"quarter": 3, "three months": 3, "half": 6, "six months": 6}[unit]
-        count = 12 // size
-        if idx == -1:
-            idx = count - 1
-        if idx >= count:
+        size = {"quarter": 3, "half": 6}.get(unit) or _small_int(rm.group("n")) or 0
+        if not 0 < size <= 12 or (rm.group("n") and part not in ("first", "last")):
             continue
-        m0 = idx * size + 1
+        if idx == -1:
+            m0 = 13 - size  # the last quarter, half or n months of the year
+        elif size * (idx + 1) > 12:
+            continue
+        else:
+            m0 = idx * size + 1
+        if not rm.group("year") and ctx.ref is not None and dt.date(y, m0, 1) > ctx.ref:
+            y -= 1  # "the second half of the year" in a January article: the year just ended
         claims.add(rm.start(), rm.end(), dt.date(y, m0, 1), month_span(y, m0 + size - 1)[1], "span")
 
 
@@ -826,6 +916,7 @@ TimeRule = Callable[[str, PeriodContext, _Claims], None]
 TIME_RULES: tuple[TimeRule, ...] = (
     rule_dateline,
     rule_n_day_operation,
+    rule_since_comparison,
     rule_since,
     rule_since_event,
     rule_between,
@@ -833,6 +924,8 @@ TIME_RULES: tuple[TimeRule, ...] = (
     rule_overnight_into,
     rule_overnight_alone,
     rule_past_hours,
+    rule_past_weeks,
+    rule_week_of_month,
     rule_first_n,
     rule_over_n_days,
     rule_lookback,
@@ -845,6 +938,7 @@ TIME_RULES: tuple[TimeRule, ...] = (
     rule_this_week,
     rule_last_month,
     rule_this_month,
+    rule_month_last_year,
     rule_last_year,
     rule_this_year,
     rule_part_of_year,
