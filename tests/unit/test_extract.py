@@ -544,3 +544,37 @@ def test_past_weeks_and_a_week_of_the_month_named_before() -> None:
 def test_a_part_of_the_year_not_yet_begun_is_last_years() -> None:
     recs = extract("2022-02-03", "In the second half of the year, the coalition carried out 41 strikes.")
     assert [(r.period_start, r.period_end) for r in recs] == [(D(2021, 7, 1), D(2021, 12, 31))]
+
+
+def test_a_count_that_refers_back_takes_the_period_of_what_it_refers_to() -> None:
+    recs = extract(
+        "2021-06-14",  # a Monday
+        "Rebel gunners fired 60 rockets at the garrison on Friday.",
+        "In April, the air force flew 320 sorties over the valley.",
+        "Those sorties left 57 militants dead, the air force said, and a drone strike killed four farmers on Sunday.",
+        "By the end of May, the toll had reached 410 dead.",
+        "At least 90 of the dead were civilians.",
+    )
+    got = {(r.metric, r.count): (r.period_start, r.period_end) for r in recs}
+    assert got[("killed", 57)] == (D(2021, 4, 1), D(2021, 4, 30))  # not Sunday, the other clause's day
+    assert got[("killed", 4)] == (D(2021, 6, 13), D(2021, 6, 13))
+    assert got[("killed", 90)] == got[("killed", 410)]
+
+
+def test_a_toll_free_line_is_no_toll() -> None:
+    recs = extract(
+        "2021-06-14",
+        "Troops killed 12 militants near the border on Sunday.",
+        "The army asked residents to call its toll-free number, 0800 112 358, with information.",
+    )
+    assert brief(recs) == [("killed", 12)]
+
+
+def test_of_the_dead_after_a_toll_that_brings_a_running_total_is_the_incidents() -> None:
+    recs = extract(
+        "2021-06-14",
+        "Shelling killed 9 people in the market on Sunday, bringing the toll since January to 230.",
+        "Four of the dead were women, medics said.",
+    )
+    got = {(r.metric, r.count): (r.period_start, r.period_end) for r in recs}
+    assert got[("killed", 4)] == got[("killed", 9)] == (D(2021, 6, 13), D(2021, 6, 13))

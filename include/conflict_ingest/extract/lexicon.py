@@ -606,7 +606,16 @@ PARTITIVE_RE = re.compile(
     r"^\s*(?:more\s+|other\s+|additional\s+|further\s+)?of\s+(?:the|them|those|these|which|whom|its|their)\b\s*",
     re.I,
 )
-DEATH_TOLL_RE = re.compile(r"\b(?P<civ>civilian\s+)?(?:death|casualty|fatality)?\s*toll\b", re.I)
+DEATH_TOLL_RE = re.compile(r"\b(?P<civ>civilian\s+)?(?:death|casualty|fatality)?\s*toll\b(?![-\s]free)", re.I)
+# A count told of what an earlier sentence counted: "Those raids killed 229", "106 of the dead", "A further 610".
+REFERS_BACK_RE = re.compile(
+    r"\b(?P<act>(?:those|these|the\s+same)\s+(?:[\w-]+\s+)?(?:air\s*strikes|strikes|raids|attacks|bombings|"
+    r"sorties|missions))\b"
+    r"|\b(?P<dead>of\s+(?:the|those)\s+(?:dead|killed|victims))\b"
+    r"|\b(?P<hurt>of\s+(?:the|those)\s+(?:wounded|injured))\b"
+    r"|^\s*(?P<further>(?:a|an)\s+(?:further|additional)|another)\b",
+    re.I,
+)
 SUM_CUES_RE = re.compile(
     r"\b(?:those|together|total|totals|combined|altogether|in\s+all|account(?:ed)?\s+for|sum|both)\b", re.I
 )

@@ -320,6 +320,7 @@ class _State:
     span_by_days: dict[int, tuple[dt.date, dt.date]] = field(
         default_factory=dict
     )  # the last span of each length
+    running_totals: set[int] = field(default_factory=set)  # ids of the records that are running totals
 
 
 def split_sentences(text: str) -> list[str]:
@@ -1553,7 +1554,9 @@ class _Exprs:
                 if inner is not None:
                     return ex[inner]
             return near
-        if first_following is not None:
+        if first_following is not None and not lx.CLAUSE_BREAK_RE.search(
+            sentence, c.end, ex[first_following].start
+        ):
             return ex[first_following]
         look = self._first_in(self.lookbacks, i0, i1)
         return ex[look] if look is not None else None
@@ -1592,8 +1595,8 @@ def _choose_expr_scan(
             if inner:
                 return inner[-1]
         return near
-    if following:
-        return following[0]
+    if following and not lx.CLAUSE_BREAK_RE.search(sentence, c.end, following[0].start):
+        return following[0]  # the time stated for the group the count belongs to, in its own clause
     look = [e for e in usable if e.kind == "lookback"]
     return look[0] if look else None
 
@@ -1619,6 +1622,34 @@ class _Cues:
     @functools.cached_property
     def present_perfect(self) -> bool:
         return bool(lx.PRESENT_PERFECT_RE.search(self.s))
+
+    @functools.cached_property
+    def refers_back(self) -> re.Match[str] | None:
+        return lx.REFERS_BACK_RE.search(self.s)
+
+
+#: What a count that refers back ("Those raids killed 229", "106 of the dead") takes its period from.
+_REFERRED_METRICS: dict[str, frozenset[str]] = {
+    "act": frozenset({"strikes", "sorties", "engagements", "weapons_released"}),
+    "dead": frozenset({"killed"}),
+    "hurt": frozenset({"wounded"}),
+}
+
+
+def _referred_period(state: _State, c: _Count, back: re.Match[str]) -> tuple[dt.date, dt.date] | None:
+    """The period of the earlier count a sentence with no time of its own refers back to: the last record
+    of the strikes ("Those raids"), the dead ("106 of the dead") or the wounded it names, or, after "A
+    further"/"Another", of the same metric (else the last record)."""
+    kind = back.lastgroup or ""
+    want = _REFERRED_METRICS.get(kind, frozenset({c.metric}))
+    dated = [r for r in state.records if r.period_start and r.period_end]
+    hit = next((r for r in reversed(dated) if r.metric in want), None)
+    if hit is None and kind == "further" and dated:
+        hit = dated[-1]
+    if hit is not None:  # of one sentence's counts, the incident's rather than the running total it brings
+        told = [r for r in dated if r.evidence == hit.evidence and r.metric == hit.metric]
+        hit = next((r for r in reversed(told) if id(r) not in state.running_totals), hit)
+    return (hit.period_start, hit.period_end) if hit and hit.period_start and hit.period_end else None
 
 
 def _lookback(state: _State, days: int) -> tuple[dt.date, dt.date] | None:
@@ -1898,6 +1929,9 @@ class _PageExtractor:
             if anchor is None or anchor > cutoff.period_end:
                 anchor = cutoff.period_end
             return (anchor, cutoff.period_end), True
+        referred = _referred_period(self.state, c, cues.refers_back) if cues.refers_back else None
+        if referred:
+            return referred, (referred[1] - referred[0]).days > 1
         if cues.present_perfect and self.ctx.anchors and ref:
             return (self.ctx.anchors[-1], ref), True
         if self.subject and cues.total:
@@ -1943,6 +1977,8 @@ class _PageExtractor:
             period_end=end,
         )
         self.state.records.append(rec)
+        if cumulative:
+            self.state.running_totals.add(id(rec))
         if where.location != location:
             self._placed[id(rec)] = (rec, where.location)
         self.state.metrics_seen.add(c.metric)
