@@ -578,3 +578,12 @@ def test_of_the_dead_after_a_toll_that_brings_a_running_total_is_the_incidents()
     )
     got = {(r.metric, r.count): (r.period_start, r.period_end) for r in recs}
     assert got[("killed", 4)] == got[("killed", 9)] == (D(2021, 6, 13), D(2021, 6, 13))
+
+
+def test_weapons_destroyed_on_the_ground_were_never_released() -> None:
+    recs = extract(
+        "2021-06-14",
+        "The navy fired 24 missiles at the launch sites on Sunday.",
+        "It said the strikes also destroyed 5 ballistic missiles that were ready to fire.",
+    )
+    assert brief(recs) == [("weapons_released", 24)]

@@ -319,7 +319,7 @@ STRIKE_VERBS = frozenset({"struck", "hit", "bombed", "attacked", "raided", "poun
 # What became of launched weapons: a subset, never a count of its own.
 OUTCOME_RE = re.compile(
     r"\b(?:intercepted|intercepting|intercept|downed|shot\s+down|brought\s+down|fell\s+short|"
-    r"failed|misfired|crashed|lost\s+from\s+radar|destroyed\s+in\s+flight|(?:were|was|been)\s+destroyed|"
+    r"failed|misfired|crashed|lost\s+from\s+radar|destroyed|destroying|"
     r"neutrali[sz]ed|landed|missed)\b",
     re.I,
 )
