@@ -587,3 +587,12 @@ def test_weapons_destroyed_on_the_ground_were_never_released() -> None:
         "It said the strikes also destroyed 5 ballistic missiles that were ready to fire.",
     )
     assert brief(recs) == [("weapons_released", 24)]
+
+
+def test_ages_are_no_counts_and_do_not_hide_the_toll_verb() -> None:
+    recs = extract(
+        "2021-06-14",
+        "Three farmers, two of them children aged 13 and 14, died on Sunday when a shell hit their field.",
+        "Five villagers were killed on Saturday, one of them a woman aged 70.",
+    )
+    assert brief(recs) == [("killed", 3), ("killed", 2), ("killed", 5)]

@@ -641,10 +641,13 @@ TALLY_BEFORE_RE = re.compile(
 # A toll's verb a little after its noun phrase: "12 people, including three children, were killed",
 # "3 children were among the 15 civilians killed".
 TOLL_PASSIVE_RE = re.compile(
-    r"^[^.;\d]{0,80}?\b(?:(?:were|was|have\s+been|had\s+been|are|is)\s+(?:[\w,-]+\s+){0,5}?"
+    r"^(?:[^.;\d]|\baged\s+\d{1,3}(?:\s*(?:,|and|to|or)\s*\d{1,3})*){0,80}?"
+    r"\b(?:(?:were|was|have\s+been|had\s+been|are|is)\s+(?:[\w,-]+\s+){0,5}?"
     r"(?P<verb>killed|dead|wounded|injured|hurt)|(?P<verb2>died))\b",
     re.I,
 )
+# An age, not a count: "girls aged 9 and 12", "between the ages of 7 and 15".
+AGE_BEFORE_RE = re.compile(r"\b(?:aged|ages?\s+of|ages)\s+(?:\d{1,3}\s*(?:,|and|to|or|-)\s*)*$", re.I)
 # A clause that starts a new statement about another figure: a time after it is not the count's own.
 CLAUSE_BREAK_RE = re.compile(
     r",\s+(?:bringing|taking|raising|pushing|lifting|up\s+from|down\s+from|compared\s+(?:with|to)|against|"

@@ -440,8 +440,8 @@ def _not_a_count(sentence: str, n: NumberMention) -> bool:
         or _ends_before(lx.RANGE_BEFORE_RE, s, b, w)
     ):
         return True
-    if _ends_before(_OUT_OF_BEFORE_RE, s, b, w):
-        return True
+    if _ends_before(_OUT_OF_BEFORE_RE, s, b, w) or _ends_before(lx.AGE_BEFORE_RE, s, b, w):
+        return True  # "nine out of ten"; "girls aged 9 and 12"
     return bool(_ends_before(_SIGN_BEFORE_RE, s, b, w) or s.startswith("/", a))
 
 
