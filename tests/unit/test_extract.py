@@ -596,3 +596,16 @@ def test_ages_are_no_counts_and_do_not_hide_the_toll_verb() -> None:
         "Five villagers were killed on Saturday, one of them a woman aged 70.",
     )
     assert brief(recs) == [("killed", 3), ("killed", 2), ("killed", 5)]
+
+
+def test_the_people_before_a_toll_noun_and_a_civilian_toll_before_deaths_give_the_class() -> None:
+    recs = extract(
+        "2021-06-14",
+        "Three policemen sustained injuries in the ambush on Sunday.",
+        "The monitor logged 95 civilian casualties in May, including 31 deaths.",
+        "Officials put the civilian toll below the 12 deaths reported by residents.",
+    )
+    got = {(r.metric, r.count): r.victim for r in recs}
+    assert got[("wounded", 3)] == "combatants"
+    assert got[("killed", 31)] == "civilians"
+    assert got[("killed", 12)] == "civilians"

@@ -646,6 +646,11 @@ TOLL_PASSIVE_RE = re.compile(
     r"(?P<verb>killed|dead|wounded|injured|hurt)|(?P<verb2>died))\b",
     re.I,
 )
+# A toll of civilians named before a count of deaths with no class of its own ("the civilian toll is higher
+# than the five deaths", "284 civilian casualties, including 100 deaths").
+CIVILIAN_TOLL_BEFORE_RE = re.compile(
+    r"\bcivilian\s+(?:death\s+)?(?:toll|casualties|deaths|dead|victims)\b[^.;]*$", re.I
+)
 # An age, not a count: "girls aged 9 and 12", "between the ages of 7 and 15".
 AGE_BEFORE_RE = re.compile(r"\b(?:aged|ages?\s+of|ages)\s+(?:\d{1,3}\s*(?:,|and|to|or|-)\s*)*$", re.I)
 # A clause that starts a new statement about another figure: a time after it is not the count's own.

@@ -1297,9 +1297,23 @@ class _SentenceReader:
             if noun_metric == Metric.WEAPONS_RELEASED and not self._weapon_ok(x):
                 return None
             if noun_metric in CASUALTY_METRICS:
-                victim = next(
-                    (lx.VICTIM_MODIFIERS[w] for w in x.words[:-1] if w in lx.VICTIM_MODIFIERS), None
+                victim = (
+                    next((lx.VICTIM_MODIFIERS[w] for w in x.words[:-1] if w in lx.VICTIM_MODIFIERS), None)
+                    or next(  # "two soldiers sustained injuries": the people before the toll noun
+                        (
+                            lx.VICTIM_NOUNS[w]
+                            for w in x.words[:-1]
+                            if lx.VICTIM_NOUNS.get(w) not in (None, Victim.UNSPECIFIED)
+                        ),
+                        None,
+                    )
                 )
+                if (
+                    victim is None
+                    and not x.partitive
+                    and _ends_before(lx.CIVILIAN_TOLL_BEFORE_RE, self.s, x.n.start, 120)
+                ):
+                    victim = Victim.CIVILIANS  # "284 civilian casualties ..., including 100 deaths"
                 if x.partitive and victim is None:
                     victim = _predicate_victim(self.s, x.n.end)
                 victim = victim or (self._recent_victim() if x.partitive else None) or Victim.UNSPECIFIED
