@@ -609,3 +609,18 @@ def test_the_people_before_a_toll_noun_and_a_civilian_toll_before_deaths_give_th
     assert got[("wounded", 3)] == "combatants"
     assert got[("killed", 31)] == "civilians"
     assert got[("killed", 12)] == "civilians"
+
+
+def test_members_of_an_armed_group_are_combatants_members_of_a_family_are_not() -> None:
+    recs = extract(
+        "2021-06-14",
+        "The strike killed four of the movement's members and wounded two others on Sunday.",
+        "Shelling killed six members of the rebel militia near the dam on Saturday.",
+        "A shell killed five family members in their home on Friday.",
+    )
+    assert [(r.count, r.victim) for r in recs] == [
+        (4, "combatants"),
+        (2, "combatants"),
+        (6, "combatants"),
+        (5, "unspecified"),
+    ]

@@ -285,6 +285,16 @@ VICTIM_MODIFIERS: dict[str, Victim] = {
     "militant": Victim.COMBATANTS,
 }
 INHERITING_VICTIM_NOUNS = frozenset({"others"})
+# Members of an armed group are combatants: "the group's members", "members of the militia".
+# (as the noun phrase reads them: "the group's members" -> "group", "members")
+ARMED_GROUP_WORDS = frozenset(
+    {"group", "militia", "movement", "faction", "rebels'", "rebels’", "insurgents'"}
+)
+ARMED_GROUP_AFTER_RE = re.compile(
+    r"^\s*of\s+(?:the|an|a|that|this)\s+(?:armed\s+|rebel\s+|militant\s+|jihadist\s+)?"
+    r"(?:group|militia|movement|faction|insurgency)\b",
+    re.I,
+)
 
 WEAPON_VERBS = frozenset(
     {

@@ -1327,6 +1327,11 @@ class _SentenceReader:
             if metric is None:
                 return None
             victim = lx.VICTIM_NOUNS[head]
+            if head in ("members", "member") and (
+                any(_word(w) in lx.ARMED_GROUP_WORDS for w in x.words[:-1])
+                or lx.ARMED_GROUP_AFTER_RE.match(x.tail)
+            ):
+                victim = Victim.COMBATANTS  # "three of the group's members", "members of the militia"
             if head in lx.INHERITING_VICTIM_NOUNS:
                 victim = self._recent_victim() or victim
             return x.count(metric, victim)
