@@ -624,3 +624,25 @@ def test_members_of_an_armed_group_are_combatants_members_of_a_family_are_not() 
         (6, "combatants"),
         (5, "unspecified"),
     ]
+
+
+def test_late_on_one_day_and_early_on_the_next_is_one_span_and_since_the_start_of_the_year() -> None:
+    recs = extract(
+        "2021-06-14",  # a Monday
+        "Rebels fired 25 shells at the town late on Sunday and early on Monday.",
+        "Since the start of the year, the rebels have launched about 900 drones at the region.",
+    )
+    assert [(r.count, r.period_start, r.period_end) for r in recs] == [
+        (25, D(2021, 6, 13), D(2021, 6, 14)),
+        (900, D(2021, 1, 1), D(2021, 6, 14)),
+    ]
+
+
+def test_rates_ages_and_intercepted_parts_are_no_counts() -> None:
+    recs = extract(
+        "2021-06-14",
+        "Militants fired some 600 rockets on Sunday, of which air defences intercepted 250.",
+        "Last month they fired an average of 90 rockets a day, and jets flew 20 sorties per night.",
+        "Two people were wounded, including a boy of 12.",
+    )
+    assert brief(recs) == [("weapons_released", 600), ("wounded", 2)]

@@ -662,7 +662,18 @@ CIVILIAN_TOLL_BEFORE_RE = re.compile(
     r"\bcivilian\s+(?:death\s+)?(?:toll|casualties|deaths|dead|victims)\b[^.;]*$", re.I
 )
 # An age, not a count: "girls aged 9 and 12", "between the ages of 7 and 15".
-AGE_BEFORE_RE = re.compile(r"\b(?:aged|ages?\s+of|ages)\s+(?:\d{1,3}\s*(?:,|and|to|or|-)\s*)*$", re.I)
+AGE_BEFORE_RE = re.compile(
+    r"\b(?:aged|ages?\s+of|ages|(?:boy|girl|man|woman|child|teenager|son|daughter)\s+of)\s+"
+    r"(?:\d{1,3}\s*(?:,|and|to|or|-)\s*)*$",
+    re.I,
+)
+# A rate, not a count: "an average of 140 rockets a day", "some 30 sorties per day".
+AVERAGE_BEFORE_RE = re.compile(r"\b(?:an\s+)?average\s+(?:of\s+)?(?:about\s+|some\s+|nearly\s+)?$", re.I)
+RATE_AFTER_RE = re.compile(
+    r"^[\s\w-]{0,40}?(?<!\bon)(?<!\bfor)(?<!\bin)\s+(?:a|per|each|every)\s+(?:day|night|week|month|hour)\b"
+    r"(?!\s+(?:after|before|later|earlier|ago|of|when|in|on)\b)",
+    re.I,
+)
 # A clause that starts a new statement about another figure: a time after it is not the count's own.
 CLAUSE_BREAK_RE = re.compile(
     r",\s+(?:bringing|taking|raising|pushing|lifting|up\s+from|down\s+from|compared\s+(?:with|to)|against|"

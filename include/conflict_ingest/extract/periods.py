@@ -118,7 +118,7 @@ ATOM_RE = re.compile(r"(?<![\w-])" + _atom(""))
 SPAN_RE = re.compile(
     r"(?<![\w-])(?P<pre>(?i:between |from ))?"
     + _atom("a_")
-    + r"(?:\s+and\s+(?:ran\s+)?(?:into\s+)?(?:again\s+(?:on\s+)?)?|\s+to\s+|\s+through\s+|"
+    + r"(?:\s+and\s+(?:ran\s+)?(?:into\s+)?(?:again\s+(?:on\s+)?|(?:early|late)\s+(?:on\s+)?)?|\s+to\s+|\s+through\s+|"
     r"\s*[-–]\s*|\s+until\s+|\s+into\s+)" + _atom("b_"),
 )
 BETWEEN_RE = re.compile(
@@ -517,7 +517,8 @@ def rule_since(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
         direct = SINCE_EVENT_RE.match(sentence, c0, c1)
         am = ATOM_RE.match(sentence, direct.end(), c1) if direct else None
         if am is None:
-            vm = SINCE_START_VERB_RE.search(sentence, c0, min(c1, c0 + 120))
+            comma = sentence.find(",", c0, c1)  # the start verb of the since clause, not of the main one
+            vm = SINCE_START_VERB_RE.search(sentence, c0, min(c1 if comma < 0 else comma, c0 + 120))
             am = ATOM_RE.match(sentence, vm.end(), c1) if vm else None
             if vm and am is None:
                 am = _since_event_date(sentence, c0, c1)  # "since the army launched its push north in August"

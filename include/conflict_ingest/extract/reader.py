@@ -442,6 +442,8 @@ def _not_a_count(sentence: str, n: NumberMention) -> bool:
         return True
     if _ends_before(_OUT_OF_BEFORE_RE, s, b, w) or _ends_before(lx.AGE_BEFORE_RE, s, b, w):
         return True  # "nine out of ten"; "girls aged 9 and 12"
+    if _ends_before(lx.AVERAGE_BEFORE_RE, s, b, w) or lx.RATE_AFTER_RE.match(s[a : a + 60]):
+        return True  # a rate: "an average of 140 rockets a day"
     return bool(_ends_before(_SIGN_BEFORE_RE, s, b, w) or s.startswith("/", a))
 
 
@@ -1428,9 +1430,9 @@ class _SentenceReader:
         if (
             got is not None
             and got.metric == Metric.WEAPONS_RELEASED
-            and lx.OUTCOME_RE.search(" ".join(x.after))
+            and (lx.OUTCOME_RE.search(" ".join(x.after)) or self.ix.outcome_governs(x.n.start))
         ):
-            return None
+            return None  # "fired 1,850 rockets, of which Iron Dome intercepted 400": a subset, no count
         return got
 
     def _bare_metric(self, x: _Number) -> _Count | None:
