@@ -646,3 +646,15 @@ def test_rates_ages_and_intercepted_parts_are_no_counts() -> None:
         "Two people were wounded, including a boy of 12.",
     )
     assert brief(recs) == [("weapons_released", 600), ("wounded", 2)]
+
+
+def test_the_figure_risen_to_updates_the_last_count_and_an_overall_toll_runs_from_the_start() -> None:
+    recs = extract(
+        "2021-06-14",  # a Monday
+        "Since the offensive began on June 1, the army says 80 of its soldiers have been killed.",
+        "By Sunday the figure had risen to 95.",
+        "Medics said the overall toll rose to 310 on Monday.",
+    )
+    got = {(r.metric, r.count): (r.victim, r.period_start, r.period_end) for r in recs}
+    assert got[("killed", 95)] == ("combatants", D(2021, 6, 1), D(2021, 6, 13))
+    assert got[("killed", 310)][1:] == (D(2021, 6, 1), D(2021, 6, 14))

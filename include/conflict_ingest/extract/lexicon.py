@@ -656,6 +656,14 @@ TOLL_PASSIVE_RE = re.compile(
     r"(?P<verb>killed|dead|wounded|injured|hurt)|(?P<verb2>died))\b",
     re.I,
 )
+# A figure the page gave before, updated: "the figure had risen to 240", "that number has since climbed to 30".
+FIGURE_ROSE_BEFORE_RE = re.compile(
+    r"\b(?:the|that|this|their|its)\s+(?:figure|number|tally|count)\s+(?:had\s+|has\s+)?(?:since\s+|now\s+)?"
+    r"(?:risen|rose|climbed|grown|reached|increased|jumped)\s+(?:to\s+)?$",
+    re.I,
+)
+# Words of a toll that runs from the start of the campaign: "the ministry's overall toll rose to 508 on Monday".
+RUNNING_TOLL_RE = re.compile(r"\b(?:overall|total|cumulative|running)\s+(?:death\s+)?toll\b", re.I)
 # A toll of civilians named before a count of deaths with no class of its own ("the civilian toll is higher
 # than the five deaths", "284 civilian casualties, including 100 deaths").
 CIVILIAN_TOLL_BEFORE_RE = re.compile(

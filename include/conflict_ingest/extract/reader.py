@@ -1139,7 +1139,8 @@ class _SentenceReader:
     11. A toll verb before it: "killing 12", "wounding 3".
     12. After a death toll: "the death toll rose to 52".
     13. A lone "one" counts nothing unless a count continues ("one more", "one near Mosul"): "one said".
-    14. The end of a tally: "the number of strikes rose to 40".
+    14. The end of a tally: "the number of strikes rose to 40"; with no noun, the page's last count
+        updated: "By Sunday evening the figure had risen to 240".
     15. The sentence's first count: "3,038 weapons in October and 2,709 in November".
     16. The previous sentence's count, when the number opens its clause: "Two more, southeast of Irbil".
 
@@ -1458,6 +1459,14 @@ class _SentenceReader:
         tally_metric = self._tally_metric(x)
         if tally_metric:
             return x.count(tally_metric, Victim.UNSPECIFIED if tally_metric in CASUALTY_METRICS else None)
+        last = self.state.last_metric
+        if last and _ends_before(lx.FIGURE_ROSE_BEFORE_RE, self.s, x.qstart, SHORT_LOOKBACK_CHARS):
+            # "By Sunday evening the figure had risen to 240": the page's last count, updated
+            prev = next((r for r in reversed(self.state.records) if r.metric == last), None)
+            victim = None
+            if last in CASUALTY_METRICS:
+                victim = (prev.victim if prev else None) or Victim.UNSPECIFIED
+            return x.count(last, victim)
         if sm is not None:
             return x.count(sm[0], sm[1])
         if self.state.last_metric and self._continues_previous(x):
@@ -1643,6 +1652,10 @@ class _Cues:
     @functools.cached_property
     def present_perfect(self) -> bool:
         return bool(lx.PRESENT_PERFECT_RE.search(self.s))
+
+    @functools.cached_property
+    def running_toll(self) -> bool:
+        return bool(lx.RUNNING_TOLL_RE.search(self.s))
 
     @functools.cached_property
     def refers_back(self) -> re.Match[str] | None:
@@ -1944,6 +1957,14 @@ class _PageExtractor:
             elif e.kind == "day" and cues.cumulative and ref is not None and start <= ref:
                 end = ref
                 cumulative = True
+            elif (
+                e.kind == "day"
+                and c.metric in CASUALTY_METRICS
+                and cues.running_toll
+                and self.ctx.since_start
+                and self.ctx.since_start < start
+            ):
+                start, cumulative = self.ctx.since_start, True  # "the overall toll rose to 508 on Monday"
             return (start, end), cumulative
         if cutoff and cutoff.period_end:
             anchor = self.ctx.since_start  # a running total "by Aug. 18": from the campaign's start
