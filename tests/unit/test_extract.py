@@ -658,3 +658,11 @@ def test_the_figure_risen_to_updates_the_last_count_and_an_overall_toll_runs_fro
     got = {(r.metric, r.count): (r.victim, r.period_start, r.period_end) for r in recs}
     assert got[("killed", 95)] == ("combatants", D(2021, 6, 1), D(2021, 6, 13))
     assert got[("killed", 310)][1:] == (D(2021, 6, 1), D(2021, 6, 14))
+
+
+def test_of_which_a_part_that_resulted_in_or_involved_something_is_a_sub_count() -> None:
+    recs = extract(
+        "2021-06-14",
+        "Jets flew 75 sorties on Sunday, of which 30 resulted in weapons being released.",
+    )
+    assert brief(recs) == [("sorties", 75), ("sorties", 30)]
