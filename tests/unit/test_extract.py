@@ -666,3 +666,44 @@ def test_of_which_a_part_that_resulted_in_or_involved_something_is_a_sub_count()
         "Jets flew 75 sorties on Sunday, of which 30 resulted in weapons being released.",
     )
     assert brief(recs) == [("sorties", 75), ("sorties", 30)]
+
+
+def test_day_ranges_weeks_to_a_day_the_past_day_and_a_first_night() -> None:
+    recs = extract(
+        "2021-06-17",  # a Thursday
+        "On the night of June 12 to 13, rebels fired 40 rockets at the base.",
+        "On 14 and 15 June, raids killed up to 11 people.",
+        "In the week to Friday, the air force carried out 33 strikes.",
+        "The army says it carried out nine strikes in the past day.",
+    )
+    assert [(r.count, r.period_start, r.period_end) for r in recs] == [
+        (40, D(2021, 6, 12), D(2021, 6, 13)),
+        (11, D(2021, 6, 14), D(2021, 6, 15)),
+        (33, D(2021, 6, 5), D(2021, 6, 11)),
+        (9, D(2021, 6, 16), D(2021, 6, 17)),
+    ]
+
+
+def test_during_the_war_and_the_toll_of_its_first_night() -> None:
+    recs = extract(
+        "2021-06-17",
+        "The strikes that began on Saturday evening have killed 14 people.",
+        "The death toll from the first night of strikes has risen to 20, medics said.",
+        "Since the war began on June 1, both sides have fired shells; the air force flew 600 sorties during the war.",
+    )
+    got = {r.count: (r.period_start, r.period_end) for r in recs}
+    assert got[20] == (D(2021, 6, 12), D(2021, 6, 13))
+    assert got[600] == (D(2021, 6, 1), D(2021, 6, 17))
+
+
+def test_the_class_of_a_part_and_of_a_toll_in_apposition() -> None:
+    recs = extract(
+        "2021-06-17",
+        "A monitor put the number of dead at 300, of whom 120 were civilians.",
+        "The army put the toll at seven, all of them soldiers.",
+    )
+    assert [(r.count, r.victim) for r in recs] == [
+        (300, "unspecified"),
+        (120, "civilians"),
+        (7, "combatants"),
+    ]

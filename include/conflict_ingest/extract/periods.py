@@ -131,6 +131,32 @@ HOURS_TO_RE = re.compile(
 PAST_HOURS_RE = re.compile(
     r"\b(?i:in|over|during)\s+the\s+(?:past|last|previous|preceding)\s+(?P<n>\w+)\s+(?P<unit>hours|days)\b"
 )
+PAST_DAY_RE = re.compile(
+    r"\b(?i:in|over|during)\s+the\s+(?i:past|last|previous|preceding)\s+(?i:day|night)\b"
+)
+# "in the week to Friday", "in the ten days to March 3", "in the two weeks ending Sunday"
+PERIOD_TO_RE = re.compile(
+    r"\b(?i:in|over|during)\s+the\s+(?:(?P<n>\w+)\s+)?(?P<unit>(?i:week|weeks|days))\s+(?i:to|until|up\s+to|ending)\s+"
+    + _atom("b_")
+)
+_MONTH_FULL = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan\.|Feb\.|Mar\.|Apr\.|Jun\.|Jul\.|Aug\.|Sept\.|Sep\.|Oct\.|Nov\.|Dec\.)(?![A-Za-z])"
+)
+# "June 21 to 22", "June 21-22, 2025", "12 and 13 October": two days of one month
+DAY_RANGE_RE = re.compile(
+    r"(?<![\w-])(?:(?P<mon>"
+    + _MONTH_FULL
+    + r")\s+(?P<d1>\d{1,2})\s*(?:to|-|\u2013|and)\s*(?P<d2>\d{1,2})(?![\d:])"
+    r"|(?P<e1>\d{1,2})\s*(?:to|-|\u2013|and)\s*(?P<e2>\d{1,2})\s+(?P<mon2>" + _MONTH_FULL + r"))"
+    r"(?:,?\s+(?P<year>(?:19|20)\d\d))?"
+)
+# "during the war", "throughout the campaign": from the page's event start (or its war's) to the reference day
+DURING_WAR_RE = re.compile(
+    r"\b(?:during|throughout|over\s+the\s+course\s+of)\s+the\s+(?:[\w-]+\s+)?"
+    r"(?:war|conflict|campaign|offensive|hostilities)\b",
+    re.I,
+)
 PAST_WEEKS_RE = re.compile(
     r"\b(?i:in|over|during)\s+the\s+(?i:past|last|previous|preceding)\s+(?:(?P<n>\w+)\s+(?i:weeks)|(?i:fortnight))\b"
 )
@@ -169,7 +195,8 @@ PART_OF_YEAR_RE = re.compile(
 )
 N_DAY_OP_RE = re.compile(r"\b(?P<n>\d+|[a-z]+)-day\b", re.I)
 FIRST_N_RE = re.compile(
-    r"\b(?:the\s+)?first\s+(?:(?P<n>\w+)\s+)?(?P<unit>hours|days|week|weeks)\s+of\s+(?:the\s+)?\w+", re.I
+    r"\b(?:the\s+)?first\s+(?:(?P<n>\w+)\s+)?(?P<unit>hours|days|week|weeks|night|nights)\s+of\s+(?:the\s+)?\w+",
+    re.I,
 )
 OVER_N_DAYS_RE = re.compile(
     r"\b(?:over|during|in)\s+(?:the\s+)?(?P<n>\w+)\s+days\s+of\s+(?:the\s+)?(?:fighting|war|conflict|escalation|"
@@ -615,6 +642,26 @@ def rule_past_hours(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
             claims.add(pm.start(), pm.end(), ref - dt.timedelta(days=days), ref, "span")
 
 
+def rule_past_day(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """In the past day: the day before the reference day and that day, like "the past 24 hours"."""
+    ref = ctx.ref
+    for pm in PAST_DAY_RE.finditer(sentence):
+        if ref and claims.free(pm.start(), pm.end()):
+            claims.add(pm.start(), pm.end(), ref - dt.timedelta(days=1), ref, "span")
+
+
+def rule_period_to(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """In the week to Friday (or the ten days to March 3): the days that end on that day."""
+    for pm in PERIOD_TO_RE.finditer(sentence):
+        b = resolve_atom(pm, "b_", ctx)
+        if b is None or not claims.free(pm.start(), pm.end()):
+            continue
+        n = _small_int(pm.group("n")) if pm.group("n") else 1
+        if n:
+            days = n if pm.group("unit").lower() == "days" else 7 * n
+            claims.add(pm.start(), pm.end(), b[1] - dt.timedelta(days=days - 1), b[1], "span")
+
+
 def rule_past_weeks(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
     """Over the past fortnight (or the past three weeks): the days back from the reference day, up to it."""
     ref = ctx.ref
@@ -649,7 +696,7 @@ def rule_week_of_month(sentence: str, ctx: PeriodContext, claims: _Claims) -> No
 
 
 def rule_first_n(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
-    """The first 48 hours of the escalation: a span from the page's last event start."""
+    """The first 48 hours of the escalation (or its first week, its first night): a span from the page's last event start."""
     for fm in FIRST_N_RE.finditer(sentence):
         if not claims.free(fm.start(), fm.end()):
             continue
@@ -662,6 +709,8 @@ def rule_first_n(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
             days = max(1, math.ceil(n / 24))
         elif unit in ("week", "weeks"):
             days = 7 * n - 1
+        elif unit in ("night", "nights"):
+            days = n  # a night runs into the next day: "the first night of strikes" is two days
         else:
             days = n - 1
         claims.add(fm.start(), fm.end(), a0, a0 + dt.timedelta(days=days), "span")
@@ -696,6 +745,21 @@ def rule_event_start(sentence: str, ctx: PeriodContext, claims: _Claims) -> None
             claims.claim(st.start(), st.end())
 
 
+def rule_day_range(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """On the night of June 21 to 22 (or 12 and 13 October, Oct. 3-5): two days of one month and those between."""
+    for dm in DAY_RANGE_RE.finditer(sentence):
+        if not claims.free(dm.start(), dm.end()):
+            continue
+        mon = _month_of(dm.group("mon") or dm.group("mon2"))
+        d1, d2 = int(dm.group("d1") or dm.group("e1")), int(dm.group("d2") or dm.group("e2"))
+        if mon is None or not 1 <= d1 < d2 <= 31:
+            continue
+        year = int(dm.group("year")) if dm.group("year") else _year_for(ctx, mon, d2)
+        a, b = _day(year, mon, d1), _day(year, mon, d2)
+        if a and b:
+            claims.add(dm.start(), dm.end(), a[0], b[1], "span")
+
+
 def rule_two_atom_span(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
     """On Tuesday and Wednesday (or October and November, June 18 and Aug. 30): a span of two dates."""
     for sp in SPAN_RE.finditer(sentence):
@@ -705,6 +769,13 @@ def rule_two_atom_span(sentence: str, ctx: PeriodContext, claims: _Claims) -> No
         b = resolve_atom(sp, "b_", ctx)
         if a and b and a[0] <= b[1] and (a[2] == b[2] or {a[2], b[2]} <= {"day", "month"}):
             claims.add(sp.start(), sp.end(), a[0], b[1], "span")
+
+
+def rule_during_war(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """During the war: from the page's event start (or its war's start) to the reference day, cumulative."""
+    for wm in DURING_WAR_RE.finditer(sentence):
+        if claims.free(wm.start(), wm.end()) and ctx.since_start and ctx.ref and ctx.since_start <= ctx.ref:
+            claims.add(wm.start(), wm.end(), ctx.since_start, ctx.ref, "since", cumulative=True)
 
 
 def rule_cutoff(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
@@ -925,13 +996,17 @@ TIME_RULES: tuple[TimeRule, ...] = (
     rule_overnight_into,
     rule_overnight_alone,
     rule_past_hours,
+    rule_past_day,
+    rule_period_to,
     rule_past_weeks,
     rule_week_of_month,
     rule_first_n,
     rule_over_n_days,
     rule_lookback,
     rule_event_start,
+    rule_day_range,
     rule_two_atom_span,
+    rule_during_war,
     rule_cutoff,
     rule_weekend,
     rule_relative_day,

@@ -184,6 +184,7 @@ _VAGUE_AFTER_AT = _at_pos(lx.VAGUE_AFTER_RE)
 _PARTITIVE_AT = _at_pos(lx.PARTITIVE_RE)
 _PREDICATE_VICTIM_AT = _at_pos(lx.PREDICATE_VICTIM_RE)
 _TOLL_PASSIVE_AT = _at_pos(lx.TOLL_PASSIVE_RE)
+_APPOSITIVE_VICTIM_AT = re.compile(r"\s*,\s+(?:all|both|most)\s+(?:of\s+them\s+)?(?P<noun>[a-z]+)\b", re.I)
 _LETTER_AT = re.compile(r"[A-Za-z]")
 _NO_ANY_BEFORE_RE = re.compile(r"\b(?:no|any|every|each)\s*$", re.I)
 _OUT_OF_BEFORE_RE = re.compile(r"\bout\s+of\s*$")
@@ -1449,7 +1450,13 @@ class _SentenceReader:
             return None  # "two of them were barricaded in a room": what became of a part, no count
         toll_m = self.ix.first_before("death_toll", x.qstart)
         if toll_m and self.ix.first_before("toll", x.qstart):
-            return x.count(Metric.KILLED, Victim.CIVILIANS if toll_m.group("civ") else Victim.UNSPECIFIED)
+            said = _APPOSITIVE_VICTIM_AT.match(
+                self.s, x.n.end
+            )  # "put the toll at nine, all of them fighters"
+            named: str | None = lx.VICTIM_NOUNS.get(said.group("noun").lower()) if said else None
+            return x.count(
+                Metric.KILLED, Victim.CIVILIANS if toll_m.group("civ") else named or Victim.UNSPECIFIED
+            )
         if (
             x.n.is_word
             and x.n.value == 1
@@ -1463,11 +1470,16 @@ class _SentenceReader:
         if last and _ends_before(lx.FIGURE_ROSE_BEFORE_RE, self.s, x.qstart, SHORT_LOOKBACK_CHARS):
             # "By Sunday evening the figure had risen to 240": the page's last count, updated
             prev = next((r for r in reversed(self.state.records) if r.metric == last), None)
-            victim = None
+            who: str | None = None
             if last in CASUALTY_METRICS:
-                victim = (prev.victim if prev else None) or Victim.UNSPECIFIED
-            return x.count(last, victim)
+                who = (prev.victim if prev else None) or Victim.UNSPECIFIED
+            return x.count(last, who)
         if sm is not None:
+            if sm[0] in CASUALTY_METRICS and re.search(
+                r"\bof\s+(?:whom|them)\s*$", self.s[max(0, x.qstart - 20) : x.qstart]
+            ):
+                # "1,190, of whom 436 were civilians": the part's own class
+                return x.count(sm[0], _predicate_victim(self.s, x.n.end) or sm[1])
             return x.count(sm[0], sm[1])
         if self.state.last_metric and self._continues_previous(x):
             victim = self.state.last_victim if self.state.last_metric in CASUALTY_METRICS else None
