@@ -707,3 +707,10 @@ def test_the_class_of_a_part_and_of_a_toll_in_apposition() -> None:
         (120, "civilians"),
         (7, "combatants"),
     ]
+
+
+def test_two_modifiers_joined_by_and_before_one_noun() -> None:
+    recs = extract(
+        "2021-06-17", "The rebels said they fired 22 ballistic and cruise missiles at the port on Tuesday."
+    )
+    assert brief(recs) == [("weapons_released", 22)]

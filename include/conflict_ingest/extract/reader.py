@@ -378,6 +378,14 @@ def _noun_phrase(rest: str) -> tuple[list[str], int]:
         if tok in QUOTE_CHARS:
             continue
         w = _word(tok)
+        if (
+            w in ("and", "or")
+            and words
+            and words[-1] not in lx.METRIC_NOUNS
+            and words[-1] not in lx.VICTIM_NOUNS
+            and any(t in lx.METRIC_NOUNS for t in _after_words(rest[e:], 2))
+        ):
+            continue  # "18 ballistic and cruise missiles": two modifiers of one noun
         if not tok[0].isalnum() or w in lx.STOP_WORDS or _is_verb(w) or tok[0].isdigit():
             break
         words.append(w)
