@@ -714,3 +714,27 @@ def test_two_modifiers_joined_by_and_before_one_noun() -> None:
         "2021-06-17", "The rebels said they fired 22 ballistic and cruise missiles at the port on Tuesday."
     )
     assert brief(recs) == [("weapons_released", 22)]
+
+
+def test_days_later_days_joined_by_and_again_and_since_then() -> None:
+    recs = extract(
+        "2021-06-21",  # a Monday
+        "Militants attacked an army post on Tuesday.",
+        "Jets struck their camp that night and again on Wednesday, killing 30 of them.",
+        "Three days later, gunmen killed 6 villagers in a raid.",
+        "A monitor said shelling killed 50 civilians in the first week of June.",
+        "A further 20 had been killed since then, it said.",
+    )
+    got = {r.count: (r.period_start, r.period_end) for r in recs}
+    assert got[30] == (D(2021, 6, 15), D(2021, 6, 16))
+    assert got[6] == (D(2021, 6, 19), D(2021, 6, 19))
+    assert got[20] == (D(2021, 6, 8), D(2021, 6, 21))
+
+
+def test_since_then_after_a_since_keeps_its_start() -> None:
+    recs = extract(
+        "2021-06-21",
+        "The army has fought the rebels in the north since March, when talks collapsed.",
+        "Since then, at least 140 people have been killed there, a monitor says.",
+    )
+    assert [(r.count, r.period_start, r.period_end) for r in recs] == [(140, D(2021, 3, 1), D(2021, 6, 21))]

@@ -251,6 +251,7 @@ WEEKEND_RE = re.compile(
 )
 # A day told relative to the incident's day, stated in an earlier sentence.
 RELATIVE_DAY_RE = re.compile(
+    r"\b(?P<n>two|three|four|five|six|\d)\s+days\s+(?P<dir>later|earlier|before|after)\b(?!\s+(?:the|a|an)\b)|"
     r"\b(?P<next>the\s+(?:next|following)\s+(?:day|morning|night)|a\s+day\s+later)\b|"
     r"\b(?P<prev>the\s+(?:previous|preceding)\s+(?:day|night)|the\s+day\s+before|a\s+day\s+earlier)\b|"
     r"\b(?P<same>(?:later|earlier)\s+(?:that|the\s+same)\s+day|that\s+(?:same\s+)?(?:day|night|morning)|"
@@ -808,12 +809,16 @@ def rule_weekend(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
 
 
 def rule_relative_day(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
-    """The next day (after "on Friday"): the day after the incident's day an earlier sentence stated."""
+    """The next day (after "on Friday", or two days later): the day after the incident's day an earlier sentence stated."""
     told = ctx.event_days
     for rm in RELATIVE_DAY_RE.finditer(sentence):
         if told is None or not claims.free(rm.start(), rm.end()):
             continue
-        if rm.group("next"):
+        if rm.group("n"):
+            n = _small_int(rm.group("n")) or 0
+            later = rm.group("dir").lower() in ("later", "after")
+            d = told[1] + dt.timedelta(days=n) if later else told[0] - dt.timedelta(days=n)
+        elif rm.group("next"):
             d = told[1] + dt.timedelta(days=1)
         elif rm.group("prev"):
             d = told[0] - dt.timedelta(days=1)
@@ -1033,12 +1038,37 @@ def find_time_expressions(sentence: str, ctx: PeriodContext) -> tuple[list[TimeE
     claims = _Claims(sentence)
     for rule in TIME_RULES:
         rule(sentence, ctx, claims)
-    out = claims.found
-    out.sort(key=lambda e: e.start)
+    out = _joined_days(sentence, sorted(claims.found, key=lambda e: e.start))
     last = [e for e in out if e.kind == "month" and e.period_start]
     if last and last[-1].period_start:
         ctx.last_month = (last[-1].period_start.year, last[-1].period_start.month)
     return out, claims.cutoff
+
+
+# What joins two days told as one incident's: "that night and again on Thursday", "yesterday and today".
+DAYS_JOIN_RE = re.compile(r"\s+and\s+(?:again\s+|also\s+)?(?:(?:early|late)\s+)?(?:on\s+)?", re.I)
+
+
+def _joined_days(sentence: str, exprs: list[TimeExpr]) -> list[TimeExpr]:
+    """Two days that different rules read, joined by "and (again) (on)" ("that night and again on
+    Thursday"), are one span from the first to the second."""
+    out: list[TimeExpr] = []
+    for e in exprs:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.kind == "day"
+            and e.kind == "day"
+            and prev.period_start
+            and e.period_start
+            and e.period_end
+            and 0 < (e.period_start - prev.period_start).days <= 7
+            and DAYS_JOIN_RE.fullmatch(sentence, prev.end, e.start)
+        ):
+            out[-1] = TimeExpr(prev.start, e.end, prev.period_start, e.period_end, "span")
+            continue
+        out.append(e)
+    return out
 
 
 def _since_event_date(sentence: str, pos: int, endpos: int) -> re.Match[str] | None:

@@ -322,6 +322,8 @@ class _State:
         default_factory=dict
     )  # the last span of each length
     running_totals: set[int] = field(default_factory=set)  # ids of the records that are running totals
+    #: the last time the page stated (start, end, whether it is a "since" that runs on), for "since then"
+    last_time: tuple[dt.date, dt.date, bool] | None = None
 
 
 def split_sentences(text: str) -> list[str]:
@@ -1674,6 +1676,10 @@ class _Cues:
         return bool(lx.PRESENT_PERFECT_RE.search(self.s))
 
     @functools.cached_property
+    def since_then(self) -> bool:
+        return bool(re.search(r"\bsince\s+then\b", self.s, re.I))
+
+    @functools.cached_property
     def running_toll(self) -> bool:
         return bool(lx.RUNNING_TOLL_RE.search(self.s))
 
@@ -1788,7 +1794,9 @@ class _PageExtractor:
                 continue
             self.ctx.ref = sentence_ref
             self.ctx.event_days = self.state.event_period
-            days = incident_days(find_time_expressions(sentence, self.ctx)[0], sentence)
+            exprs = find_time_expressions(sentence, self.ctx)[0]
+            self._note_time(exprs)
+            days = incident_days(exprs, sentence)
             if days and entry == self._entry:
                 self.state.event_period = days  # "On Tuesday, forces raided ...": the incident's day
             self._note_places(sentence)
@@ -1906,6 +1914,8 @@ class _PageExtractor:
         self.ctx.event_days = self.state.event_period
         self.places.note(sentence)
         exprs, cutoff = find_time_expressions(sentence, self.ctx)
+        since_then = self._since_then(self.ctx.ref) if _Cues(sentence).since_then else None
+        self._note_time(exprs)
         named = [p for _pos, p in places_in(sentence)]
         countries = [k for p in named if (k := country_of(p))]
         actor = find_actor(sentence) or self.state.last_actor or self.default_actor
@@ -1922,7 +1932,7 @@ class _PageExtractor:
         cues = _Cues(sentence)
         for i, c in enumerate(counts):
             self.budget.check()
-            period, cumulative = self._period(counts, i, indexed, cutoff, cues)
+            period, cumulative = self._period(counts, i, indexed, cutoff, cues, since_then)
             if (
                 i
                 and cumulative
@@ -1948,7 +1958,13 @@ class _PageExtractor:
         self.state.last_country = countries[-1] if countries else self.state.last_country
 
     def _period(
-        self, counts: list[_Count], i: int, exprs: _Exprs, cutoff: TimeExpr | None, cues: _Cues
+        self,
+        counts: list[_Count],
+        i: int,
+        exprs: _Exprs,
+        cutoff: TimeExpr | None,
+        cues: _Cues,
+        since_then: tuple[dt.date, dt.date] | None = None,
     ) -> tuple[tuple[dt.date | None, dt.date | None], bool]:
         c = counts[i]
         ref = self.ctx.ref
@@ -1986,11 +2002,26 @@ class _PageExtractor:
             ):
                 start, cumulative = self.ctx.since_start, True  # "the overall toll rose to 508 on Monday"
             return (start, end), cumulative
+        return self._period_told_elsewhere(c, cutoff, cues, since_then)
+
+    def _period_told_elsewhere(
+        self,
+        c: _Count,
+        cutoff: TimeExpr | None,
+        cues: _Cues,
+        since_then: tuple[dt.date, dt.date] | None,
+    ) -> tuple[tuple[dt.date | None, dt.date | None], bool]:
+        """The period of a count its sentence binds to no time expression: a cut-off, "since then", the
+        count it refers back to, the page's event start, the subject period, the incident told, or the
+        reference day, in that order."""
+        ref = self.ctx.ref
         if cutoff and cutoff.period_end:
             anchor = self.ctx.since_start  # a running total "by Aug. 18": from the campaign's start
             if anchor is None or anchor > cutoff.period_end:
                 anchor = cutoff.period_end
             return (anchor, cutoff.period_end), True
+        if since_then:
+            return since_then, True  # "A further 14 had been killed since then" (after "in the first week")
         referred = _referred_period(self.state, c, cues.refers_back) if cues.refers_back else None
         if referred:
             return referred, (referred[1] - referred[0]).days > 1
@@ -2001,6 +2032,23 @@ class _PageExtractor:
         if self.state.event_period:
             return self.state.event_period, False
         return (ref, ref), False
+
+    def _note_time(self, exprs: list[TimeExpr]) -> None:
+        dated = [e for e in exprs if e.period_start and e.period_end]
+        if dated:
+            e = dated[-1]
+            assert e.period_start and e.period_end
+            self.state.last_time = (e.period_start, e.period_end, e.kind == "since" or e.cumulative)
+
+    def _since_then(self, ref: dt.date | None) -> tuple[dt.date, dt.date] | None:
+        """ "Since then": from the last time the page stated to the reference day: the same start after a
+        "since" ("since August last year ... Since then, 183 killed"), the day after a closed span ("39 in
+        the first week ... 14 since then")."""
+        last = self.state.last_time
+        if last is None or ref is None:
+            return None
+        start = last[0] if last[2] else last[1] + dt.timedelta(days=1)
+        return (start, ref) if start <= ref else None
 
     def _emit(
         self,
