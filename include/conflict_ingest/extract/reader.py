@@ -817,6 +817,7 @@ class _Conjunct:
     victim: str | None  # None: the class of the phrase before it (an aide, "others")
     definite: bool  # "the ...", "his ...": someone the page may have met
     end: int
+    numbered: bool = False  # "two militants": a count the number rules read on their own
 
 
 def _coord_head(s: str, pos: int, nouns: Collection[str], limit: int) -> tuple[str, int] | None:
@@ -859,7 +860,7 @@ def _number_conjunct(s: str, n: NumberMention) -> _Conjunct | None:
         return None
     noun, end = got
     victim = None if noun in lx.INHERITING_VICTIM_NOUNS else lx.VICTIM_NOUNS[noun]
-    return _Conjunct(n.value, victim, False, end)
+    return _Conjunct(n.value, victim, False, end, numbered=True)
 
 
 def _possessive_conjunct(s: str, pos: int) -> _Conjunct | None:
@@ -934,6 +935,8 @@ def _coordinated_count(s: str, verb: str, parts: list[_Conjunct], start: int, en
         victim = part.victim if part.victim is not None else (victims[-1] if victims else Victim.UNSPECIFIED)
         victims.append(victim)
     classes = {v for v in victims if v != Victim.UNSPECIFIED}
+    if all(p.numbered for p in parts):
+        return None  # "Twelve soldiers and three volunteer fighters were killed": each number as stated
     if len(classes) > 1:
         return None  # "killed two soldiers and three civilians": a toll per class, read by the number rules
     victim = victims[0] if len(set(victims)) == 1 else Victim.UNSPECIFIED
