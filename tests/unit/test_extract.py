@@ -738,3 +738,16 @@ def test_since_then_after_a_since_keeps_its_start() -> None:
         "Since then, at least 140 people have been killed there, a monitor says.",
     )
     assert [(r.count, r.period_start, r.period_end) for r in recs] == [(140, D(2021, 3, 1), D(2021, 6, 21))]
+
+
+def test_months_before_a_day_the_first_weeks_of_a_month_and_a_combined_toll() -> None:
+    recs = extract(
+        "2022-10-03",
+        "In the three months before the ceasefire took effect on June 1, jets carried out 350 air raids.",
+        "Over the first two weeks of September, at least 21 fighters died on the southern front.",
+        "Mines killed or injured 17 children in August, and 9 people were killed or wounded in July.",
+    )
+    assert [(r.count, r.period_start, r.period_end) for r in recs] == [
+        (350, D(2022, 3, 1), D(2022, 5, 31)),
+        (21, D(2022, 9, 1), D(2022, 9, 14)),
+    ]

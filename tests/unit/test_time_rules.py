@@ -49,6 +49,7 @@ EXPECTED: dict[str, Want] = {
     "rule_past_hours": Want("span", D(2020, 3, 16), WED),
     "rule_past_day": Want("span", D(2020, 3, 17), WED),
     "rule_period_to": Want("span", D(2020, 3, 7), FRI),
+    "rule_period_before": Want("span", D(2018, 10, 2), D(2019, 4, 1)),
     "rule_past_weeks": Want("span", D(2020, 3, 4), WED),
     "rule_week_of_month": Want("span", D(2020, 2, 23), D(2020, 2, 29)),
     "rule_first_n": Want("span", ANCHOR, D(2020, 3, 3)),

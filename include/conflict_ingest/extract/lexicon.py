@@ -673,6 +673,12 @@ RUNNING_TOLL_RE = re.compile(r"\b(?:overall|total|cumulative|running)\s+(?:death
 CIVILIAN_TOLL_BEFORE_RE = re.compile(
     r"\bcivilian\s+(?:death\s+)?(?:toll|casualties|deaths|dead|victims)\b[^.;]*$", re.I
 )
+# Killed and wounded told as one figure ("killed or injured 23 children"): no count of either.
+COMBINED_TOLL_BEFORE_RE = re.compile(r"\b(?:killed|dead)\s+or\s+(?:injured|wounded|maimed|hurt)\s*$", re.I)
+COMBINED_TOLL_AFTER_RE = re.compile(
+    r"^[\s\w-]{0,40}?\b(?:were|was|have\s+been|had\s+been)\s+(?:killed|dead)\s+or\s+(?:injured|wounded|maimed|hurt)\b",
+    re.I,
+)
 # An age, not a count: "girls aged 9 and 12", "between the ages of 7 and 15".
 AGE_BEFORE_RE = re.compile(
     r"\b(?:aged|ages?\s+of|ages|(?:boy|girl|man|woman|child|teenager|son|daughter)\s+of)\s+"

@@ -195,8 +195,13 @@ PART_OF_YEAR_RE = re.compile(
 )
 N_DAY_OP_RE = re.compile(r"\b(?P<n>\d+|[a-z]+)-day\b", re.I)
 FIRST_N_RE = re.compile(
-    r"\b(?:the\s+)?first\s+(?:(?P<n>\w+)\s+)?(?P<unit>hours|days|week|weeks|night|nights)\s+of\s+(?:the\s+)?\w+",
+    r"\b(?:the\s+)?first\s+(?:(?P<n>\w+)\s+)?(?P<unit>hours|days|week|weeks|night|nights)"
+    r"(?:\s+of\s+(?:the\s+)?(?P<of>\w+)|(?=\s+alone\b|\s*,))",
     re.I,
+)
+# "in the six months before it took effect on April 2", "in the ten days before March 3"
+PERIOD_BEFORE_RE = re.compile(
+    r"\b(?i:in|over|during)\s+the\s+(?P<n>\w+)\s+(?P<unit>(?i:months|weeks|days))\s+(?i:before|preceding|prior\s+to)\s+"
 )
 OVER_N_DAYS_RE = re.compile(
     r"\b(?:over|during|in)\s+(?:the\s+)?(?P<n>\w+)\s+days\s+of\s+(?:the\s+)?(?:fighting|war|conflict|escalation|"
@@ -663,6 +668,28 @@ def rule_period_to(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
             claims.add(pm.start(), pm.end(), b[1] - dt.timedelta(days=days - 1), b[1], "span")
 
 
+def rule_period_before(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """In the six months before it took effect on April 2: the months that end the day before that day."""
+    for pm in PERIOD_BEFORE_RE.finditer(sentence):
+        n = _small_int(pm.group("n"))
+        head = re.split(r"[,;]", sentence[pm.end() : pm.end() + 100], maxsplit=1)[0]
+        am = ATOM_RE.match(sentence, pm.end())
+        if am is None:
+            on = re.search(r"\b(?:on|in)\s+", head)
+            am = ATOM_RE.match(sentence, pm.end() + on.end()) if on else None
+        got = resolve_atom(am, "", ctx) if am else None
+        if not (n and got and am) or not claims.free(pm.start(), am.end()):
+            continue
+        end = got[0] - dt.timedelta(days=1)
+        unit = pm.group("unit").lower()
+        if unit == "months":
+            y, m = divmod(got[0].year * 12 + got[0].month - 1 - n, 12)
+            start = got[0].replace(year=y, month=m + 1, day=min(got[0].day, calendar.monthrange(y, m + 1)[1]))
+        else:
+            start = got[0] - dt.timedelta(days=n * (7 if unit == "weeks" else 1))
+        claims.add(pm.start(), am.end(), start, end, "span")
+
+
 def rule_past_weeks(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
     """Over the past fortnight (or the past three weeks): the days back from the reference day, up to it."""
     ref = ctx.ref
@@ -697,15 +724,19 @@ def rule_week_of_month(sentence: str, ctx: PeriodContext, claims: _Claims) -> No
 
 
 def rule_first_n(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
-    """The first 48 hours of the escalation (or its first week, its first night): a span from the page's last event start."""
+    """The first 48 hours of the escalation (its first week, its first night; of a month): a span from its start."""
     for fm in FIRST_N_RE.finditer(sentence):
         if not claims.free(fm.start(), fm.end()):
             continue
         unit = fm.group("unit").lower()
         n = _small_int(fm.group("n")) if fm.group("n") else 1
-        if not n or not ctx.anchors:
+        mon = _month_of(fm.group("of"))
+        year = _year_for(ctx, mon) if mon else None
+        if not n or not (ctx.anchors or year):
             continue
-        a0 = ctx.anchors[-1]
+        a0 = (
+            dt.date(year, mon, 1) if year and mon else ctx.anchors[-1]
+        )  # "the first three weeks of September"
         if unit == "hours":
             days = max(1, math.ceil(n / 24))
         elif unit in ("week", "weeks"):
@@ -1003,6 +1034,7 @@ TIME_RULES: tuple[TimeRule, ...] = (
     rule_past_hours,
     rule_past_day,
     rule_period_to,
+    rule_period_before,
     rule_past_weeks,
     rule_week_of_month,
     rule_first_n,

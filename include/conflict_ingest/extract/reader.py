@@ -455,6 +455,8 @@ def _not_a_count(sentence: str, n: NumberMention) -> bool:
         return True  # "nine out of ten"; "girls aged 9 and 12"
     if _ends_before(lx.AVERAGE_BEFORE_RE, s, b, w) or lx.RATE_AFTER_RE.match(s[a : a + 60]):
         return True  # a rate: "an average of 140 rockets a day"
+    if _ends_before(lx.COMBINED_TOLL_BEFORE_RE, s, b, w) or lx.COMBINED_TOLL_AFTER_RE.match(s[a : a + 80]):
+        return True  # "killed or injured 23 children": killed and wounded in one figure
     return bool(_ends_before(_SIGN_BEFORE_RE, s, b, w) or s.startswith("/", a))
 
 
