@@ -535,3 +535,267 @@ def test_live_entry_under_a_day_heading_counts_its_days_from_that_heading() -> N
         ("weapons_released", 36, D(2024, 5, 2), D(2024, 5, 3)),
         ("killed", 4, D(2024, 5, 3), D(2024, 5, 3)),
     ]
+
+
+def test_a_time_after_an_attribution_or_a_comparison_is_not_the_counts_own() -> None:
+    recs = extract(
+        "2021-06-12",  # a Saturday
+        "Gunboats shelled the port on Wednesday and again on Thursday, killing 16 sailors, the navy command"
+        " said in a briefing aired on Saturday.",
+        "In the first four months of the year, monitors logged 88 air raids, almost double the tally for"
+        " the same period of 2020.",
+    )
+    assert [(r.metric, r.count, r.period_start, r.period_end) for r in recs] == [
+        ("killed", 16, D(2021, 6, 9), D(2021, 6, 10)),
+        ("strikes", 88, D(2021, 1, 1), D(2021, 4, 30)),
+    ]
+
+
+def test_the_record_since_a_comparison_is_not_the_counts_period() -> None:
+    recs = extract(
+        "2021-06-01",
+        "In May, the group counted 140 air raids on the province, the most intense month since monitoring began.",
+        "Since the offensive began in March, it has counted 390 raids.",
+    )
+    assert [(r.count, r.period_start, r.period_end) for r in recs] == [
+        (140, D(2021, 5, 1), D(2021, 5, 31)),
+        (390, D(2021, 3, 1), D(2021, 6, 1)),
+    ]
+
+
+def test_since_a_clause_with_a_month_later_in_it_and_a_month_of_last_year() -> None:
+    recs = extract(
+        "2021-06-01",
+        "Since the rebels and their allies opened a front in the east in April, 75 soldiers have been killed.",
+        "Since the ceasefire collapsed in November last year, drones have made 230 strikes.",
+    )
+    assert [(r.count, r.period_start, r.period_end) for r in recs] == [
+        (75, D(2021, 4, 1), D(2021, 6, 1)),
+        (230, D(2020, 11, 1), D(2021, 6, 1)),
+    ]
+
+
+def test_past_weeks_and_a_week_of_the_month_named_before() -> None:
+    recs = extract(
+        "2021-06-10",
+        "In the past three weeks, the army says it fired 450 shells at the ridge.",
+        "In May, gunners fired 1,200 shells.",
+        "They fired 300 of them in the final week of the month.",
+    )
+    assert [(r.count, r.period_start, r.period_end) for r in recs] == [
+        (450, D(2021, 5, 20), D(2021, 6, 10)),
+        (1200, D(2021, 5, 1), D(2021, 5, 31)),
+        (300, D(2021, 5, 25), D(2021, 5, 31)),
+    ]
+
+
+def test_a_part_of_the_year_not_yet_begun_is_last_years() -> None:
+    recs = extract("2022-02-03", "In the second half of the year, the coalition carried out 41 strikes.")
+    assert [(r.period_start, r.period_end) for r in recs] == [(D(2021, 7, 1), D(2021, 12, 31))]
+
+
+def test_a_count_that_refers_back_takes_the_period_of_what_it_refers_to() -> None:
+    recs = extract(
+        "2021-06-14",  # a Monday
+        "Rebel gunners fired 60 rockets at the garrison on Friday.",
+        "In April, the air force flew 320 sorties over the valley.",
+        "Those sorties left 57 militants dead, the air force said, and a drone strike killed four farmers on Sunday.",
+        "By the end of May, the toll had reached 410 dead.",
+        "At least 90 of the dead were civilians.",
+    )
+    got = {(r.metric, r.count): (r.period_start, r.period_end) for r in recs}
+    assert got[("killed", 57)] == (D(2021, 4, 1), D(2021, 4, 30))  # not Sunday, the other clause's day
+    assert got[("killed", 4)] == (D(2021, 6, 13), D(2021, 6, 13))
+    assert got[("killed", 90)] == got[("killed", 410)]
+
+
+def test_a_toll_free_line_is_no_toll() -> None:
+    recs = extract(
+        "2021-06-14",
+        "Troops killed 12 militants near the border on Sunday.",
+        "The army asked residents to call its toll-free number, 0800 112 358, with information.",
+    )
+    assert brief(recs) == [("killed", 12)]
+
+
+def test_of_the_dead_after_a_toll_that_brings_a_running_total_is_the_incidents() -> None:
+    recs = extract(
+        "2021-06-14",
+        "Shelling killed 9 people in the market on Sunday, bringing the toll since January to 230.",
+        "Four of the dead were women, medics said.",
+    )
+    got = {(r.metric, r.count): (r.period_start, r.period_end) for r in recs}
+    assert got[("killed", 4)] == got[("killed", 9)] == (D(2021, 6, 13), D(2021, 6, 13))
+
+
+def test_weapons_destroyed_on_the_ground_were_never_released() -> None:
+    recs = extract(
+        "2021-06-14",
+        "The navy fired 24 missiles at the launch sites on Sunday.",
+        "It said the strikes also destroyed 5 ballistic missiles that were ready to fire.",
+    )
+    assert brief(recs) == [("weapons_released", 24)]
+
+
+def test_ages_are_no_counts_and_do_not_hide_the_toll_verb() -> None:
+    recs = extract(
+        "2021-06-14",
+        "Three farmers, two of them children aged 13 and 14, died on Sunday when a shell hit their field.",
+        "Five villagers were killed on Saturday, one of them a woman aged 70.",
+    )
+    assert brief(recs) == [("killed", 3), ("killed", 2), ("killed", 5)]
+
+
+def test_the_people_before_a_toll_noun_and_a_civilian_toll_before_deaths_give_the_class() -> None:
+    recs = extract(
+        "2021-06-14",
+        "Three policemen sustained injuries in the ambush on Sunday.",
+        "The monitor logged 95 civilian casualties in May, including 31 deaths.",
+        "Officials put the civilian toll below the 12 deaths reported by residents.",
+    )
+    got = {(r.metric, r.count): r.victim for r in recs}
+    assert got[("wounded", 3)] == "combatants"
+    assert got[("killed", 31)] == "civilians"
+    assert got[("killed", 12)] == "civilians"
+
+
+def test_members_of_an_armed_group_are_combatants_members_of_a_family_are_not() -> None:
+    recs = extract(
+        "2021-06-14",
+        "The strike killed four of the movement's members and wounded two others on Sunday.",
+        "Shelling killed six members of the rebel militia near the dam on Saturday.",
+        "A shell killed five family members in their home on Friday.",
+    )
+    assert [(r.count, r.victim) for r in recs] == [
+        (4, "combatants"),
+        (2, "combatants"),
+        (6, "combatants"),
+        (5, "unspecified"),
+    ]
+
+
+def test_late_on_one_day_and_early_on_the_next_is_one_span_and_since_the_start_of_the_year() -> None:
+    recs = extract(
+        "2021-06-14",  # a Monday
+        "Rebels fired 25 shells at the town late on Sunday and early on Monday.",
+        "Since the start of the year, the rebels have launched about 900 drones at the region.",
+    )
+    assert [(r.count, r.period_start, r.period_end) for r in recs] == [
+        (25, D(2021, 6, 13), D(2021, 6, 14)),
+        (900, D(2021, 1, 1), D(2021, 6, 14)),
+    ]
+
+
+def test_rates_ages_and_intercepted_parts_are_no_counts() -> None:
+    recs = extract(
+        "2021-06-14",
+        "Militants fired some 600 rockets on Sunday, of which air defences intercepted 250.",
+        "Last month they fired an average of 90 rockets a day, and jets flew 20 sorties per night.",
+        "Two people were wounded, including a boy of 12.",
+    )
+    assert brief(recs) == [("weapons_released", 600), ("wounded", 2)]
+
+
+def test_the_figure_risen_to_updates_the_last_count_and_an_overall_toll_runs_from_the_start() -> None:
+    recs = extract(
+        "2021-06-14",  # a Monday
+        "Since the offensive began on June 1, the army says 80 of its soldiers have been killed.",
+        "By Sunday the figure had risen to 95.",
+        "Medics said the overall toll rose to 310 on Monday.",
+    )
+    got = {(r.metric, r.count): (r.victim, r.period_start, r.period_end) for r in recs}
+    assert got[("killed", 95)] == ("combatants", D(2021, 6, 1), D(2021, 6, 13))
+    assert got[("killed", 310)][1:] == (D(2021, 6, 1), D(2021, 6, 14))
+
+
+def test_of_which_a_part_that_resulted_in_or_involved_something_is_a_sub_count() -> None:
+    recs = extract(
+        "2021-06-14",
+        "Jets flew 75 sorties on Sunday, of which 30 resulted in weapons being released.",
+    )
+    assert brief(recs) == [("sorties", 75), ("sorties", 30)]
+
+
+def test_day_ranges_weeks_to_a_day_the_past_day_and_a_first_night() -> None:
+    recs = extract(
+        "2021-06-17",  # a Thursday
+        "On the night of June 12 to 13, rebels fired 40 rockets at the base.",
+        "On 14 and 15 June, raids killed up to 11 people.",
+        "In the week to Friday, the air force carried out 33 strikes.",
+        "The army says it carried out nine strikes in the past day.",
+    )
+    assert [(r.count, r.period_start, r.period_end) for r in recs] == [
+        (40, D(2021, 6, 12), D(2021, 6, 13)),
+        (11, D(2021, 6, 14), D(2021, 6, 15)),
+        (33, D(2021, 6, 5), D(2021, 6, 11)),
+        (9, D(2021, 6, 16), D(2021, 6, 17)),
+    ]
+
+
+def test_during_the_war_and_the_toll_of_its_first_night() -> None:
+    recs = extract(
+        "2021-06-17",
+        "The strikes that began on Saturday evening have killed 14 people.",
+        "The death toll from the first night of strikes has risen to 20, medics said.",
+        "Since the war began on June 1, both sides have fired shells; the air force flew 600 sorties during the war.",
+    )
+    got = {r.count: (r.period_start, r.period_end) for r in recs}
+    assert got[20] == (D(2021, 6, 12), D(2021, 6, 13))
+    assert got[600] == (D(2021, 6, 1), D(2021, 6, 17))
+
+
+def test_the_class_of_a_part_and_of_a_toll_in_apposition() -> None:
+    recs = extract(
+        "2021-06-17",
+        "A monitor put the number of dead at 300, of whom 120 were civilians.",
+        "The army put the toll at seven, all of them soldiers.",
+    )
+    assert [(r.count, r.victim) for r in recs] == [
+        (300, "unspecified"),
+        (120, "civilians"),
+        (7, "combatants"),
+    ]
+
+
+def test_two_modifiers_joined_by_and_before_one_noun() -> None:
+    recs = extract(
+        "2021-06-17", "The rebels said they fired 22 ballistic and cruise missiles at the port on Tuesday."
+    )
+    assert brief(recs) == [("weapons_released", 22)]
+
+
+def test_days_later_days_joined_by_and_again_and_since_then() -> None:
+    recs = extract(
+        "2021-06-21",  # a Monday
+        "Militants attacked an army post on Tuesday.",
+        "Jets struck their camp that night and again on Wednesday, killing 30 of them.",
+        "Three days later, gunmen killed 6 villagers in a raid.",
+        "A monitor said shelling killed 50 civilians in the first week of June.",
+        "A further 20 had been killed since then, it said.",
+    )
+    got = {r.count: (r.period_start, r.period_end) for r in recs}
+    assert got[30] == (D(2021, 6, 15), D(2021, 6, 16))
+    assert got[6] == (D(2021, 6, 19), D(2021, 6, 19))
+    assert got[20] == (D(2021, 6, 8), D(2021, 6, 21))
+
+
+def test_since_then_after_a_since_keeps_its_start() -> None:
+    recs = extract(
+        "2021-06-21",
+        "The army has fought the rebels in the north since March, when talks collapsed.",
+        "Since then, at least 140 people have been killed there, a monitor says.",
+    )
+    assert [(r.count, r.period_start, r.period_end) for r in recs] == [(140, D(2021, 3, 1), D(2021, 6, 21))]
+
+
+def test_months_before_a_day_the_first_weeks_of_a_month_and_a_combined_toll() -> None:
+    recs = extract(
+        "2022-10-03",
+        "In the three months before the ceasefire took effect on June 1, jets carried out 350 air raids.",
+        "Over the first two weeks of September, at least 21 fighters died on the southern front.",
+        "Mines killed or injured 17 children in August, and 9 people were killed or wounded in July.",
+    )
+    assert [(r.count, r.period_start, r.period_end) for r in recs] == [
+        (350, D(2022, 3, 1), D(2022, 5, 31)),
+        (21, D(2022, 9, 1), D(2022, 9, 14)),
+    ]

@@ -450,3 +450,11 @@ def test_hard_wrapped_lines_of_one_sentence_are_read_as_one() -> None:
 def test_paragraphs_that_end_their_sentences_stay_apart() -> None:
     recs = extract("Troops killed two gunmen.", "later that day, a third was found dead.")
     assert [r.evidence for r in recs] == ["Troops killed two gunmen."]
+
+
+def test_a_list_of_stated_numbers_keeps_each_number_as_stated() -> None:
+    # rule 20 sums a list only when a phrase has no number of its own ("two militants and a commander")
+    assert tolls("Eleven police officers and four soldiers were killed in the ambush on Monday.") == [
+        ("killed", 11, Qualifier.EXACT),
+        ("killed", 4, Qualifier.EXACT),
+    ]

@@ -39,6 +39,7 @@ class Want:
 EXPECTED: dict[str, Want] = {
     "rule_dateline": Want("anchor"),  # claimed, never bound, no event start either
     "rule_n_day_operation": Want("span", D(2019, 8, 20), D(2019, 8, 31), anchor=D(2019, 8, 20)),
+    "rule_since_comparison": Want("anchor"),  # claimed, never bound
     "rule_since": Want("since", D(2019, 10, 17), WED, cumulative=True, anchor=D(2019, 10, 17)),
     "rule_since_event": Want("since", ANCHOR, WED, cumulative=True),
     "rule_between": Want("span", D(2019, 10, 7), D(2019, 11, 24), anchor=D(2019, 10, 7)),
@@ -46,10 +47,17 @@ EXPECTED: dict[str, Want] = {
     "rule_overnight_into": Want("span", D(2020, 3, 17), WED),
     "rule_overnight_alone": Want("span", D(2020, 3, 17), WED),
     "rule_past_hours": Want("span", D(2020, 3, 16), WED),
+    "rule_past_day": Want("span", D(2020, 3, 17), WED),
+    "rule_period_to": Want("span", D(2020, 3, 7), FRI),
+    "rule_period_before": Want("span", D(2018, 10, 2), D(2019, 4, 1)),
+    "rule_past_weeks": Want("span", D(2020, 3, 4), WED),
+    "rule_week_of_month": Want("span", D(2020, 2, 23), D(2020, 2, 29)),
     "rule_first_n": Want("span", ANCHOR, D(2020, 3, 3)),
     "rule_over_n_days": Want("span", ANCHOR, WED),
     "rule_lookback": Want("lookback", lookback_days=12),
     "rule_event_start": Want("anchor", anchor=D(2019, 8, 8)),
+    "rule_day_range": Want("span", D(2019, 6, 21), D(2019, 6, 22)),
+    "rule_during_war": Want("since", ANCHOR, WED, cumulative=True),
     "rule_two_atom_span": Want("span", D(2020, 3, 17), WED),
     "rule_cutoff": Want("cutoff", None, D(2019, 9, 30), cumulative=True),
     "rule_weekend": Want("span", FRI, D(2020, 3, 15)),
@@ -58,6 +66,7 @@ EXPECTED: dict[str, Want] = {
     "rule_this_week": Want("span", D(2020, 3, 16), WED, cumulative=True),
     "rule_last_month": Want("month", D(2020, 2, 1), D(2020, 2, 29)),
     "rule_this_month": Want("month", D(2020, 3, 1), WED, cumulative=True),
+    "rule_month_last_year": Want("month", D(2019, 10, 1), D(2019, 10, 31)),
     "rule_last_year": Want("year", D(2019, 1, 1), D(2019, 12, 31)),
     "rule_this_year": Want("year", D(2020, 1, 1), WED, cumulative=True),
     "rule_part_of_year": Want("span", D(2020, 1, 1), D(2020, 3, 31)),

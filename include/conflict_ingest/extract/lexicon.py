@@ -285,6 +285,16 @@ VICTIM_MODIFIERS: dict[str, Victim] = {
     "militant": Victim.COMBATANTS,
 }
 INHERITING_VICTIM_NOUNS = frozenset({"others"})
+# Members of an armed group are combatants: "the group's members", "members of the militia".
+# (as the noun phrase reads them: "the group's members" -> "group", "members")
+ARMED_GROUP_WORDS = frozenset(
+    {"group", "militia", "movement", "faction", "rebels'", "rebels’", "insurgents'"}
+)
+ARMED_GROUP_AFTER_RE = re.compile(
+    r"^\s*of\s+(?:the|an|a|that|this)\s+(?:armed\s+|rebel\s+|militant\s+|jihadist\s+)?"
+    r"(?:group|militia|movement|faction|insurgency)\b",
+    re.I,
+)
 
 WEAPON_VERBS = frozenset(
     {
@@ -319,7 +329,7 @@ STRIKE_VERBS = frozenset({"struck", "hit", "bombed", "attacked", "raided", "poun
 # What became of launched weapons: a subset, never a count of its own.
 OUTCOME_RE = re.compile(
     r"\b(?:intercepted|intercepting|intercept|downed|shot\s+down|brought\s+down|fell\s+short|"
-    r"failed|misfired|crashed|lost\s+from\s+radar|destroyed\s+in\s+flight|(?:were|was|been)\s+destroyed|"
+    r"failed|misfired|crashed|lost\s+from\s+radar|destroyed|destroying|"
     r"neutrali[sz]ed|landed|missed)\b",
     re.I,
 )
@@ -545,6 +555,10 @@ GENERAL_VERBS = frozenset(
         "represent",
         "represents",
         "represented",
+        "resulted",
+        "results",
+        "involved",
+        "involves",
         "remained",
         "remain",
         "stood",
@@ -606,7 +620,16 @@ PARTITIVE_RE = re.compile(
     r"^\s*(?:more\s+|other\s+|additional\s+|further\s+)?of\s+(?:the|them|those|these|which|whom|its|their)\b\s*",
     re.I,
 )
-DEATH_TOLL_RE = re.compile(r"\b(?P<civ>civilian\s+)?(?:death|casualty|fatality)?\s*toll\b", re.I)
+DEATH_TOLL_RE = re.compile(r"\b(?P<civ>civilian\s+)?(?:death|casualty|fatality)?\s*toll\b(?![-\s]free)", re.I)
+# A count told of what an earlier sentence counted: "Those raids killed 229", "106 of the dead", "A further 610".
+REFERS_BACK_RE = re.compile(
+    r"\b(?P<act>(?:those|these|the\s+same)\s+(?:[\w-]+\s+)?(?:air\s*strikes|strikes|raids|attacks|bombings|"
+    r"sorties|missions))\b"
+    r"|\b(?P<dead>of\s+(?:the|those)\s+(?:dead|killed|victims))\b"
+    r"|\b(?P<hurt>of\s+(?:the|those)\s+(?:wounded|injured))\b"
+    r"|^\s*(?P<further>(?:a|an)\s+(?:further|additional)|another)\b",
+    re.I,
+)
 SUM_CUES_RE = re.compile(
     r"\b(?:those|together|total|totals|combined|altogether|in\s+all|account(?:ed)?\s+for|sum|both)\b", re.I
 )
@@ -632,14 +655,52 @@ TALLY_BEFORE_RE = re.compile(
 # A toll's verb a little after its noun phrase: "12 people, including three children, were killed",
 # "3 children were among the 15 civilians killed".
 TOLL_PASSIVE_RE = re.compile(
-    r"^[^.;\d]{0,80}?\b(?:(?:were|was|have\s+been|had\s+been|are|is)\s+(?:[\w,-]+\s+){0,5}?"
+    r"^(?:[^.;\d]|\baged\s+\d{1,3}(?:\s*(?:,|and|to|or)\s*\d{1,3})*){0,80}?"
+    r"\b(?:(?:were|was|have\s+been|had\s+been|are|is)\s+(?:[\w,-]+\s+){0,5}?"
     r"(?P<verb>killed|dead|wounded|injured|hurt)|(?P<verb2>died))\b",
+    re.I,
+)
+# A figure the page gave before, updated: "the figure had risen to 240", "that number has since climbed to 30".
+FIGURE_ROSE_BEFORE_RE = re.compile(
+    r"\b(?:the|that|this|their|its)\s+(?:figure|number|tally|count)\s+(?:had\s+|has\s+)?(?:since\s+|now\s+)?"
+    r"(?:risen|rose|climbed|grown|reached|increased|jumped)\s+(?:to\s+)?$",
+    re.I,
+)
+# Words of a toll that runs from the start of the campaign: "the ministry's overall toll rose to 508 on Monday".
+RUNNING_TOLL_RE = re.compile(r"\b(?:overall|total|cumulative|running)\s+(?:death\s+)?toll\b", re.I)
+# A toll of civilians named before a count of deaths with no class of its own ("the civilian toll is higher
+# than the five deaths", "284 civilian casualties, including 100 deaths").
+CIVILIAN_TOLL_BEFORE_RE = re.compile(
+    r"\bcivilian\s+(?:death\s+)?(?:toll|casualties|deaths|dead|victims)\b[^.;]*$", re.I
+)
+# Killed and wounded told as one figure ("killed or injured 23 children"): no count of either.
+COMBINED_TOLL_BEFORE_RE = re.compile(r"\b(?:killed|dead)\s+or\s+(?:injured|wounded|maimed|hurt)\s*$", re.I)
+COMBINED_TOLL_AFTER_RE = re.compile(
+    r"^[\s\w-]{0,40}?\b(?:were|was|have\s+been|had\s+been)\s+(?:killed|dead)\s+or\s+(?:injured|wounded|maimed|hurt)\b",
+    re.I,
+)
+# An age, not a count: "girls aged 9 and 12", "between the ages of 7 and 15".
+AGE_BEFORE_RE = re.compile(
+    r"\b(?:aged|ages?\s+of|ages|(?:boy|girl|man|woman|child|teenager|son|daughter)\s+of)\s+"
+    r"(?:\d{1,3}\s*(?:,|and|to|or|-)\s*)*$",
+    re.I,
+)
+# A rate, not a count: "an average of 140 rockets a day", "some 30 sorties per day".
+AVERAGE_BEFORE_RE = re.compile(r"\b(?:an\s+)?average\s+(?:of\s+)?(?:about\s+|some\s+|nearly\s+)?$", re.I)
+RATE_AFTER_RE = re.compile(
+    r"^[\s\w-]{0,40}?(?<!\bon)(?<!\bfor)(?<!\bin)\s+(?:a|per|each|every)\s+(?:day|night|week|month|hour)\b"
+    r"(?!\s+(?:after|before|later|earlier|ago|of|when|in|on)\b)",
     re.I,
 )
 # A clause that starts a new statement about another figure: a time after it is not the count's own.
 CLAUSE_BREAK_RE = re.compile(
     r",\s+(?:bringing|taking|raising|pushing|lifting|up\s+from|down\s+from|compared\s+(?:with|to)|against|"
-    r"versus|while|whereas|but|which|who|where)\b",
+    r"versus|while|whereas|but|which|who|where|according\s+to"
+    # an attribution ("..., the general staff said in a statement on Saturday"): when it was said
+    r"|(?:[\w’'.-]+\s+){1,5}?(?:said|says|told|added|announced|reported|stated)"
+    # a comparison ("..., nearly double the figures for the same period of 2023"): another period's
+    r"|(?:(?:nearly|almost|about|roughly|more\s+than|less\s+than)\s+)?(?:double|twice|triple|treble|half)"
+    r")\b",
     re.I,
 )
 # "..., bringing the toll since January to 1,200": the running total ends where the figure before it ends.

@@ -118,7 +118,7 @@ ATOM_RE = re.compile(r"(?<![\w-])" + _atom(""))
 SPAN_RE = re.compile(
     r"(?<![\w-])(?P<pre>(?i:between |from ))?"
     + _atom("a_")
-    + r"(?:\s+and\s+(?:ran\s+)?(?:into\s+)?|\s+to\s+|\s+through\s+|"
+    + r"(?:\s+and\s+(?:ran\s+)?(?:into\s+)?(?:again\s+(?:on\s+)?|(?:early|late)\s+(?:on\s+)?)?|\s+to\s+|\s+through\s+|"
     r"\s*[-–]\s*|\s+until\s+|\s+into\s+)" + _atom("b_"),
 )
 BETWEEN_RE = re.compile(
@@ -131,6 +131,50 @@ HOURS_TO_RE = re.compile(
 PAST_HOURS_RE = re.compile(
     r"\b(?i:in|over|during)\s+the\s+(?:past|last|previous|preceding)\s+(?P<n>\w+)\s+(?P<unit>hours|days)\b"
 )
+PAST_DAY_RE = re.compile(
+    r"\b(?i:in|over|during)\s+the\s+(?i:past|last|previous|preceding)\s+(?i:day|night)\b"
+)
+# "in the week to Friday", "in the ten days to March 3", "in the two weeks ending Sunday"
+PERIOD_TO_RE = re.compile(
+    r"\b(?i:in|over|during)\s+the\s+(?:(?P<n>\w+)\s+)?(?P<unit>(?i:week|weeks|days))\s+(?i:to|until|up\s+to|ending)\s+"
+    + _atom("b_")
+)
+_MONTH_FULL = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Jan\.|Feb\.|Mar\.|Apr\.|Jun\.|Jul\.|Aug\.|Sept\.|Sep\.|Oct\.|Nov\.|Dec\.)(?![A-Za-z])"
+)
+# "June 21 to 22", "June 21-22, 2025", "12 and 13 October": two days of one month
+DAY_RANGE_RE = re.compile(
+    r"(?<![\w-])(?:(?P<mon>"
+    + _MONTH_FULL
+    + r")\s+(?P<d1>\d{1,2})\s*(?:to|-|\u2013|and)\s*(?P<d2>\d{1,2})(?![\d:])"
+    r"|(?P<e1>\d{1,2})\s*(?:to|-|\u2013|and)\s*(?P<e2>\d{1,2})\s+(?P<mon2>" + _MONTH_FULL + r"))"
+    r"(?:,?\s+(?P<year>(?:19|20)\d\d))?"
+)
+# "during the war", "throughout the campaign": from the page's event start (or its war's) to the reference day
+DURING_WAR_RE = re.compile(
+    r"\b(?:during|throughout|over\s+the\s+course\s+of)\s+the\s+(?:[\w-]+\s+)?"
+    r"(?:war|conflict|campaign|offensive|hostilities)\b",
+    re.I,
+)
+PAST_WEEKS_RE = re.compile(
+    r"\b(?i:in|over|during)\s+the\s+(?i:past|last|previous|preceding)\s+(?:(?P<n>\w+)\s+(?i:weeks)|(?i:fortnight))\b"
+)
+# "the last week of the month", "the first week of May": seven days of a month, not the week before the reference day
+WEEK_OF_MONTH_RE = re.compile(
+    r"\b(?:the\s+)?(?P<part>first|second|third|last|final)\s+week\s+of\s+(?:(?P<this>the|that|this)\s+month\b|"
+    + _MONTH_RE.format(p="")
+    + r"(?:\s+(?P<year>(?:19|20)\d\d))?)",
+    re.I,
+)
+# "the highest monthly figure since records began", "the deadliest day since the war began": a comparison
+SINCE_COMPARISON_RE = re.compile(
+    r"\b(?:highest|lowest|deadliest|worst|largest|biggest|heaviest|fiercest|bloodiest|fewest|"
+    r"first\s+time|longest|quietest)\b[^,;.]{0,60}$",
+    re.I,
+)
+# "in February last year": a month of the year before the reference year (or of this year)
+MONTH_YEAR_WORDS_RE = re.compile(r"\s+(?P<which>last|this)\s+year\b", re.I)
 OVERNIGHT_ALONE_RE = re.compile(r"\b(?i:overnight)\b(?!\s+(?:into|to)\b)")
 OVERNIGHT_RE = re.compile(r"\b(?i:overnight)\s+(?:into|to)\s+" + _atom("b_"))
 LAST_WEEK_RE = re.compile(r"\b(?:last|past|previous)\s+week\b", re.I)
@@ -144,13 +188,20 @@ MONTH_BEFORE_RE = re.compile(
     r"\b(?:the\s+month\s+before(?:\s+that)?|the\s+previous\s+month|a\s+month\s+earlier)\b", re.I
 )
 PART_OF_YEAR_RE = re.compile(
-    r"\b(?:the\s+)?(?P<part>first|second|third|fourth|last)\s+(?P<unit>quarter|half|six months|three months)"
+    r"\b(?:the\s+)?(?P<part>first|second|third|fourth|last)\s+(?P<unit>quarter|half|(?P<n>two|three|four|five|six|"
+    r"seven|eight|nine|ten|eleven|\d{1,2})\s+months)"
     r"(?:\s+of\s+(?:the\s+year|(?P<year>(?:19|20)\d\d)))?",
     re.I,
 )
 N_DAY_OP_RE = re.compile(r"\b(?P<n>\d+|[a-z]+)-day\b", re.I)
 FIRST_N_RE = re.compile(
-    r"\b(?:the\s+)?first\s+(?:(?P<n>\w+)\s+)?(?P<unit>hours|days|week|weeks)\s+of\s+(?:the\s+)?\w+", re.I
+    r"\b(?:the\s+)?first\s+(?:(?P<n>\w+)\s+)?(?P<unit>hours|days|week|weeks|night|nights)"
+    r"(?:\s+of\s+(?:the\s+)?(?P<of>\w+)|(?=\s+alone\b|\s*,))",
+    re.I,
+)
+# "in the six months before it took effect on April 2", "in the ten days before March 3"
+PERIOD_BEFORE_RE = re.compile(
+    r"\b(?i:in|over|during)\s+the\s+(?P<n>\w+)\s+(?P<unit>(?i:months|weeks|days))\s+(?i:before|preceding|prior\s+to)\s+"
 )
 OVER_N_DAYS_RE = re.compile(
     r"\b(?:over|during|in)\s+(?:the\s+)?(?P<n>\w+)\s+days\s+of\s+(?:the\s+)?(?:fighting|war|conflict|escalation|"
@@ -162,6 +213,7 @@ LOOKBACK_RE = re.compile(
     re.I,
 )
 SINCE_RE = re.compile(r"\bsince\b", re.I)
+CLAUSE_END_RE = re.compile(r"[,;]|\.(?:\s|$)")
 # An event named after "since" by a noun phrase ("since the alliance took command ... on March 31").
 SINCE_EVENT_START_RE = re.compile(r"\s+(?:the|its|their|his|her|[A-Z][\w-]*[’']s)\s")
 SINCE_EVENT_MAX_CHARS = 100
@@ -204,6 +256,7 @@ WEEKEND_RE = re.compile(
 )
 # A day told relative to the incident's day, stated in an earlier sentence.
 RELATIVE_DAY_RE = re.compile(
+    r"\b(?P<n>two|three|four|five|six|\d)\s+days\s+(?P<dir>later|earlier|before|after)\b(?!\s+(?:the|a|an)\b)|"
     r"\b(?P<next>the\s+(?:next|following)\s+(?:day|morning|night)|a\s+day\s+later)\b|"
     r"\b(?P<prev>the\s+(?:previous|preceding)\s+(?:day|night)|the\s+day\s+before|a\s+day\s+earlier)\b|"
     r"\b(?P<same>(?:later|earlier)\s+(?:that|the\s+same)\s+day|that\s+(?:same\s+)?(?:day|night|morning)|"
@@ -475,6 +528,16 @@ def rule_n_day_operation(sentence: str, ctx: PeriodContext, claims: _Claims) -> 
         )
 
 
+def rule_since_comparison(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """The deadliest month since records began: a comparison, not the period of the count it follows."""
+    for sm in SINCE_RE.finditer(sentence):
+        if not claims.free(sm.start(), sm.end()):
+            continue
+        if SINCE_COMPARISON_RE.search(sentence, max(0, sm.start() - 80), sm.start()):
+            stop = CLAUSE_END_RE.search(sentence, sm.end())
+            claims.claim(sm.start(), stop.start() if stop else len(sentence))
+
+
 def rule_since(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
     """Since the attack began Oct. 17: from that day (an anchor) to the reference day, cumulative."""
     for sm in SINCE_RE.finditer(sentence):
@@ -487,8 +550,11 @@ def rule_since(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
         direct = SINCE_EVENT_RE.match(sentence, c0, c1)
         am = ATOM_RE.match(sentence, direct.end(), c1) if direct else None
         if am is None:
-            vm = SINCE_START_VERB_RE.search(sentence, c0, min(c1, c0 + 120))
+            comma = sentence.find(",", c0, c1)  # the start verb of the since clause, not of the main one
+            vm = SINCE_START_VERB_RE.search(sentence, c0, min(c1 if comma < 0 else comma, c0 + 120))
             am = ATOM_RE.match(sentence, vm.end(), c1) if vm else None
+            if vm and am is None:
+                am = _since_event_date(sentence, c0, c1)  # "since the army launched its push north in August"
             if vm and am is None:
                 # "since the attack ... began" without a date: the page's event start (or its war's).
                 if ctx.since_start and ctx.ref:
@@ -501,11 +567,17 @@ def rule_since(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
         if am is None:
             continue
         got = resolve_atom(am, "", ctx)
+        end = am.end()
+        yw = MONTH_YEAR_WORDS_RE.match(sentence, end, c1) if am.group("mon3") and not am.group("y3") else None
+        if got and yw and ctx.ref_year:  # "since the invasion began in February last year"
+            y = ctx.ref_year - (1 if yw.group("which").lower() == "last" else 0)
+            got = (got[0].replace(year=y), got[1].replace(year=y), got[2])
+            end = yw.end()
         if got:
             ctx.anchors.append(got[0])
-            claims.add(sm.start(), am.end(), got[0], ctx.ref, "since", cumulative=True)
+            claims.add(sm.start(), end, got[0], ctx.ref, "since", cumulative=True)
         else:
-            claims.claim(sm.start(), am.end())
+            claims.claim(sm.start(), end)
 
 
 def rule_since_event(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
@@ -576,20 +648,101 @@ def rule_past_hours(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
             claims.add(pm.start(), pm.end(), ref - dt.timedelta(days=days), ref, "span")
 
 
+def rule_past_day(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """In the past day: the day before the reference day and that day, like "the past 24 hours"."""
+    ref = ctx.ref
+    for pm in PAST_DAY_RE.finditer(sentence):
+        if ref and claims.free(pm.start(), pm.end()):
+            claims.add(pm.start(), pm.end(), ref - dt.timedelta(days=1), ref, "span")
+
+
+def rule_period_to(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """In the week to Friday (or the ten days to March 3): the days that end on that day."""
+    for pm in PERIOD_TO_RE.finditer(sentence):
+        b = resolve_atom(pm, "b_", ctx)
+        if b is None or not claims.free(pm.start(), pm.end()):
+            continue
+        n = _small_int(pm.group("n")) if pm.group("n") else 1
+        if n:
+            days = n if pm.group("unit").lower() == "days" else 7 * n
+            claims.add(pm.start(), pm.end(), b[1] - dt.timedelta(days=days - 1), b[1], "span")
+
+
+def rule_period_before(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """In the six months before it took effect on April 2: the months that end the day before that day."""
+    for pm in PERIOD_BEFORE_RE.finditer(sentence):
+        n = _small_int(pm.group("n"))
+        head = re.split(r"[,;]", sentence[pm.end() : pm.end() + 100], maxsplit=1)[0]
+        am = ATOM_RE.match(sentence, pm.end())
+        if am is None:
+            on = re.search(r"\b(?:on|in)\s+", head)
+            am = ATOM_RE.match(sentence, pm.end() + on.end()) if on else None
+        got = resolve_atom(am, "", ctx) if am else None
+        if not (n and got and am) or not claims.free(pm.start(), am.end()):
+            continue
+        end = got[0] - dt.timedelta(days=1)
+        unit = pm.group("unit").lower()
+        if unit == "months":
+            y, m = divmod(got[0].year * 12 + got[0].month - 1 - n, 12)
+            start = got[0].replace(year=y, month=m + 1, day=min(got[0].day, calendar.monthrange(y, m + 1)[1]))
+        else:
+            start = got[0] - dt.timedelta(days=n * (7 if unit == "weeks" else 1))
+        claims.add(pm.start(), am.end(), start, end, "span")
+
+
+def rule_past_weeks(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """Over the past fortnight (or the past three weeks): the days back from the reference day, up to it."""
+    ref = ctx.ref
+    for pm in PAST_WEEKS_RE.finditer(sentence):
+        n = _small_int(pm.group("n")) if pm.group("n") else 2
+        if n and ref and claims.free(pm.start(), pm.end()):
+            claims.add(pm.start(), pm.end(), ref - dt.timedelta(days=7 * n), ref, "span")
+
+
+def rule_week_of_month(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """In the last week of February (or of the month named before): seven days of that month."""
+    for wm in WEEK_OF_MONTH_RE.finditer(sentence):
+        if not claims.free(wm.start(), wm.end()):
+            continue
+        ym: tuple[int, int] | None = None
+        if wm.group("mon"):
+            mon = _month_of(wm.group("mon"))
+            y = int(wm.group("year")) if wm.group("year") else (_year_for(ctx, mon) if mon else None)
+            ym = (y, mon) if y and mon else None
+        else:
+            ym = ctx.last_month or ((ctx.ref.year, ctx.ref.month) if ctx.ref else None)
+        if ym is None:
+            claims.claim(wm.start(), wm.end())
+            continue
+        first, last = month_span(*ym)
+        part = wm.group("part").lower()
+        if part in ("last", "final"):
+            claims.add(wm.start(), wm.end(), last - dt.timedelta(days=6), last, "span")
+        else:
+            start = first + dt.timedelta(days=7 * {"first": 0, "second": 1, "third": 2}[part])
+            claims.add(wm.start(), wm.end(), start, start + dt.timedelta(days=6), "span")
+
+
 def rule_first_n(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
-    """The first 48 hours of the escalation: a span from the page's last event start."""
+    """The first 48 hours of the escalation (its first week, its first night; of a month): a span from its start."""
     for fm in FIRST_N_RE.finditer(sentence):
         if not claims.free(fm.start(), fm.end()):
             continue
         unit = fm.group("unit").lower()
         n = _small_int(fm.group("n")) if fm.group("n") else 1
-        if not n or not ctx.anchors:
+        mon = _month_of(fm.group("of"))
+        year = _year_for(ctx, mon) if mon else None
+        if not n or not (ctx.anchors or year):
             continue
-        a0 = ctx.anchors[-1]
+        a0 = (
+            dt.date(year, mon, 1) if year and mon else ctx.anchors[-1]
+        )  # "the first three weeks of September"
         if unit == "hours":
             days = max(1, math.ceil(n / 24))
         elif unit in ("week", "weeks"):
             days = 7 * n - 1
+        elif unit in ("night", "nights"):
+            days = n  # a night runs into the next day: "the first night of strikes" is two days
         else:
             days = n - 1
         claims.add(fm.start(), fm.end(), a0, a0 + dt.timedelta(days=days), "span")
@@ -624,6 +777,21 @@ def rule_event_start(sentence: str, ctx: PeriodContext, claims: _Claims) -> None
             claims.claim(st.start(), st.end())
 
 
+def rule_day_range(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """On the night of June 21 to 22 (or 12 and 13 October, Oct. 3-5): two days of one month and those between."""
+    for dm in DAY_RANGE_RE.finditer(sentence):
+        if not claims.free(dm.start(), dm.end()):
+            continue
+        mon = _month_of(dm.group("mon") or dm.group("mon2"))
+        d1, d2 = int(dm.group("d1") or dm.group("e1")), int(dm.group("d2") or dm.group("e2"))
+        if mon is None or not 1 <= d1 < d2 <= 31:
+            continue
+        year = int(dm.group("year")) if dm.group("year") else _year_for(ctx, mon, d2)
+        a, b = _day(year, mon, d1), _day(year, mon, d2)
+        if a and b:
+            claims.add(dm.start(), dm.end(), a[0], b[1], "span")
+
+
 def rule_two_atom_span(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
     """On Tuesday and Wednesday (or October and November, June 18 and Aug. 30): a span of two dates."""
     for sp in SPAN_RE.finditer(sentence):
@@ -633,6 +801,13 @@ def rule_two_atom_span(sentence: str, ctx: PeriodContext, claims: _Claims) -> No
         b = resolve_atom(sp, "b_", ctx)
         if a and b and a[0] <= b[1] and (a[2] == b[2] or {a[2], b[2]} <= {"day", "month"}):
             claims.add(sp.start(), sp.end(), a[0], b[1], "span")
+
+
+def rule_during_war(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """During the war: from the page's event start (or its war's start) to the reference day, cumulative."""
+    for wm in DURING_WAR_RE.finditer(sentence):
+        if claims.free(wm.start(), wm.end()) and ctx.since_start and ctx.ref and ctx.since_start <= ctx.ref:
+            claims.add(wm.start(), wm.end(), ctx.since_start, ctx.ref, "since", cumulative=True)
 
 
 def rule_cutoff(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
@@ -665,12 +840,16 @@ def rule_weekend(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
 
 
 def rule_relative_day(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
-    """The next day (after "on Friday"): the day after the incident's day an earlier sentence stated."""
+    """The next day (after "on Friday", or two days later): the day after the incident's day an earlier sentence stated."""
     told = ctx.event_days
     for rm in RELATIVE_DAY_RE.finditer(sentence):
         if told is None or not claims.free(rm.start(), rm.end()):
             continue
-        if rm.group("next"):
+        if rm.group("n"):
+            n = _small_int(rm.group("n")) or 0
+            later = rm.group("dir").lower() in ("later", "after")
+            d = told[1] + dt.timedelta(days=n) if later else told[0] - dt.timedelta(days=n)
+        elif rm.group("next"):
             d = told[1] + dt.timedelta(days=1)
         elif rm.group("prev"):
             d = told[0] - dt.timedelta(days=1)
@@ -721,6 +900,21 @@ def rule_this_month(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
             claims.add(rm.start(), rm.end(), ref.replace(day=1), ref, "month", cumulative=True)
 
 
+def rule_month_last_year(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """In October last year: that month of the year before the reference year."""
+    ry = ctx.ref_year
+    if not ry:
+        return
+    for am in ATOM_RE.finditer(sentence):
+        yw = MONTH_YEAR_WORDS_RE.match(sentence, am.end())
+        if not (am.group("mon3") and not am.group("y3") and yw) or not claims.free(am.start(), yw.end()):
+            continue
+        mon = _month_of(am.group("mon3"))
+        if mon:
+            y = ry - 1 if yw.group("which").lower() == "last" else ry
+            claims.add(am.start(), yw.end(), *month_span(y, mon), "month")
+
+
 def rule_last_year(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
     """Last year: the calendar year before the reference year."""
     ry = ctx.ref_year
@@ -753,13 +947,17 @@ def rule_part_of_year(sentence: str, ctx: PeriodContext, claims: _Claims) -> Non
         y = int(rm.group("year")) if rm.group("year") else ry
         part, unit = rm.group("part").lower(), rm.group("unit").lower()
         idx = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}[part]
-        size = {"quarter": 3, "three months": 3, "half": 6, "six months": 6}[unit]
-        count = 12 // size
-        if idx == -1:
-            idx = count - 1
-        if idx >= count:
+        size = {"quarter": 3, "half": 6}.get(unit) or _small_int(rm.group("n")) or 0
+        if not 0 < size <= 12 or (rm.group("n") and part not in ("first", "last")):
             continue
-        m0 = idx * size + 1
+        if idx == -1:
+            m0 = 13 - size  # the last quarter, half or n months of the year
+        elif size * (idx + 1) > 12:
+            continue
+        else:
+            m0 = idx * size + 1
+        if not rm.group("year") and ctx.ref is not None and dt.date(y, m0, 1) > ctx.ref:
+            y -= 1  # "the second half of the year" in a January article: the year just ended
         claims.add(rm.start(), rm.end(), dt.date(y, m0, 1), month_span(y, m0 + size - 1)[1], "span")
 
 
@@ -826,6 +1024,7 @@ TimeRule = Callable[[str, PeriodContext, _Claims], None]
 TIME_RULES: tuple[TimeRule, ...] = (
     rule_dateline,
     rule_n_day_operation,
+    rule_since_comparison,
     rule_since,
     rule_since_event,
     rule_between,
@@ -833,11 +1032,18 @@ TIME_RULES: tuple[TimeRule, ...] = (
     rule_overnight_into,
     rule_overnight_alone,
     rule_past_hours,
+    rule_past_day,
+    rule_period_to,
+    rule_period_before,
+    rule_past_weeks,
+    rule_week_of_month,
     rule_first_n,
     rule_over_n_days,
     rule_lookback,
     rule_event_start,
+    rule_day_range,
     rule_two_atom_span,
+    rule_during_war,
     rule_cutoff,
     rule_weekend,
     rule_relative_day,
@@ -845,6 +1051,7 @@ TIME_RULES: tuple[TimeRule, ...] = (
     rule_this_week,
     rule_last_month,
     rule_this_month,
+    rule_month_last_year,
     rule_last_year,
     rule_this_year,
     rule_part_of_year,
@@ -863,12 +1070,37 @@ def find_time_expressions(sentence: str, ctx: PeriodContext) -> tuple[list[TimeE
     claims = _Claims(sentence)
     for rule in TIME_RULES:
         rule(sentence, ctx, claims)
-    out = claims.found
-    out.sort(key=lambda e: e.start)
+    out = _joined_days(sentence, sorted(claims.found, key=lambda e: e.start))
     last = [e for e in out if e.kind == "month" and e.period_start]
     if last and last[-1].period_start:
         ctx.last_month = (last[-1].period_start.year, last[-1].period_start.month)
     return out, claims.cutoff
+
+
+# What joins two days told as one incident's: "that night and again on Thursday", "yesterday and today".
+DAYS_JOIN_RE = re.compile(r"\s+and\s+(?:again\s+|also\s+)?(?:(?:early|late)\s+)?(?:on\s+)?", re.I)
+
+
+def _joined_days(sentence: str, exprs: list[TimeExpr]) -> list[TimeExpr]:
+    """Two days that different rules read, joined by "and (again) (on)" ("that night and again on
+    Thursday"), are one span from the first to the second."""
+    out: list[TimeExpr] = []
+    for e in exprs:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.kind == "day"
+            and e.kind == "day"
+            and prev.period_start
+            and e.period_start
+            and e.period_end
+            and 0 < (e.period_start - prev.period_start).days <= 7
+            and DAYS_JOIN_RE.fullmatch(sentence, prev.end, e.start)
+        ):
+            out[-1] = TimeExpr(prev.start, e.end, prev.period_start, e.period_end, "span")
+            continue
+        out.append(e)
+    return out
 
 
 def _since_event_date(sentence: str, pos: int, endpos: int) -> re.Match[str] | None:

@@ -185,6 +185,7 @@ _VAGUE_AFTER_AT = _at_pos(lx.VAGUE_AFTER_RE)
 _PARTITIVE_AT = _at_pos(lx.PARTITIVE_RE)
 _PREDICATE_VICTIM_AT = _at_pos(lx.PREDICATE_VICTIM_RE)
 _TOLL_PASSIVE_AT = _at_pos(lx.TOLL_PASSIVE_RE)
+_APPOSITIVE_VICTIM_AT = re.compile(r"\s*,\s+(?:all|both|most)\s+(?:of\s+them\s+)?(?P<noun>[a-z]+)\b", re.I)
 _LETTER_AT = re.compile(r"[A-Za-z]")
 _NO_ANY_BEFORE_RE = re.compile(r"\b(?:no|any|every|each)\s*$", re.I)
 _OUT_OF_BEFORE_RE = re.compile(r"\bout\s+of\s*$")
@@ -322,6 +323,9 @@ class _State:
     span_by_days: dict[int, tuple[dt.date, dt.date]] = field(
         default_factory=dict
     )  # the last span of each length
+    running_totals: set[int] = field(default_factory=set)  # ids of the records that are running totals
+    #: the last time the page stated (start, end, whether it is a "since" that runs on), for "since then"
+    last_time: tuple[dt.date, dt.date, bool] | None = None
 
 
 def split_sentences(text: str) -> list[str]:
@@ -378,6 +382,14 @@ def _noun_phrase(rest: str) -> tuple[list[str], int]:
         if tok in QUOTE_CHARS:
             continue
         w = _word(tok)
+        if (
+            w in ("and", "or")
+            and words
+            and words[-1] not in lx.METRIC_NOUNS
+            and words[-1] not in lx.VICTIM_NOUNS
+            and any(t in lx.METRIC_NOUNS for t in _after_words(rest[e:], 2))
+        ):
+            continue  # "18 ballistic and cruise missiles": two modifiers of one noun
         if not tok[0].isalnum() or w in lx.STOP_WORDS or _is_verb(w) or tok[0].isdigit():
             break
         words.append(w)
@@ -441,8 +453,12 @@ def _not_a_count(sentence: str, n: NumberMention) -> bool:
         or _ends_before(lx.RANGE_BEFORE_RE, s, b, w)
     ):
         return True
-    if _ends_before(_OUT_OF_BEFORE_RE, s, b, w):
-        return True
+    if _ends_before(_OUT_OF_BEFORE_RE, s, b, w) or _ends_before(lx.AGE_BEFORE_RE, s, b, w):
+        return True  # "nine out of ten"; "girls aged 9 and 12"
+    if _ends_before(lx.AVERAGE_BEFORE_RE, s, b, w) or lx.RATE_AFTER_RE.match(s[a : a + 60]):
+        return True  # a rate: "an average of 140 rockets a day"
+    if _ends_before(lx.COMBINED_TOLL_BEFORE_RE, s, b, w) or lx.COMBINED_TOLL_AFTER_RE.match(s[a : a + 80]):
+        return True  # "killed or injured 23 children": killed and wounded in one figure
     return bool(_ends_before(_SIGN_BEFORE_RE, s, b, w) or s.startswith("/", a))
 
 
@@ -805,6 +821,7 @@ class _Conjunct:
     victim: str | None  # None: the class of the phrase before it (an aide, "others")
     definite: bool  # "the ...", "his ...": someone the page may have met
     end: int
+    numbered: bool = False  # "two militants": a count the number rules read on their own
 
 
 def _coord_head(s: str, pos: int, nouns: Collection[str], limit: int) -> tuple[str, int] | None:
@@ -847,7 +864,7 @@ def _number_conjunct(s: str, n: NumberMention) -> _Conjunct | None:
         return None
     noun, end = got
     victim = None if noun in lx.INHERITING_VICTIM_NOUNS else lx.VICTIM_NOUNS[noun]
-    return _Conjunct(n.value, victim, False, end)
+    return _Conjunct(n.value, victim, False, end, numbered=True)
 
 
 def _possessive_conjunct(s: str, pos: int) -> _Conjunct | None:
@@ -922,6 +939,8 @@ def _coordinated_count(s: str, verb: str, parts: list[_Conjunct], start: int, en
         victim = part.victim if part.victim is not None else (victims[-1] if victims else Victim.UNSPECIFIED)
         victims.append(victim)
     classes = {v for v in victims if v != Victim.UNSPECIFIED}
+    if all(p.numbered for p in parts):
+        return None  # "Twelve soldiers and three volunteer fighters were killed": each number as stated
     if len(classes) > 1:
         return None  # "killed two soldiers and three civilians": a toll per class, read by the number rules
     victim = victims[0] if len(set(victims)) == 1 else Victim.UNSPECIFIED
@@ -1138,7 +1157,8 @@ class _SentenceReader:
     11. A toll verb before it: "killing 12", "wounding 3".
     12. After a death toll: "the death toll rose to 52".
     13. A lone "one" counts nothing unless a count continues ("one more", "one near Mosul"): "one said".
-    14. The end of a tally: "the number of strikes rose to 40".
+    14. The end of a tally: "the number of strikes rose to 40"; with no noun, the page's last count
+        updated: "By Sunday evening the figure had risen to 240".
     15. The sentence's first count: "3,038 weapons in October and 2,709 in November".
     16. The previous sentence's count, when the number opens its clause: "Two more, southeast of Irbil".
 
@@ -1298,9 +1318,23 @@ class _SentenceReader:
             if noun_metric == Metric.WEAPONS_RELEASED and not self._weapon_ok(x):
                 return None
             if noun_metric in CASUALTY_METRICS:
-                victim = next(
-                    (lx.VICTIM_MODIFIERS[w] for w in x.words[:-1] if w in lx.VICTIM_MODIFIERS), None
+                victim = (
+                    next((lx.VICTIM_MODIFIERS[w] for w in x.words[:-1] if w in lx.VICTIM_MODIFIERS), None)
+                    or next(  # "two soldiers sustained injuries": the people before the toll noun
+                        (
+                            lx.VICTIM_NOUNS[w]
+                            for w in x.words[:-1]
+                            if lx.VICTIM_NOUNS.get(w) not in (None, Victim.UNSPECIFIED)
+                        ),
+                        None,
+                    )
                 )
+                if (
+                    victim is None
+                    and not x.partitive
+                    and _ends_before(lx.CIVILIAN_TOLL_BEFORE_RE, self.s, x.n.start, 120)
+                ):
+                    victim = Victim.CIVILIANS  # "284 civilian casualties ..., including 100 deaths"
                 if x.partitive and victim is None:
                     victim = _predicate_victim(self.s, x.n.end)
                 victim = victim or (self._recent_victim() if x.partitive else None) or Victim.UNSPECIFIED
@@ -1314,6 +1348,11 @@ class _SentenceReader:
             if metric is None:
                 return None
             victim = lx.VICTIM_NOUNS[head]
+            if head in ("members", "member") and (
+                any(_word(w) in lx.ARMED_GROUP_WORDS for w in x.words[:-1])
+                or lx.ARMED_GROUP_AFTER_RE.match(x.tail)
+            ):
+                victim = Victim.COMBATANTS  # "three of the group's members", "members of the militia"
             if head in lx.INHERITING_VICTIM_NOUNS:
                 victim = self._recent_victim() or victim
             return x.count(metric, victim)
@@ -1410,9 +1449,9 @@ class _SentenceReader:
         if (
             got is not None
             and got.metric == Metric.WEAPONS_RELEASED
-            and lx.OUTCOME_RE.search(" ".join(x.after))
+            and (lx.OUTCOME_RE.search(" ".join(x.after)) or self.ix.outcome_governs(x.n.start))
         ):
-            return None
+            return None  # "fired 1,850 rockets, of which Iron Dome intercepted 400": a subset, no count
         return got
 
     def _bare_metric(self, x: _Number) -> _Count | None:
@@ -1428,7 +1467,13 @@ class _SentenceReader:
             return None  # "two of them were barricaded in a room": what became of a part, no count
         toll_m = self.ix.first_before("death_toll", x.qstart)
         if toll_m and self.ix.first_before("toll", x.qstart):
-            return x.count(Metric.KILLED, Victim.CIVILIANS if toll_m.group("civ") else Victim.UNSPECIFIED)
+            said = _APPOSITIVE_VICTIM_AT.match(
+                self.s, x.n.end
+            )  # "put the toll at nine, all of them fighters"
+            named: str | None = lx.VICTIM_NOUNS.get(said.group("noun").lower()) if said else None
+            return x.count(
+                Metric.KILLED, Victim.CIVILIANS if toll_m.group("civ") else named or Victim.UNSPECIFIED
+            )
         if (
             x.n.is_word
             and x.n.value == 1
@@ -1438,7 +1483,20 @@ class _SentenceReader:
         tally_metric = self._tally_metric(x)
         if tally_metric:
             return x.count(tally_metric, Victim.UNSPECIFIED if tally_metric in CASUALTY_METRICS else None)
+        last = self.state.last_metric
+        if last and _ends_before(lx.FIGURE_ROSE_BEFORE_RE, self.s, x.qstart, SHORT_LOOKBACK_CHARS):
+            # "By Sunday evening the figure had risen to 240": the page's last count, updated
+            prev = next((r for r in reversed(self.state.records) if r.metric == last), None)
+            who: str | None = None
+            if last in CASUALTY_METRICS:
+                who = (prev.victim if prev else None) or Victim.UNSPECIFIED
+            return x.count(last, who)
         if sm is not None:
+            if sm[0] in CASUALTY_METRICS and re.search(
+                r"\bof\s+(?:whom|them)\s*$", self.s[max(0, x.qstart - 20) : x.qstart]
+            ):
+                # "1,190, of whom 436 were civilians": the part's own class
+                return x.count(sm[0], _predicate_victim(self.s, x.n.end) or sm[1])
             return x.count(sm[0], sm[1])
         if self.state.last_metric and self._continues_previous(x):
             victim = self.state.last_victim if self.state.last_metric in CASUALTY_METRICS else None
@@ -1555,7 +1613,9 @@ class _Exprs:
                 if inner is not None:
                     return ex[inner]
             return near
-        if first_following is not None:
+        if first_following is not None and not lx.CLAUSE_BREAK_RE.search(
+            sentence, c.end, ex[first_following].start
+        ):
             return ex[first_following]
         look = self._first_in(self.lookbacks, i0, i1)
         return ex[look] if look is not None else None
@@ -1594,8 +1654,8 @@ def _choose_expr_scan(
             if inner:
                 return inner[-1]
         return near
-    if following:
-        return following[0]
+    if following and not lx.CLAUSE_BREAK_RE.search(sentence, c.end, following[0].start):
+        return following[0]  # the time stated for the group the count belongs to, in its own clause
     look = [e for e in usable if e.kind == "lookback"]
     return look[0] if look else None
 
@@ -1621,6 +1681,42 @@ class _Cues:
     @functools.cached_property
     def present_perfect(self) -> bool:
         return bool(lx.PRESENT_PERFECT_RE.search(self.s))
+
+    @functools.cached_property
+    def since_then(self) -> bool:
+        return bool(re.search(r"\bsince\s+then\b", self.s, re.I))
+
+    @functools.cached_property
+    def running_toll(self) -> bool:
+        return bool(lx.RUNNING_TOLL_RE.search(self.s))
+
+    @functools.cached_property
+    def refers_back(self) -> re.Match[str] | None:
+        return lx.REFERS_BACK_RE.search(self.s)
+
+
+#: What a count that refers back ("Those raids killed 229", "106 of the dead") takes its period from.
+_REFERRED_METRICS: dict[str, frozenset[str]] = {
+    "act": frozenset({"strikes", "sorties", "engagements", "weapons_released"}),
+    "dead": frozenset({"killed"}),
+    "hurt": frozenset({"wounded"}),
+}
+
+
+def _referred_period(state: _State, c: _Count, back: re.Match[str]) -> tuple[dt.date, dt.date] | None:
+    """The period of the earlier count a sentence with no time of its own refers back to: the last record
+    of the strikes ("Those raids"), the dead ("106 of the dead") or the wounded it names, or, after "A
+    further"/"Another", of the same metric (else the last record)."""
+    kind = back.lastgroup or ""
+    want = _REFERRED_METRICS.get(kind, frozenset({c.metric}))
+    dated = [r for r in state.records if r.period_start and r.period_end]
+    hit = next((r for r in reversed(dated) if r.metric in want), None)
+    if hit is None and kind == "further" and dated:
+        hit = dated[-1]
+    if hit is not None:  # of one sentence's counts, the incident's rather than the running total it brings
+        told = [r for r in dated if r.evidence == hit.evidence and r.metric == hit.metric]
+        hit = next((r for r in reversed(told) if id(r) not in state.running_totals), hit)
+    return (hit.period_start, hit.period_end) if hit and hit.period_start and hit.period_end else None
 
 
 def _lookback(state: _State, days: int) -> tuple[dt.date, dt.date] | None:
@@ -1710,7 +1806,9 @@ class _PageExtractor:
                 continue
             self.ctx.ref = sentence_ref
             self.ctx.event_days = self.state.event_period
-            days = incident_days(find_time_expressions(sentence, self.ctx)[0], sentence)
+            exprs = find_time_expressions(sentence, self.ctx)[0]
+            self._note_time(exprs)
+            days = incident_days(exprs, sentence)
             if days and entry == self._entry:
                 self.state.event_period = days  # "On Tuesday, forces raided ...": the incident's day
             self._note_places(sentence)
@@ -1841,6 +1939,8 @@ class _PageExtractor:
         self.ctx.event_days = self.state.event_period
         self.places.note(sentence)
         exprs, cutoff = find_time_expressions(sentence, self.ctx)
+        since_then = self._since_then(self.ctx.ref) if _Cues(sentence).since_then else None
+        self._note_time(exprs)
         named = [p for _pos, p in places_in(sentence)]
         countries = [k for p in named if (k := country_of(p))]
         actor = find_actor(sentence) or self.state.last_actor or self.default_actor
@@ -1857,7 +1957,7 @@ class _PageExtractor:
         cues = _Cues(sentence)
         for i, c in enumerate(counts):
             self.budget.check()
-            period, cumulative = self._period(counts, i, indexed, cutoff, cues)
+            period, cumulative = self._period(counts, i, indexed, cutoff, cues, since_then)
             if (
                 i
                 and cumulative
@@ -1883,7 +1983,13 @@ class _PageExtractor:
         self.state.last_country = countries[-1] if countries else self.state.last_country
 
     def _period(
-        self, counts: list[_Count], i: int, exprs: _Exprs, cutoff: TimeExpr | None, cues: _Cues
+        self,
+        counts: list[_Count],
+        i: int,
+        exprs: _Exprs,
+        cutoff: TimeExpr | None,
+        cues: _Cues,
+        since_then: tuple[dt.date, dt.date] | None = None,
     ) -> tuple[tuple[dt.date | None, dt.date | None], bool]:
         c = counts[i]
         ref = self.ctx.ref
@@ -1912,12 +2018,38 @@ class _PageExtractor:
             elif e.kind == "day" and cues.cumulative and ref is not None and start <= ref:
                 end = ref
                 cumulative = True
+            elif (
+                e.kind == "day"
+                and c.metric in CASUALTY_METRICS
+                and cues.running_toll
+                and self.ctx.since_start
+                and self.ctx.since_start < start
+            ):
+                start, cumulative = self.ctx.since_start, True  # "the overall toll rose to 508 on Monday"
             return (start, end), cumulative
+        return self._period_told_elsewhere(c, cutoff, cues, since_then)
+
+    def _period_told_elsewhere(
+        self,
+        c: _Count,
+        cutoff: TimeExpr | None,
+        cues: _Cues,
+        since_then: tuple[dt.date, dt.date] | None,
+    ) -> tuple[tuple[dt.date | None, dt.date | None], bool]:
+        """The period of a count its sentence binds to no time expression: a cut-off, "since then", the
+        count it refers back to, the page's event start, the subject period, the incident told, or the
+        reference day, in that order."""
+        ref = self.ctx.ref
         if cutoff and cutoff.period_end:
             anchor = self.ctx.since_start  # a running total "by Aug. 18": from the campaign's start
             if anchor is None or anchor > cutoff.period_end:
                 anchor = cutoff.period_end
             return (anchor, cutoff.period_end), True
+        if since_then:
+            return since_then, True  # "A further 14 had been killed since then" (after "in the first week")
+        referred = _referred_period(self.state, c, cues.refers_back) if cues.refers_back else None
+        if referred:
+            return referred, (referred[1] - referred[0]).days > 1
         if cues.present_perfect and self.ctx.anchors and ref:
             return (self.ctx.anchors[-1], ref), True
         if self.subject and cues.total:
@@ -1925,6 +2057,23 @@ class _PageExtractor:
         if self.state.event_period:
             return self.state.event_period, False
         return (ref, ref), False
+
+    def _note_time(self, exprs: list[TimeExpr]) -> None:
+        dated = [e for e in exprs if e.period_start and e.period_end]
+        if dated:
+            e = dated[-1]
+            assert e.period_start and e.period_end
+            self.state.last_time = (e.period_start, e.period_end, e.kind == "since" or e.cumulative)
+
+    def _since_then(self, ref: dt.date | None) -> tuple[dt.date, dt.date] | None:
+        """ "Since then": from the last time the page stated to the reference day: the same start after a
+        "since" ("since August last year ... Since then, 183 killed"), the day after a closed span ("39 in
+        the first week ... 14 since then")."""
+        last = self.state.last_time
+        if last is None or ref is None:
+            return None
+        start = last[0] if last[2] else last[1] + dt.timedelta(days=1)
+        return (start, ref) if start <= ref else None
 
     def _emit(
         self,
@@ -1963,6 +2112,8 @@ class _PageExtractor:
             period_end=end,
         )
         self.state.records.append(rec)
+        if cumulative:
+            self.state.running_totals.add(id(rec))
         if where.location != location:
             self._placed[id(rec)] = (rec, where.location)
         self.state.metrics_seen.add(c.metric)
