@@ -799,3 +799,20 @@ def test_months_before_a_day_the_first_weeks_of_a_month_and_a_combined_toll() ->
         (350, D(2022, 3, 1), D(2022, 5, 31)),
         (21, D(2022, 9, 1), D(2022, 9, 14)),
     ]
+
+
+def test_table_column_header_naming_a_victim_class_gives_its_rows_that_class() -> None:
+    recs = extract(
+        "2022-09-02",
+        Block("caption", "Shelling of Donetsk oblast, August 2022"),
+        Block("table_row", "Week | Soldiers wounded | Civilian deaths | Deaths"),
+        Block("table_row", "1–7 August | 6 | 4 | 9"),
+        Block("table_row", "Total | 6 | 4 | 9"),
+    )
+    got = [(r.metric, r.count, r.victim, r.period_start, r.period_end) for r in recs]
+    first, last = D(2022, 8, 1), D(2022, 8, 7)
+    assert got == [
+        ("wounded", 6, "combatants", first, last),
+        ("killed", 4, "civilians", first, last),
+        ("killed", 9, "unspecified", first, last),
+    ]

@@ -290,6 +290,7 @@ class _Table:
     caption: str = ""
     caption_metric: str | None = None
     columns: list[str | None] = field(default_factory=list)
+    victims: list[Victim | None] = field(default_factory=list)
     spans: list[tuple[dt.date, dt.date]] = field(default_factory=list)
 
     @functools.cached_property
@@ -1825,6 +1826,7 @@ class _PageExtractor:
                 continue
             if block.kind == "table_row" and not re.search(r"\d", block.text.split("|", 1)[-1]):
                 table.columns = [_metric_in_header(c) for c in block.text.split("|")]
+                table.victims = [_victim_in_header(c) for c in block.text.split("|")]
                 continue
             if block.kind != "table_row":
                 table = _Table()
@@ -1887,6 +1889,8 @@ class _PageExtractor:
             if metric is None or len(nums) != 1 or cell.strip().endswith("%"):
                 continue
             victim = Victim.UNSPECIFIED if metric in CASUALTY_METRICS else None
+            if victim is not None and col < len(table.victims):
+                victim = table.victims[col] or victim  # "Civilians killed": a column of civilians
             self._emit(
                 _Count(metric, nums[0].value, Qualifier.EXACT, victim, 0, 0), text, period, location=place
             )
@@ -2137,6 +2141,16 @@ def _metric_in_header(text: str) -> str | None:
         return Metric.KILLED
     if "wounded" in low or "injured" in low:
         return Metric.WOUNDED
+    return None
+
+
+def _victim_in_header(text: str) -> Victim | None:
+    """The victim class a column header names ("Civilians killed", "Soldiers wounded", "Civilian deaths")."""
+    for tok, _s, _e in _tokens(text):
+        w = _word(tok)
+        got = lx.VICTIM_NOUNS.get(w) or lx.VICTIM_MODIFIERS.get(w)
+        if got is not None:
+            return got
     return None
 
 
