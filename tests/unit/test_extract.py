@@ -816,3 +816,15 @@ def test_table_column_header_naming_a_victim_class_gives_its_rows_that_class() -
         ("killed", 4, "civilians", first, last),
         ("killed", 9, "unspecified", first, last),
     ]
+
+
+def test_those_n_days_with_no_span_of_n_days_stated_run_between_two_told_days() -> None:
+    recs = extract(
+        "2021-03-20",
+        "The offensive opened on the evening of Thursday, March 4, when artillery shelled the border towns.",
+        "A truce came into force at midnight on Sunday, March 14.",
+        "Army drones hit the district 95 times over those ten days, the monitor says.",
+    )
+    assert [(r.metric, r.count, r.period_start, r.period_end) for r in recs] == [
+        ("strikes", 95, D(2021, 3, 4), D(2021, 3, 14))
+    ]

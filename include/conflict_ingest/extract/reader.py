@@ -327,6 +327,12 @@ class _State:
     running_totals: set[int] = field(default_factory=set)  # ids of the records that are running totals
     #: the last time the page stated (start, end, whether it is a "since" that runs on), for "since then"
     last_time: tuple[dt.date, dt.date, bool] | None = None
+    #: the last days the page stated, in page order (at most TOLD_DAYS_KEPT), for "those eleven days"
+    told_days: list[tuple[dt.date, dt.date]] = field(default_factory=list)
+
+
+#: how many of the days a page stated are kept for "those eleven days" (:func:`_lookback`)
+TOLD_DAYS_KEPT = 12
 
 
 def split_sentences(text: str) -> list[str]:
@@ -1721,8 +1727,21 @@ def _referred_period(state: _State, c: _Count, back: re.Match[str]) -> tuple[dt.
 
 
 def _lookback(state: _State, days: int) -> tuple[dt.date, dt.date] | None:
-    """The last span of ``days`` days the page has stated ("those three days")."""
-    return state.span_by_days.get(days)
+    """The last span of ``days`` days the page has stated ("those three days"); else the days from a day
+    the page told to the last day it told, ``days`` apart, or one more for a start in the evening ("The
+    offensive opened on the evening of March 4 ... A truce began on March 14 ... over those ten days")."""
+    got = state.span_by_days.get(days)
+    if got is not None or not state.told_days:
+        return got
+    end = state.told_days[-1][1]
+    for extra in (
+        0,
+        1,
+    ):  # a span of exactly ``days`` days first ("from Tuesday to Thursday ... those three days")
+        for start, _end in reversed(state.told_days):
+            if (end - start).days + 1 == days + extra:
+                return start, end
+    return None
 
 
 def _sum_period(state: _State, c: _Count) -> tuple[dt.date, dt.date] | None:
@@ -2068,6 +2087,9 @@ class _PageExtractor:
             e = dated[-1]
             assert e.period_start and e.period_end
             self.state.last_time = (e.period_start, e.period_end, e.kind == "since" or e.cumulative)
+        told = self.state.told_days
+        told.extend((e.period_start, e.period_end) for e in dated if e.period_start and e.period_end)
+        del told[:-TOLD_DAYS_KEPT]
 
     def _since_then(self, ref: dt.date | None) -> tuple[dt.date, dt.date] | None:
         """ "Since then": from the last time the page stated to the reference day: the same start after a
