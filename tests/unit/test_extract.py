@@ -828,3 +828,12 @@ def test_those_n_days_with_no_span_of_n_days_stated_run_between_two_told_days() 
     assert [(r.metric, r.count, r.period_start, r.period_end) for r in recs] == [
         ("strikes", 95, D(2021, 3, 4), D(2021, 3, 14))
     ]
+
+
+def test_of_which_a_part_whose_verb_names_weapons_is_still_a_part_of_the_count_before() -> None:
+    recs = extract(
+        "2021-06-14",
+        "Drones flew 90 sorties in May, of which 41 involved the dropping of munitions.",
+        "Militants fired some 500 rockets on Sunday, of which 120 were shot down.",
+    )
+    assert brief(recs) == [("sorties", 90), ("sorties", 41), ("weapons_released", 500)]

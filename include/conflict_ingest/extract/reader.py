@@ -1464,8 +1464,13 @@ class _SentenceReader:
     def _bare_metric(self, x: _Number) -> _Count | None:
         """Rules 8-16, in order: the first that names a metric gives the count."""
         sm = self._sentence_metric()
-        if x.partitive and sm is not None and sm[0] not in CASUALTY_METRICS:
-            # "of which"/"of them" points back at the count before it, whatever verb follows.
+        if (
+            (x.partitive or x.prev[:2] == ["which", "of"])
+            and sm is not None
+            and sm[0] not in CASUALTY_METRICS
+        ):
+            # "of which"/"of them" points back at the count before it, whatever verb follows: "3 of them hit
+            # Mosul", "of which 40 involved the use of bombs" (a part of the sorties, not a count of bombs).
             return x.count(sm[0], sm[1])
         got = self._bare_by_verb(x)
         if got is not None:
