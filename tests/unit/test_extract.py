@@ -837,3 +837,12 @@ def test_of_which_a_part_whose_verb_names_weapons_is_still_a_part_of_the_count_b
         "Militants fired some 500 rockets on Sunday, of which 120 were shot down.",
     )
     assert brief(recs) == [("sorties", 90), ("sorties", 41), ("weapons_released", 500)]
+
+
+def test_a_difference_between_two_counts_is_no_count() -> None:
+    recs = extract(
+        "2022-01-10",
+        "The air force carried out 70 strikes in 2021 and 95 in 2020.",
+        "Officials called the fall of 25 strikes a sign of calmer days, and raids on the port rose by 6.",
+    )
+    assert brief(recs) == [("strikes", 70), ("strikes", 95)]

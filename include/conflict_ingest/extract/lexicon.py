@@ -685,6 +685,13 @@ AGE_BEFORE_RE = re.compile(
     r"(?:\d{1,3}\s*(?:,|and|to|or|-)\s*)*$",
     re.I,
 )
+# A difference, not a count: "that drop of 43 strikes", "a rise of some 20 raids", "fell by 12".
+DIFFERENCE_BEFORE_RE = re.compile(
+    r"\b(?:(?:drop|fall|decline|decrease|reduction|increase|rise|jump|surge|difference)\s+of|"
+    r"(?:fell|dropped|declined|decreased|rose|increased|jumped|grew|climbed)\s+by)\s+"
+    r"(?:(?:about|around|roughly|some|nearly|almost|more\s+than|over|at\s+least)\s+)?$",
+    re.I,
+)
 # A rate, not a count: "an average of 140 rockets a day", "some 30 sorties per day".
 AVERAGE_BEFORE_RE = re.compile(r"\b(?:an\s+)?average\s+(?:of\s+)?(?:about\s+|some\s+|nearly\s+)?$", re.I)
 RATE_AFTER_RE = re.compile(

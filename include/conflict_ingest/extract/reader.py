@@ -466,6 +466,8 @@ def _not_a_count(sentence: str, n: NumberMention) -> bool:
         return True  # a rate: "an average of 140 rockets a day"
     if _ends_before(lx.COMBINED_TOLL_BEFORE_RE, s, b, w) or lx.COMBINED_TOLL_AFTER_RE.match(s[a : a + 80]):
         return True  # "killed or injured 23 children": killed and wounded in one figure
+    if _ends_before(lx.DIFFERENCE_BEFORE_RE, s, b, w):
+        return True  # a difference: "a drop of 43 strikes", "rose by 12"
     return bool(_ends_before(_SIGN_BEFORE_RE, s, b, w) or s.startswith("/", a))
 
 
