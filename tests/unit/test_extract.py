@@ -846,3 +846,13 @@ def test_a_difference_between_two_counts_is_no_count() -> None:
         "Officials called the fall of 25 strikes a sign of calmer days, and raids on the port rose by 6.",
     )
     assert brief(recs) == [("strikes", 70), ("strikes", 95)]
+
+
+def test_a_part_of_the_last_toll_told_in_its_own_sentence_takes_the_class_it_names() -> None:
+    recs = extract(
+        "2023-05-08",
+        "Shelling of the bus depot on Saturday killed 30 people.",
+        "Eight of them were soldiers waiting for a transfer.",
+    )
+    got = [(r.metric, r.count, r.victim, r.period_start) for r in recs]
+    assert got == [("killed", 30, "unspecified", D(2023, 5, 6)), ("killed", 8, "combatants", D(2023, 5, 6))]

@@ -1514,6 +1514,9 @@ class _SentenceReader:
             return x.count(sm[0], sm[1])
         if self.state.last_metric and self._continues_previous(x):
             victim = self.state.last_victim if self.state.last_metric in CASUALTY_METRICS else None
+            if victim is not None and x.partitive:
+                # "... killed 30 people. Eight of them were soldiers.": the part's own class
+                victim = _predicate_victim(x.tail) or victim
             return x.count(self.state.last_metric, victim)
         return None
 
