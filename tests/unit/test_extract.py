@@ -856,3 +856,13 @@ def test_a_part_of_the_last_toll_told_in_its_own_sentence_takes_the_class_it_nam
     )
     got = [(r.metric, r.count, r.victim, r.period_start) for r in recs]
     assert got == [("killed", 30, "unspecified", D(2023, 5, 6)), ("killed", 8, "combatants", D(2023, 5, 6))]
+
+
+def test_since_the_tellers_last_report_on_a_day_runs_from_that_day() -> None:
+    recs = extract(
+        "2022-10-19",  # a Wednesday
+        "Since our previous bulletin on Sunday, the monitors have logged 37 drone attacks on the power grid.",
+    )
+    assert [(r.metric, r.count, r.period_start, r.period_end) for r in recs] == [
+        ("strikes", 37, D(2022, 10, 16), D(2022, 10, 19))
+    ]
