@@ -866,3 +866,13 @@ def test_since_the_tellers_last_report_on_a_day_runs_from_that_day() -> None:
     assert [(r.metric, r.count, r.period_start, r.period_end) for r in recs] == [
         ("strikes", 37, D(2022, 10, 16), D(2022, 10, 19))
     ]
+
+
+def test_in_that_time_takes_the_span_the_page_stated_last() -> None:
+    recs = extract(
+        "2019-05-02",
+        "Reaper crews have flown 410 missions since the detachment arrived at the base in June 2017, the wing said.",
+        "Its spokesman said the drones had fired about 150 Hellfire missiles over that period.",
+    )
+    got = {r.count: (r.metric, r.period_start, r.period_end) for r in recs}
+    assert got[150] == ("weapons_released", D(2017, 6, 1), D(2019, 5, 2))

@@ -685,6 +685,11 @@ AGE_BEFORE_RE = re.compile(
     r"(?:\d{1,3}\s*(?:,|and|to|or|-)\s*)*$",
     re.I,
 )
+# The span the page stated last, referred to: "in that time", "over that period", "during the same period".
+THAT_TIME_RE = re.compile(
+    r"\b(?:in|over|during|throughout|within)\s+(?:that|this|the\s+same)\s+(?:time|period|span|timeframe)\b",
+    re.I,
+)
 # A difference, not a count: "that drop of 43 strikes", "a rise of some 20 raids", "fell by 12".
 DIFFERENCE_BEFORE_RE = re.compile(
     r"\b(?:(?:drop|fall|decline|decrease|reduction|increase|rise|jump|surge|difference)\s+of|"

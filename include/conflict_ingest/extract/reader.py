@@ -1704,6 +1704,10 @@ class _Cues:
         return bool(re.search(r"\bsince\s+then\b", self.s, re.I))
 
     @functools.cached_property
+    def that_time(self) -> bool:
+        return bool(lx.THAT_TIME_RE.search(self.s))
+
+    @functools.cached_property
     def running_toll(self) -> bool:
         return bool(lx.RUNNING_TOLL_RE.search(self.s))
 
@@ -1973,6 +1977,8 @@ class _PageExtractor:
         self.places.note(sentence)
         exprs, cutoff = find_time_expressions(sentence, self.ctx)
         since_then = self._since_then(self.ctx.ref) if _Cues(sentence).since_then else None
+        if since_then is None and _Cues(sentence).that_time and self.state.last_time:
+            since_then = self.state.last_time[:2]  # "in that time": the span the page stated last, as stated
         self._note_time(exprs)
         named = [p for _pos, p in places_in(sentence)]
         countries = [k for p in named if (k := country_of(p))]
