@@ -876,3 +876,27 @@ def test_in_that_time_takes_the_span_the_page_stated_last() -> None:
     )
     got = {r.count: (r.metric, r.period_start, r.period_end) for r in recs}
     assert got[150] == ("weapons_released", D(2017, 6, 1), D(2019, 5, 2))
+
+
+def test_up_from_a_figure_in_a_named_month_is_that_months_count() -> None:
+    recs = extract(
+        "2024-09-03",
+        "The observers logged 75 shelling attacks on the frontline villages in August, down from 90 in July.",
+        "The army reported 12 raids this week, up from 9 a week earlier.",
+    )
+    got = [(r.metric, r.count, r.period_start, r.period_end) for r in recs]
+    assert got[:2] == [
+        ("strikes", 75, D(2024, 8, 1), D(2024, 8, 31)),
+        ("strikes", 90, D(2024, 7, 1), D(2024, 7, 31)),
+    ]
+    assert 9 not in [r.count for r in recs]  # "a week earlier" names no period the rules read
+
+
+def test_those_strikes_after_an_up_from_figure_refer_to_the_current_count() -> None:
+    recs = extract(
+        "2024-09-03",
+        "The observers logged 75 shelling attacks on the frontline villages in August, down from 90 in July.",
+        "Those attacks killed 16 civilians.",
+    )
+    got = {r.count: (r.period_start, r.period_end) for r in recs}
+    assert got[16] == (D(2024, 8, 1), D(2024, 8, 31))

@@ -615,6 +615,13 @@ MONTH_AFTER_RE = re.compile(
 )
 TIME_AFTER_RE = re.compile(r"^(?::\d|\s*(?:a\.m\.|p\.m\.|am\b|pm\b|GMT|UTC|hrs\b|o'clock|h\d))", re.I)
 RANGE_BEFORE_RE = re.compile(r"\b(?:between|from)\s*$", re.I)
+# The same metric's figure for an earlier month or year, stated after the count: "61 strikes in June, up from
+# 48 in May" is a count of May (not a range's start); only with a named month or year right after it.
+EARLIER_FIGURE_BEFORE_RE = re.compile(r"\b(?:up|down)\s+from\s*$", re.I)
+EARLIER_FIGURE_AFTER_RE = re.compile(
+    r"\s+(?:in|during|for)\s+(?:(?:January|February|March|April|May|June|July|August|September|October|"
+    r"November|December)\b|(?:19|20)\d\d\b)"
+)
 VAGUE_AFTER_RE = re.compile(r"^\s*(?:or\s+(?:more|so|two|three)|or\s+\w+|out\s+of)\b", re.I)
 PARTITIVE_RE = re.compile(
     r"^\s*(?:more\s+|other\s+|additional\s+|further\s+)?of\s+(?:the|them|those|these|which|whom|its|their)\b\s*",

@@ -281,6 +281,7 @@ class _Count:
     count_text: str | None = None  # a vague quantity's words as written ("several")
     refers_back: bool = False  # one victim named as someone already met ("killing him", "the commander")
     ordinal: int = 0  # "a second insurgent was killed": 2 (one of a toll of two or more already stated)
+    earlier: bool = False  # the same metric's figure for an earlier period ("up from 48 in May")
 
 
 @dataclass
@@ -454,10 +455,14 @@ def _not_a_count(sentence: str, n: NumberMention) -> bool:
         return True
     if _MONTH_AFTER_AT.match(s, a) or _TIME_AFTER_AT.match(s, a):
         return True
+    earlier_figure = bool(_ends_before(lx.EARLIER_FIGURE_BEFORE_RE, s, b, w)) and bool(
+        lx.EARLIER_FIGURE_AFTER_RE.match(s, a)
+    )  # "up from 48 in May": the same metric's figure for May
     if (
         _COMPARATIVE_AT.match(s, a)
         or _VAGUE_AFTER_AT.match(s, a)
         or _ends_before(lx.RANGE_BEFORE_RE, s, b, w)
+        and not earlier_figure
     ):
         return True
     if _ends_before(_OUT_OF_BEFORE_RE, s, b, w) or _ends_before(lx.AGE_BEFORE_RE, s, b, w):
@@ -1216,6 +1221,9 @@ class _SentenceReader:
             if c is not None and n.vague and c.metric not in CASUALTY_METRICS:
                 c = None  # only tolls take a vague quantity: "dozens of strikes" is no count
             if c is not None:
+                c.earlier = bool(
+                    _ends_before(lx.EARLIER_FIGURE_BEFORE_RE, self.s, n.start, SHORT_LOOKBACK_CHARS)
+                )
                 # nested in a toll stated before it (in this sentence, or the last one for "of the dead")
                 before_toll = self._toll_seen
                 c.nested = bool(
@@ -2154,7 +2162,7 @@ class _PageExtractor:
             period_end=end,
         )
         self.state.records.append(rec)
-        if cumulative:
+        if cumulative or c.earlier:  # neither is the incident a later "Those strikes" refers to
             self.state.running_totals.add(id(rec))
         if where.location != location:
             self._placed[id(rec)] = (rec, where.location)
@@ -2165,7 +2173,7 @@ class _PageExtractor:
         if start and end:
             self.state.spans.append((start, end))
             self.state.span_by_days[(end - start).days + 1] = (start, end)
-            if not cumulative:
+            if not cumulative and not c.earlier:
                 self.state.event_period = (start, end)
 
 
