@@ -900,3 +900,18 @@ def test_those_strikes_after_an_up_from_figure_refer_to_the_current_count() -> N
     )
     got = {r.count: (r.period_start, r.period_end) for r in recs}
     assert got[16] == (D(2024, 8, 1), D(2024, 8, 31))
+
+
+def test_an_elliptical_answer_takes_the_metric_of_the_question_or_sentence_before() -> None:
+    recs = extract(
+        "2023-06-20",
+        "How many air raids has the navy's aviation wing carried out this month?",
+        "MAJ. OKAFOR: About 65 since June 1.",
+        "In 2019 the drones fired 300 missiles at the rebels. In 2020 there were only 120.",
+    )
+    got = [(r.metric, r.count, r.period_start, r.period_end) for r in recs]
+    assert got == [
+        ("strikes", 65, D(2023, 6, 1), D(2023, 6, 20)),
+        ("weapons_released", 300, D(2019, 1, 1), D(2019, 12, 31)),
+        ("weapons_released", 120, D(2020, 1, 1), D(2020, 12, 31)),
+    ]

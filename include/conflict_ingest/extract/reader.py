@@ -191,6 +191,7 @@ _NO_ANY_BEFORE_RE = re.compile(r"\b(?:no|any|every|each)\s*$", re.I)
 _OUT_OF_BEFORE_RE = re.compile(r"\bout\s+of\s*$")
 _SIGN_BEFORE_RE = re.compile(r"[#/]\s*$")
 _TOLL_WORD_RE = re.compile(r"\btoll\b", re.I)
+_THERE_WERE_RE = re.compile(r"\bthere\s+(?:were|was|have\s+been|had\s+been)(?:\s+(?:just|only|a\s+mere))?$")
 _OPENER_WORD_RE = re.compile(r"(?:^|[,;:]\s*)(?:and|but|another|the remaining|the other|with|of them)$")
 _OPENER_WORD_TAIL_RE = re.compile(r"[,;:]\s*(?:and|but|another|the remaining|the other|with|of them)$")
 _WORD_DOT_RE = re.compile(r"[\w.]")
@@ -1174,7 +1175,9 @@ class _SentenceReader:
     14. The end of a tally: "the number of strikes rose to 40"; with no noun, the page's last count
         updated: "By Sunday evening the figure had risen to 240".
     15. The sentence's first count: "3,038 weapons in October and 2,709 in November".
-    16. The previous sentence's count, when the number opens its clause: "Two more, southeast of Irbil".
+    16. The previous sentence's count, when the number opens its clause: "Two more, southeast of Irbil"; or
+        an elliptical answer ending its sentence or followed by "since": "About 65 since June 1." (after
+        "How many air raids ...?", whose metric it takes), "In 2020 there were only 120."
 
     A bare weapons count followed by an outcome counts nothing ("40 ... were shot down"). A count after
     "including" a toll of this sentence, or followed by "of the dead" after a toll, is a sub-count (nested).
@@ -1576,7 +1579,12 @@ class _SentenceReader:
         follows = re.match(
             r"^\s*(?:more\b|of\s+them\b|,|;|near\b|in\b|on\b|were\b|was\b|took\b|hit\b|struck\b)", x.tail
         )
-        return (opener or b.endswith("with")) and bool(follows)
+        # an elliptical answer: "Roughly 90 since June 1." (after "How many sorties ...?"), "In 2019 there were
+        # only 8." (after a sentence counting strikes): the number ends its sentence or a "since" follows
+        elliptical = re.match(r"^\s*(?:since\b|so\s+far\b|[.!]?\s*$)", x.tail) and (
+            b == "" or b.endswith(":") or _THERE_WERE_RE.search(b)
+        )  # (after a speaker's label in a transcript: "GEN. SMITH: About 90 since June 1.")
+        return (opener or b.endswith("with")) and bool(follows) or bool(elliptical)
 
 
 class _Exprs:
@@ -1978,6 +1986,9 @@ class _PageExtractor:
         if counts and not statement_relevance(sentence).read:  # a toll of a disease, a crash, a match
             counts = []
         if not counts:
+            asked = _asked_metric(sentence)
+            if asked:
+                self.state.last_metric = asked  # "How many sorties ...?": the metric of the answer after it
             self._pending.append((sentence, self.ctx.ref, self._entry, False))
             return
         self._catch_up()
@@ -2188,6 +2199,19 @@ def _metric_in_header(text: str) -> str | None:
     if "wounded" in low or "injured" in low:
         return Metric.WOUNDED
     return None
+
+
+_HOW_MANY_RE = re.compile(r"\bhow\s+many\s+((?:[\w-]+\s+){0,2}[\w-]+)\b[^?]*\?", re.I)
+
+
+def _asked_metric(sentence: str) -> str | None:
+    """The metric a question asks for: "How many air strikes were there in May?" -> strikes."""
+    m = _HOW_MANY_RE.search(sentence)
+    if m is None:
+        return None
+    return next(
+        (lx.METRIC_NOUNS[w] for t, _s, _e in _tokens(m.group(1)) if (w := _word(t)) in lx.METRIC_NOUNS), None
+    )
 
 
 def _victim_in_header(text: str) -> Victim | None:
