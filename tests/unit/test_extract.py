@@ -915,3 +915,16 @@ def test_an_elliptical_answer_takes_the_metric_of_the_question_or_sentence_befor
         ("weapons_released", 300, D(2019, 1, 1), D(2019, 12, 31)),
         ("weapons_released", 120, D(2020, 1, 1), D(2020, 12, 31)),
     ]
+
+
+def test_of_those_opening_a_sentence_makes_its_number_a_part_of_the_count_before() -> None:
+    recs = extract(
+        "2022-11-30",
+        "Since the ceasefire collapsed in March, the monitor has recorded at least 2,300 deaths in the region.",
+        "Of those, the monitor blames about 300 on shelling.",
+    )
+    got = [(r.metric, r.count, r.qualifier, r.period_start, r.period_end) for r in recs]
+    assert got == [
+        ("killed", 2300, "at_least", D(2022, 3, 1), D(2022, 11, 30)),
+        ("killed", 300, "approximate", D(2022, 3, 1), D(2022, 11, 30)),
+    ]

@@ -634,7 +634,9 @@ REFERS_BACK_RE = re.compile(
     r"sorties|missions))\b"
     r"|\b(?P<dead>of\s+(?:the|those)\s+(?:dead|killed|victims))\b"
     r"|\b(?P<hurt>of\s+(?:the|those)\s+(?:wounded|injured))\b"
-    r"|^\s*(?P<further>(?:a|an)\s+(?:further|additional)|another)\b",
+    r"|^\s*(?P<further>(?:a|an)\s+(?:further|additional)|another)\b"
+    # a part of the count before, opening its sentence: "Of those, the monitor blames about 300 on shelling"
+    r"|^\s*(?P<part>of\s+(?:those|these|them)\s*,)",
     re.I,
 )
 SUM_CUES_RE = re.compile(

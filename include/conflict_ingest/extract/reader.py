@@ -191,6 +191,7 @@ _NO_ANY_BEFORE_RE = re.compile(r"\b(?:no|any|every|each)\s*$", re.I)
 _OUT_OF_BEFORE_RE = re.compile(r"\bout\s+of\s*$")
 _SIGN_BEFORE_RE = re.compile(r"[#/]\s*$")
 _TOLL_WORD_RE = re.compile(r"\btoll\b", re.I)
+_PART_OPENER_RE = re.compile(r"of\s+(?:those|these|them)\s*,")
 _THERE_WERE_RE = re.compile(r"\bthere\s+(?:were|was|have\s+been|had\s+been)(?:\s+(?:just|only|a\s+mere))?$")
 _OPENER_WORD_RE = re.compile(r"(?:^|[,;:]\s*)(?:and|but|another|the remaining|the other|with|of them)$")
 _OPENER_WORD_TAIL_RE = re.compile(r"[,;:]\s*(?:and|but|another|the remaining|the other|with|of them)$")
@@ -1175,7 +1176,8 @@ class _SentenceReader:
     14. The end of a tally: "the number of strikes rose to 40"; with no noun, the page's last count
         updated: "By Sunday evening the figure had risen to 240".
     15. The sentence's first count: "3,038 weapons in October and 2,709 in November".
-    16. The previous sentence's count, when the number opens its clause: "Two more, southeast of Irbil"; or
+    16. The previous sentence's count, when the number opens its clause: "Two more, southeast of Irbil", or
+        its sentence opens with "Of those,": "Of those, the monitor blames about 300 on shelling"; or
         an elliptical answer ending its sentence or followed by "since": "About 65 since June 1." (after
         "How many air raids ...?", whose metric it takes), "In 2020 there were only 120."
 
@@ -1584,7 +1586,9 @@ class _SentenceReader:
         elliptical = re.match(r"^\s*(?:since\b|so\s+far\b|[.!]?\s*$)", x.tail) and (
             b == "" or b.endswith(":") or _THERE_WERE_RE.search(b)
         )  # (after a speaker's label in a transcript: "GEN. SMITH: About 90 since June 1.")
-        return (opener or b.endswith("with")) and bool(follows) or bool(elliptical)
+        # a part of the count before: "Of those, the monitor blames about 300 on shelling."
+        part = _PART_OPENER_RE.match(b)
+        return (opener or b.endswith("with")) and bool(follows) or bool(elliptical) or bool(part)
 
 
 class _Exprs:
