@@ -928,3 +928,12 @@ def test_of_those_opening_a_sentence_makes_its_number_a_part_of_the_count_before
         ("killed", 2300, "at_least", D(2022, 3, 1), D(2022, 11, 30)),
         ("killed", 300, "approximate", D(2022, 3, 1), D(2022, 11, 30)),
     ]
+
+
+def test_a_nested_count_after_a_single_person_named_first_is_read() -> None:
+    recs = extract(
+        "2022-07-04",
+        "After the shelling of the market town, 15 people were killed, among them a policeman and three children.",
+    )
+    got = [(r.metric, r.count, r.victim) for r in recs]
+    assert got == [("killed", 15, "unspecified"), ("killed", 3, "civilians")]

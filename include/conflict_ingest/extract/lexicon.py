@@ -345,6 +345,8 @@ NON_RELEASE_RE = re.compile(
 # among them six children"): it takes that toll's metric.
 NESTED_BEFORE_RE = re.compile(
     r"\b(?:including|among\s+them|among\s+whom|of\s+whom|of\s+them|among\s+the\s+(?:dead|victims))\s*[,:]?\s*"
+    # a single person named first: "among them a policeman and three children"
+    r"(?:(?:a|an)\s+(?:[\w-]+\s+){0,2}?and\s+)?"
     r"(?:(?:at\s+least|more\s+than|some|about|nearly|around|over|up\s+to)\s+)?$",
     re.I,
 )
