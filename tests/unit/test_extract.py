@@ -937,3 +937,14 @@ def test_a_nested_count_after_a_single_person_named_first_is_read() -> None:
     )
     got = [(r.metric, r.count, r.victim) for r in recs]
     assert got == [("killed", 15, "unspecified"), ("killed", 3, "civilians")]
+
+
+def test_a_toll_of_the_battle_for_a_place_runs_from_its_start_to_the_last_day_told() -> None:
+    recs = extract(
+        "2018-03-06",
+        "The army declared the town retaken on Saturday, four months after the assault on it began on October 30.",
+        "Jets carried out 400 strikes on the town in November and December.",
+        "Medics say 900 civilians were killed in the battle for the town. About 300 soldiers also died.",
+    )
+    got = {r.count: (r.period_start, r.period_end) for r in recs}
+    assert got[900] == got[300] == (D(2017, 10, 30), D(2018, 3, 3))

@@ -701,6 +701,10 @@ THAT_TIME_RE = re.compile(
     r"\b(?:in|over|during|throughout|within)\s+(?:that|this|the\s+same)\s+(?:time|period|span|timeframe)\b",
     re.I,
 )
+# A toll told of a whole battle: "died in the battle for the city", "killed during the siege of the town".
+WHOLE_BATTLE_RE = re.compile(
+    r"\b(?:in|during|throughout)\s+the\s+(?:battle|siege|fight)\s+(?:for|of)\b", re.I
+)
 # A difference, not a count: "that drop of 43 strikes", "a rise of some 20 raids", "fell by 12".
 DIFFERENCE_BEFORE_RE = re.compile(
     r"\b(?:(?:drop|fall|decline|decrease|reduction|increase|rise|jump|surge|difference)\s+of|"

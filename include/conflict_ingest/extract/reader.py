@@ -1832,6 +1832,8 @@ class _PageExtractor:
         self._pending: list[tuple[str, dt.date | None, int, bool]] = []  # (..., a heading)
         # which live-blog entry (timestamp) the page is in: an incident's day stays in its own entry
         self._entry = 0
+        #: the whole battle a sentence's counts are told of ("died in the battle for the city"), when it names one
+        self._whole_event: tuple[dt.date, dt.date] | None = None
 
     @functools.cached_property
     def default_actor(self) -> str | None:
@@ -2000,6 +2002,7 @@ class _PageExtractor:
         self.places.note(sentence)
         exprs, cutoff = find_time_expressions(sentence, self.ctx)
         since_then = self._since_then(self.ctx.ref) if _Cues(sentence).since_then else None
+        self._whole_event = self._battle_span() if lx.WHOLE_BATTLE_RE.search(sentence) else None
         if since_then is None and _Cues(sentence).that_time and self.state.last_time:
             since_then = self.state.last_time[:2]  # "in that time": the span the page stated last, as stated
         self._note_time(exprs)
@@ -2109,6 +2112,11 @@ class _PageExtractor:
             return (anchor, cutoff.period_end), True
         if since_then:
             return since_then, True  # "A further 14 had been killed since then" (after "in the first week")
+        if self._whole_event:
+            return (
+                self._whole_event,
+                False,
+            )  # "died in the battle for the city": its start to the last day told
         referred = _referred_period(self.state, c, cues.refers_back) if cues.refers_back else None
         if referred:
             return referred, (referred[1] - referred[0]).days > 1
@@ -2129,6 +2137,15 @@ class _PageExtractor:
         told = self.state.told_days
         told.extend((e.period_start, e.period_end) for e in dated if e.period_start and e.period_end)
         del told[:-TOLD_DAYS_KEPT]
+
+    def _battle_span(self) -> tuple[dt.date, dt.date] | None:
+        """The span of the battle the page tells ("in the battle for the city"): from its start (the page's
+        event start) to the last day the page told, at most the reference day."""
+        start, ref = self.ctx.since_start, self.ctx.ref
+        if start is None or ref is None:
+            return None
+        ends = [e for _s, e in self.state.told_days if start <= e <= ref]
+        return (start, max(ends)) if ends else None
 
     def _since_then(self, ref: dt.date | None) -> tuple[dt.date, dt.date] | None:
         """ "Since then": from the last time the page stated to the reference day: the same start after a
