@@ -1768,10 +1768,8 @@ def _lookback(state: _State, days: int) -> tuple[dt.date, dt.date] | None:
     if got is not None or not state.told_days:
         return got
     end = state.told_days[-1][1]
-    for extra in (
-        0,
-        1,
-    ):  # a span of exactly ``days`` days first ("from Tuesday to Thursday ... those three days")
+    # a span of exactly ``days`` days first ("from Tuesday to Thursday ... those three days")
+    for extra in (0, 1):
         for start, _end in reversed(state.told_days):
             if (end - start).days + 1 == days + extra:
                 return start, end
