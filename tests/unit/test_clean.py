@@ -143,6 +143,26 @@ def test_headline_dek_caption_and_share_bar_are_excluded() -> None:
     assert not cleaned.text.startswith("Coalition strikes hit record")
 
 
+@pytest.mark.parametrize("cls", ["lead", "summary", "article-intro", "standfirst"])
+def test_a_paragraph_classed_as_a_dek_right_under_the_headline_is_not_body(cls: str) -> None:
+    dek = f"<p class='{cls}'>Jets flew more than 40 sorties in two days as the offensive widened.</p>"
+    html = page(
+        f"<main><div class='story'><h1>Coalition strikes hit record</h1>{dek}{BODY_PARAGRAPHS}</div></main>"
+    )
+    cleaned = clean_html(html, "https://news.example/a")
+    assert "40 sorties" not in cleaned.text
+    assert "3,038 weapons" in cleaned.text
+
+
+def test_a_lead_paragraph_that_is_not_under_the_headline_stays_body() -> None:
+    extra = "<p class='lead'>Jets flew more than 40 sorties in two days as the offensive widened.</p>"
+    html = page(
+        f"<main><div class='story'><h1>Coalition strikes hit record</h1>{BODY_PARAGRAPHS}{extra}</div></main>"
+    )
+    cleaned = clean_html(html, "https://news.example/a")
+    assert "40 sorties" in cleaned.text
+
+
 def test_entities_and_nbsp_are_rendered_and_whitespace_collapsed() -> None:
     extra = "<p>Russian aircraft flew 82&nbsp;combat sorties,\n   the ministry&rsquo;s   spokesman said &amp; added more.</p>"
     cleaned = clean_html(article(extra_body=extra), "https://news.example/a")

@@ -799,3 +799,152 @@ def test_months_before_a_day_the_first_weeks_of_a_month_and_a_combined_toll() ->
         (350, D(2022, 3, 1), D(2022, 5, 31)),
         (21, D(2022, 9, 1), D(2022, 9, 14)),
     ]
+
+
+def test_table_column_header_naming_a_victim_class_gives_its_rows_that_class() -> None:
+    recs = extract(
+        "2022-09-02",
+        Block("caption", "Shelling of Donetsk oblast, August 2022"),
+        Block("table_row", "Week | Soldiers wounded | Civilian deaths | Deaths"),
+        Block("table_row", "1–7 August | 6 | 4 | 9"),
+        Block("table_row", "Total | 6 | 4 | 9"),
+    )
+    got = [(r.metric, r.count, r.victim, r.period_start, r.period_end) for r in recs]
+    first, last = D(2022, 8, 1), D(2022, 8, 7)
+    assert got == [
+        ("wounded", 6, "combatants", first, last),
+        ("killed", 4, "civilians", first, last),
+        ("killed", 9, "unspecified", first, last),
+    ]
+
+
+def test_those_n_days_with_no_span_of_n_days_stated_run_between_two_told_days() -> None:
+    recs = extract(
+        "2021-03-20",
+        "The offensive opened on the evening of Thursday, March 4, when artillery shelled the border towns.",
+        "A truce came into force at midnight on Sunday, March 14.",
+        "Army drones hit the district 95 times over those ten days, the monitor says.",
+    )
+    assert [(r.metric, r.count, r.period_start, r.period_end) for r in recs] == [
+        ("strikes", 95, D(2021, 3, 4), D(2021, 3, 14))
+    ]
+
+
+def test_of_which_a_part_whose_verb_names_weapons_is_still_a_part_of_the_count_before() -> None:
+    recs = extract(
+        "2021-06-14",
+        "Drones flew 90 sorties in May, of which 41 involved the dropping of munitions.",
+        "Militants fired some 500 rockets on Sunday, of which 120 were shot down.",
+    )
+    assert brief(recs) == [("sorties", 90), ("sorties", 41), ("weapons_released", 500)]
+
+
+def test_a_difference_between_two_counts_is_no_count() -> None:
+    recs = extract(
+        "2022-01-10",
+        "The air force carried out 70 strikes in 2021 and 95 in 2020.",
+        "Officials called the fall of 25 strikes a sign of calmer days, and raids on the port rose by 6.",
+    )
+    assert brief(recs) == [("strikes", 70), ("strikes", 95)]
+
+
+def test_a_part_of_the_last_toll_told_in_its_own_sentence_takes_the_class_it_names() -> None:
+    recs = extract(
+        "2023-05-08",
+        "Shelling of the bus depot on Saturday killed 30 people.",
+        "Eight of them were soldiers waiting for a transfer.",
+    )
+    got = [(r.metric, r.count, r.victim, r.period_start) for r in recs]
+    assert got == [("killed", 30, "unspecified", D(2023, 5, 6)), ("killed", 8, "combatants", D(2023, 5, 6))]
+
+
+def test_since_the_tellers_last_report_on_a_day_runs_from_that_day() -> None:
+    recs = extract(
+        "2022-10-19",  # a Wednesday
+        "Since our previous bulletin on Sunday, the monitors have logged 37 drone attacks on the power grid.",
+    )
+    assert [(r.metric, r.count, r.period_start, r.period_end) for r in recs] == [
+        ("strikes", 37, D(2022, 10, 16), D(2022, 10, 19))
+    ]
+
+
+def test_in_that_time_takes_the_span_the_page_stated_last() -> None:
+    recs = extract(
+        "2019-05-02",
+        "Reaper crews have flown 410 missions since the detachment arrived at the base in June 2017, the wing said.",
+        "Its spokesman said the drones had fired about 150 Hellfire missiles over that period.",
+    )
+    got = {r.count: (r.metric, r.period_start, r.period_end) for r in recs}
+    assert got[150] == ("weapons_released", D(2017, 6, 1), D(2019, 5, 2))
+
+
+def test_up_from_a_figure_in_a_named_month_is_that_months_count() -> None:
+    recs = extract(
+        "2024-09-03",
+        "The observers logged 75 shelling attacks on the frontline villages in August, down from 90 in July.",
+        "The army reported 12 raids this week, up from 9 a week earlier.",
+    )
+    got = [(r.metric, r.count, r.period_start, r.period_end) for r in recs]
+    assert got[:2] == [
+        ("strikes", 75, D(2024, 8, 1), D(2024, 8, 31)),
+        ("strikes", 90, D(2024, 7, 1), D(2024, 7, 31)),
+    ]
+    assert 9 not in [r.count for r in recs]  # "a week earlier" names no period the rules read
+
+
+def test_those_strikes_after_an_up_from_figure_refer_to_the_current_count() -> None:
+    recs = extract(
+        "2024-09-03",
+        "The observers logged 75 shelling attacks on the frontline villages in August, down from 90 in July.",
+        "Those attacks killed 16 civilians.",
+    )
+    got = {r.count: (r.period_start, r.period_end) for r in recs}
+    assert got[16] == (D(2024, 8, 1), D(2024, 8, 31))
+
+
+def test_an_elliptical_answer_takes_the_metric_of_the_question_or_sentence_before() -> None:
+    recs = extract(
+        "2023-06-20",
+        "How many air raids has the navy's aviation wing carried out this month?",
+        "MAJ. OKAFOR: About 65 since June 1.",
+        "In 2019 the drones fired 300 missiles at the rebels. In 2020 there were only 120.",
+    )
+    got = [(r.metric, r.count, r.period_start, r.period_end) for r in recs]
+    assert got == [
+        ("strikes", 65, D(2023, 6, 1), D(2023, 6, 20)),
+        ("weapons_released", 300, D(2019, 1, 1), D(2019, 12, 31)),
+        ("weapons_released", 120, D(2020, 1, 1), D(2020, 12, 31)),
+    ]
+
+
+def test_of_those_opening_a_sentence_makes_its_number_a_part_of_the_count_before() -> None:
+    recs = extract(
+        "2022-11-30",
+        "Since the ceasefire collapsed in March, the monitor has recorded at least 2,300 deaths in the region.",
+        "Of those, the monitor blames about 300 on shelling.",
+    )
+    got = [(r.metric, r.count, r.qualifier, r.period_start, r.period_end) for r in recs]
+    assert got == [
+        ("killed", 2300, "at_least", D(2022, 3, 1), D(2022, 11, 30)),
+        ("killed", 300, "approximate", D(2022, 3, 1), D(2022, 11, 30)),
+    ]
+
+
+def test_a_nested_count_after_a_single_person_named_first_is_read() -> None:
+    recs = extract(
+        "2022-07-04",
+        "After the shelling of the market town, 15 people were killed, among them a policeman and three children.",
+    )
+    got = [(r.metric, r.count, r.victim) for r in recs]
+    assert got == [("killed", 15, "unspecified"), ("killed", 3, "civilians")]
+
+
+def test_a_toll_of_the_battle_for_a_place_runs_from_its_start_to_the_last_day_told() -> None:
+    recs = extract(
+        "2018-03-06",
+        "The army declared the town retaken on Saturday, four months after the assault on it began on October 30.",
+        "Jets carried out 400 strikes on the town in November and December.",
+        "Medics say 900 civilians were killed in the battle for the town. About 300 soldiers also died.",
+    )
+    got = {r.count: (r.period_start, r.period_end) for r in recs}
+    assert got[900] == got[300] == (D(2017, 10, 30), D(2018, 3, 3))

@@ -40,6 +40,7 @@ EXPECTED: dict[str, Want] = {
     "rule_dateline": Want("anchor"),  # claimed, never bound, no event start either
     "rule_n_day_operation": Want("span", D(2019, 8, 20), D(2019, 8, 31), anchor=D(2019, 8, 20)),
     "rule_since_comparison": Want("anchor"),  # claimed, never bound
+    "rule_since_last_report": Want("since", D(2020, 3, 12), WED, cumulative=True),
     "rule_since": Want("since", D(2019, 10, 17), WED, cumulative=True, anchor=D(2019, 10, 17)),
     "rule_since_event": Want("since", ANCHOR, WED, cumulative=True),
     "rule_between": Want("span", D(2019, 10, 7), D(2019, 11, 24), anchor=D(2019, 10, 7)),

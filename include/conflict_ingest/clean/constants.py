@@ -126,6 +126,13 @@ BOILERPLATE_CLASS_WORDS = (
     "site-stamp", "clock", "ticker", "weather", "breaking-bar", "top-strip",
     "print", "email-this", "skip-link", "screen-reader-text", "sr-only", "hidden",
 )  # fmt: skip
+#: class words of a dek (standfirst): a paragraph with one of them right after the headline <h1> is the
+#: headline's summary, not article body (words that only mark a dek there: "lead", "summary", "intro").
+#: A class token matches when it is one of them or ends with "-"/"_" and one ("article-lead").
+DEK_CLASS_RE = re.compile(
+    r"(?:^|\s)(?:[\w-]*[_-])?(?:lead|summary|intro|sub|deck|excerpt|description|strap|standfirst)(?=$|\s)",
+    re.I,
+)
 _WORD_SPLIT = re.compile(r"[\s_]+")
 #: A class token is boilerplate when it starts or ends with one of the words ("comment-list",
 #: "lb-share"); a word in the middle ("content-with-sidebar-wrap") does not count.

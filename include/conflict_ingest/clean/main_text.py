@@ -20,6 +20,7 @@ from conflict_ingest.clean.constants import (
     CORRECTION_MIN_WORDS,
     CORRECTION_RE,
     DATE_LINE_MAX_WORDS,
+    DEK_CLASS_RE,
     DUPLICATE_MIN_WORDS,
     ENTRY_TAGS,
     EXTRA_MIN_WORDS,
@@ -296,6 +297,17 @@ def _is_boilerplate(el: Any) -> bool:
     return False
 
 
+def _is_dek(el: Any) -> bool:
+    """A paragraph classed as a dek ("lead", "summary", "standfirst", ...) right after the headline <h1>: the
+    headline's summary, which the rules never annotate (its counts are restated in the body)."""
+    if _tag(el) != "p" or not DEK_CLASS_RE.search(el.get("class") or ""):
+        return False
+    prev = el.getprevious()
+    while prev is not None and not isinstance(prev.tag, str):
+        prev = prev.getprevious()  # comments and processing instructions
+    return prev is not None and _tag(prev) == "h1"
+
+
 def _drop_boilerplate(kept: list[_Candidate], title: str) -> list[_Candidate]:
     """Drop kept candidates that sit in boilerplate containers (unless the container is the wrapper
     of most of the text) and headings that repeat the headline."""
@@ -326,6 +338,8 @@ def _drop_boilerplate(kept: list[_Candidate], title: str) -> list[_Candidate]:
         if box is not None and words_in[id(box)] / total <= BOILERPLATE_MAX_SHARE:
             continue
         if c.kind == "h" and (_tag(c.owner) == "h1" or " ".join(_tokens(c.text)) == title_key):
+            continue
+        if c.kind == "p" and _is_dek(c.owner):
             continue
         if c.kind in ("p", "h") and c.link_words > LINK_BLOCK_MAX_SHARE * c.words:
             continue

@@ -345,6 +345,8 @@ NON_RELEASE_RE = re.compile(
 # among them six children"): it takes that toll's metric.
 NESTED_BEFORE_RE = re.compile(
     r"\b(?:including|among\s+them|among\s+whom|of\s+whom|of\s+them|among\s+the\s+(?:dead|victims))\s*[,:]?\s*"
+    # a single person named first: "among them a policeman and three children"
+    r"(?:(?:a|an)\s+(?:[\w-]+\s+){0,2}?and\s+)?"
     r"(?:(?:at\s+least|more\s+than|some|about|nearly|around|over|up\s+to)\s+)?$",
     re.I,
 )
@@ -615,6 +617,13 @@ MONTH_AFTER_RE = re.compile(
 )
 TIME_AFTER_RE = re.compile(r"^(?::\d|\s*(?:a\.m\.|p\.m\.|am\b|pm\b|GMT|UTC|hrs\b|o'clock|h\d))", re.I)
 RANGE_BEFORE_RE = re.compile(r"\b(?:between|from)\s*$", re.I)
+# The same metric's figure for an earlier month or year, stated after the count: "61 strikes in June, up from
+# 48 in May" is a count of May (not a range's start); only with a named month or year right after it.
+EARLIER_FIGURE_BEFORE_RE = re.compile(r"\b(?:up|down)\s+from\s*$", re.I)
+EARLIER_FIGURE_AFTER_RE = re.compile(
+    r"\s+(?:in|during|for)\s+(?:(?:January|February|March|April|May|June|July|August|September|October|"
+    r"November|December)\b|(?:19|20)\d\d\b)"
+)
 VAGUE_AFTER_RE = re.compile(r"^\s*(?:or\s+(?:more|so|two|three)|or\s+\w+|out\s+of)\b", re.I)
 PARTITIVE_RE = re.compile(
     r"^\s*(?:more\s+|other\s+|additional\s+|further\s+)?of\s+(?:the|them|those|these|which|whom|its|their)\b\s*",
@@ -627,7 +636,9 @@ REFERS_BACK_RE = re.compile(
     r"sorties|missions))\b"
     r"|\b(?P<dead>of\s+(?:the|those)\s+(?:dead|killed|victims))\b"
     r"|\b(?P<hurt>of\s+(?:the|those)\s+(?:wounded|injured))\b"
-    r"|^\s*(?P<further>(?:a|an)\s+(?:further|additional)|another)\b",
+    r"|^\s*(?P<further>(?:a|an)\s+(?:further|additional)|another)\b"
+    # a part of the count before, opening its sentence: "Of those, the monitor blames about 300 on shelling"
+    r"|^\s*(?P<part>of\s+(?:those|these|them)\s*,)",
     re.I,
 )
 SUM_CUES_RE = re.compile(
@@ -683,6 +694,22 @@ COMBINED_TOLL_AFTER_RE = re.compile(
 AGE_BEFORE_RE = re.compile(
     r"\b(?:aged|ages?\s+of|ages|(?:boy|girl|man|woman|child|teenager|son|daughter)\s+of)\s+"
     r"(?:\d{1,3}\s*(?:,|and|to|or|-)\s*)*$",
+    re.I,
+)
+# The span the page stated last, referred to: "in that time", "over that period", "during the same period".
+THAT_TIME_RE = re.compile(
+    r"\b(?:in|over|during|throughout|within)\s+(?:that|this|the\s+same)\s+(?:time|period|span|timeframe)\b",
+    re.I,
+)
+# A toll told of a whole battle: "died in the battle for the city", "killed during the siege of the town".
+WHOLE_BATTLE_RE = re.compile(
+    r"\b(?:in|during|throughout)\s+the\s+(?:battle|siege|fight)\s+(?:for|of)\b", re.I
+)
+# A difference, not a count: "that drop of 43 strikes", "a rise of some 20 raids", "fell by 12".
+DIFFERENCE_BEFORE_RE = re.compile(
+    r"\b(?:(?:drop|fall|decline|decrease|reduction|increase|rise|jump|surge|difference)\s+of|"
+    r"(?:fell|dropped|declined|decreased|rose|increased|jumped|grew|climbed)\s+by)\s+"
+    r"(?:(?:about|around|roughly|some|nearly|almost|more\s+than|over|at\s+least)\s+)?$",
     re.I,
 )
 # A rate, not a count: "an average of 140 rockets a day", "some 30 sorties per day".

@@ -213,6 +213,12 @@ LOOKBACK_RE = re.compile(
     re.I,
 )
 SINCE_RE = re.compile(r"\bsince\b", re.I)
+# "since our last update on Friday", "since the previous briefing on March 4": since a report of the teller's own
+SINCE_LAST_REPORT_RE = re.compile(
+    r"\b(?i:since)\s+(?i:our|the|my|their|its|this\s+paper[’']s)\s+(?i:last|previous|latest|most\s+recent)\s+"
+    r"(?i:update|briefing|report|bulletin|statement|summary|release|press\s+conference)\s+(?i:on|of)\s+"
+    + _atom("b_")
+)
 CLAUSE_END_RE = re.compile(r"[,;]|\.(?:\s|$)")
 # An event named after "since" by a noun phrase ("since the alliance took command ... on March 31").
 SINCE_EVENT_START_RE = re.compile(r"\s+(?:the|its|their|his|her|[A-Z][\w-]*[’']s)\s")
@@ -536,6 +542,14 @@ def rule_since_comparison(sentence: str, ctx: PeriodContext, claims: _Claims) ->
         if SINCE_COMPARISON_RE.search(sentence, max(0, sm.start() - 80), sm.start()):
             stop = CLAUSE_END_RE.search(sentence, sm.end())
             claims.claim(sm.start(), stop.start() if stop else len(sentence))
+
+
+def rule_since_last_report(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
+    """Since our previous briefing on Thursday: from that day to the reference day, cumulative (no event start)."""
+    for rm in SINCE_LAST_REPORT_RE.finditer(sentence):
+        got = resolve_atom(rm, "b_", ctx) if claims.free(rm.start(), rm.end()) else None
+        if got and ctx.ref and got[0] <= ctx.ref:
+            claims.add(rm.start(), rm.end(), got[0], ctx.ref, "since", cumulative=True)
 
 
 def rule_since(sentence: str, ctx: PeriodContext, claims: _Claims) -> None:
@@ -1025,6 +1039,7 @@ TIME_RULES: tuple[TimeRule, ...] = (
     rule_dateline,
     rule_n_day_operation,
     rule_since_comparison,
+    rule_since_last_report,
     rule_since,
     rule_since_event,
     rule_between,

@@ -191,6 +191,8 @@ _NO_ANY_BEFORE_RE = re.compile(r"\b(?:no|any|every|each)\s*$", re.I)
 _OUT_OF_BEFORE_RE = re.compile(r"\bout\s+of\s*$")
 _SIGN_BEFORE_RE = re.compile(r"[#/]\s*$")
 _TOLL_WORD_RE = re.compile(r"\btoll\b", re.I)
+_PART_OPENER_RE = re.compile(r"of\s+(?:those|these|them)\s*,")
+_THERE_WERE_RE = re.compile(r"\bthere\s+(?:were|was|have\s+been|had\s+been)(?:\s+(?:just|only|a\s+mere))?$")
 _OPENER_WORD_RE = re.compile(r"(?:^|[,;:]\s*)(?:and|but|another|the remaining|the other|with|of them)$")
 _OPENER_WORD_TAIL_RE = re.compile(r"[,;:]\s*(?:and|but|another|the remaining|the other|with|of them)$")
 _WORD_DOT_RE = re.compile(r"[\w.]")
@@ -281,6 +283,7 @@ class _Count:
     count_text: str | None = None  # a vague quantity's words as written ("several")
     refers_back: bool = False  # one victim named as someone already met ("killing him", "the commander")
     ordinal: int = 0  # "a second insurgent was killed": 2 (one of a toll of two or more already stated)
+    earlier: bool = False  # the same metric's figure for an earlier period ("up from 48 in May")
 
 
 @dataclass
@@ -290,6 +293,7 @@ class _Table:
     caption: str = ""
     caption_metric: str | None = None
     columns: list[str | None] = field(default_factory=list)
+    victims: list[Victim | None] = field(default_factory=list)
     spans: list[tuple[dt.date, dt.date]] = field(default_factory=list)
 
     @functools.cached_property
@@ -326,6 +330,12 @@ class _State:
     running_totals: set[int] = field(default_factory=set)  # ids of the records that are running totals
     #: the last time the page stated (start, end, whether it is a "since" that runs on), for "since then"
     last_time: tuple[dt.date, dt.date, bool] | None = None
+    #: the last days the page stated, in page order (at most TOLD_DAYS_KEPT), for "those eleven days"
+    told_days: list[tuple[dt.date, dt.date]] = field(default_factory=list)
+
+
+#: how many of the days a page stated are kept for "those eleven days" (:func:`_lookback`)
+TOLD_DAYS_KEPT = 12
 
 
 def split_sentences(text: str) -> list[str]:
@@ -447,10 +457,14 @@ def _not_a_count(sentence: str, n: NumberMention) -> bool:
         return True
     if _MONTH_AFTER_AT.match(s, a) or _TIME_AFTER_AT.match(s, a):
         return True
+    earlier_figure = bool(_ends_before(lx.EARLIER_FIGURE_BEFORE_RE, s, b, w)) and bool(
+        lx.EARLIER_FIGURE_AFTER_RE.match(s, a)
+    )  # "up from 48 in May": the same metric's figure for May
     if (
         _COMPARATIVE_AT.match(s, a)
         or _VAGUE_AFTER_AT.match(s, a)
         or _ends_before(lx.RANGE_BEFORE_RE, s, b, w)
+        and not earlier_figure
     ):
         return True
     if _ends_before(_OUT_OF_BEFORE_RE, s, b, w) or _ends_before(lx.AGE_BEFORE_RE, s, b, w):
@@ -459,6 +473,8 @@ def _not_a_count(sentence: str, n: NumberMention) -> bool:
         return True  # a rate: "an average of 140 rockets a day"
     if _ends_before(lx.COMBINED_TOLL_BEFORE_RE, s, b, w) or lx.COMBINED_TOLL_AFTER_RE.match(s[a : a + 80]):
         return True  # "killed or injured 23 children": killed and wounded in one figure
+    if _ends_before(lx.DIFFERENCE_BEFORE_RE, s, b, w):
+        return True  # a difference: "a drop of 43 strikes", "rose by 12"
     return bool(_ends_before(_SIGN_BEFORE_RE, s, b, w) or s.startswith("/", a))
 
 
@@ -1160,7 +1176,10 @@ class _SentenceReader:
     14. The end of a tally: "the number of strikes rose to 40"; with no noun, the page's last count
         updated: "By Sunday evening the figure had risen to 240".
     15. The sentence's first count: "3,038 weapons in October and 2,709 in November".
-    16. The previous sentence's count, when the number opens its clause: "Two more, southeast of Irbil".
+    16. The previous sentence's count, when the number opens its clause: "Two more, southeast of Irbil", or
+        its sentence opens with "Of those,": "Of those, the monitor blames about 300 on shelling"; or
+        an elliptical answer ending its sentence or followed by "since": "About 65 since June 1." (after
+        "How many air raids ...?", whose metric it takes), "In 2020 there were only 120."
 
     A bare weapons count followed by an outcome counts nothing ("40 ... were shot down"). A count after
     "including" a toll of this sentence, or followed by "of the dead" after a toll, is a sub-count (nested).
@@ -1207,6 +1226,9 @@ class _SentenceReader:
             if c is not None and n.vague and c.metric not in CASUALTY_METRICS:
                 c = None  # only tolls take a vague quantity: "dozens of strikes" is no count
             if c is not None:
+                c.earlier = bool(
+                    _ends_before(lx.EARLIER_FIGURE_BEFORE_RE, self.s, n.start, SHORT_LOOKBACK_CHARS)
+                )
                 # nested in a toll stated before it (in this sentence, or the last one for "of the dead")
                 before_toll = self._toll_seen
                 c.nested = bool(
@@ -1457,8 +1479,13 @@ class _SentenceReader:
     def _bare_metric(self, x: _Number) -> _Count | None:
         """Rules 8-16, in order: the first that names a metric gives the count."""
         sm = self._sentence_metric()
-        if x.partitive and sm is not None and sm[0] not in CASUALTY_METRICS:
-            # "of which"/"of them" points back at the count before it, whatever verb follows.
+        if (
+            (x.partitive or x.prev[:2] == ["which", "of"])
+            and sm is not None
+            and sm[0] not in CASUALTY_METRICS
+        ):
+            # "of which"/"of them" points back at the count before it, whatever verb follows: "3 of them hit
+            # Mosul", "of which 40 involved the use of bombs" (a part of the sorties, not a count of bombs).
             return x.count(sm[0], sm[1])
         got = self._bare_by_verb(x)
         if got is not None:
@@ -1500,6 +1527,9 @@ class _SentenceReader:
             return x.count(sm[0], sm[1])
         if self.state.last_metric and self._continues_previous(x):
             victim = self.state.last_victim if self.state.last_metric in CASUALTY_METRICS else None
+            if victim is not None and x.partitive:
+                # "... killed 30 people. Eight of them were soldiers.": the part's own class
+                victim = _predicate_victim(x.tail) or victim
             return x.count(self.state.last_metric, victim)
         return None
 
@@ -1551,7 +1581,14 @@ class _SentenceReader:
         follows = re.match(
             r"^\s*(?:more\b|of\s+them\b|,|;|near\b|in\b|on\b|were\b|was\b|took\b|hit\b|struck\b)", x.tail
         )
-        return (opener or b.endswith("with")) and bool(follows)
+        # an elliptical answer: "Roughly 90 since June 1." (after "How many sorties ...?"), "In 2019 there were
+        # only 8." (after a sentence counting strikes): the number ends its sentence or a "since" follows
+        elliptical = re.match(r"^\s*(?:since\b|so\s+far\b|[.!]?\s*$)", x.tail) and (
+            b == "" or b.endswith(":") or _THERE_WERE_RE.search(b)
+        )  # (after a speaker's label in a transcript: "GEN. SMITH: About 90 since June 1.")
+        # a part of the count before: "Of those, the monitor blames about 300 on shelling."
+        part = _PART_OPENER_RE.match(b)
+        return (opener or b.endswith("with")) and bool(follows) or bool(elliptical) or bool(part)
 
 
 class _Exprs:
@@ -1687,6 +1724,10 @@ class _Cues:
         return bool(re.search(r"\bsince\s+then\b", self.s, re.I))
 
     @functools.cached_property
+    def that_time(self) -> bool:
+        return bool(lx.THAT_TIME_RE.search(self.s))
+
+    @functools.cached_property
     def running_toll(self) -> bool:
         return bool(lx.RUNNING_TOLL_RE.search(self.s))
 
@@ -1720,8 +1761,19 @@ def _referred_period(state: _State, c: _Count, back: re.Match[str]) -> tuple[dt.
 
 
 def _lookback(state: _State, days: int) -> tuple[dt.date, dt.date] | None:
-    """The last span of ``days`` days the page has stated ("those three days")."""
-    return state.span_by_days.get(days)
+    """The last span of ``days`` days the page has stated ("those three days"); else the days from a day
+    the page told to the last day it told, ``days`` apart, or one more for a start in the evening ("The
+    offensive opened on the evening of March 4 ... A truce began on March 14 ... over those ten days")."""
+    got = state.span_by_days.get(days)
+    if got is not None or not state.told_days:
+        return got
+    end = state.told_days[-1][1]
+    # a span of exactly ``days`` days first ("from Tuesday to Thursday ... those three days")
+    for extra in (0, 1):
+        for start, _end in reversed(state.told_days):
+            if (end - start).days + 1 == days + extra:
+                return start, end
+    return None
 
 
 def _sum_period(state: _State, c: _Count) -> tuple[dt.date, dt.date] | None:
@@ -1778,6 +1830,8 @@ class _PageExtractor:
         self._pending: list[tuple[str, dt.date | None, int, bool]] = []  # (..., a heading)
         # which live-blog entry (timestamp) the page is in: an incident's day stays in its own entry
         self._entry = 0
+        #: the whole battle a sentence's counts are told of ("died in the battle for the city"), when it names one
+        self._whole_event: tuple[dt.date, dt.date] | None = None
 
     @functools.cached_property
     def default_actor(self) -> str | None:
@@ -1825,6 +1879,7 @@ class _PageExtractor:
                 continue
             if block.kind == "table_row" and not re.search(r"\d", block.text.split("|", 1)[-1]):
                 table.columns = [_metric_in_header(c) for c in block.text.split("|")]
+                table.victims = [_victim_in_header(c) for c in block.text.split("|")]
                 continue
             if block.kind != "table_row":
                 table = _Table()
@@ -1887,6 +1942,8 @@ class _PageExtractor:
             if metric is None or len(nums) != 1 or cell.strip().endswith("%"):
                 continue
             victim = Victim.UNSPECIFIED if metric in CASUALTY_METRICS else None
+            if victim is not None and col < len(table.victims):
+                victim = table.victims[col] or victim  # "Civilians killed": a column of civilians
             self._emit(
                 _Count(metric, nums[0].value, Qualifier.EXACT, victim, 0, 0), text, period, location=place
             )
@@ -1933,6 +1990,9 @@ class _PageExtractor:
         if counts and not statement_relevance(sentence).read:  # a toll of a disease, a crash, a match
             counts = []
         if not counts:
+            asked = _asked_metric(sentence)
+            if asked:
+                self.state.last_metric = asked  # "How many sorties ...?": the metric of the answer after it
             self._pending.append((sentence, self.ctx.ref, self._entry, False))
             return
         self._catch_up()
@@ -1940,6 +2000,9 @@ class _PageExtractor:
         self.places.note(sentence)
         exprs, cutoff = find_time_expressions(sentence, self.ctx)
         since_then = self._since_then(self.ctx.ref) if _Cues(sentence).since_then else None
+        self._whole_event = self._battle_span() if lx.WHOLE_BATTLE_RE.search(sentence) else None
+        if since_then is None and _Cues(sentence).that_time and self.state.last_time:
+            since_then = self.state.last_time[:2]  # "in that time": the span the page stated last, as stated
         self._note_time(exprs)
         named = [p for _pos, p in places_in(sentence)]
         countries = [k for p in named if (k := country_of(p))]
@@ -2047,6 +2110,11 @@ class _PageExtractor:
             return (anchor, cutoff.period_end), True
         if since_then:
             return since_then, True  # "A further 14 had been killed since then" (after "in the first week")
+        if self._whole_event:
+            return (
+                self._whole_event,
+                False,
+            )  # "died in the battle for the city": its start to the last day told
         referred = _referred_period(self.state, c, cues.refers_back) if cues.refers_back else None
         if referred:
             return referred, (referred[1] - referred[0]).days > 1
@@ -2064,6 +2132,18 @@ class _PageExtractor:
             e = dated[-1]
             assert e.period_start and e.period_end
             self.state.last_time = (e.period_start, e.period_end, e.kind == "since" or e.cumulative)
+        told = self.state.told_days
+        told.extend((e.period_start, e.period_end) for e in dated if e.period_start and e.period_end)
+        del told[:-TOLD_DAYS_KEPT]
+
+    def _battle_span(self) -> tuple[dt.date, dt.date] | None:
+        """The span of the battle the page tells ("in the battle for the city"): from its start (the page's
+        event start) to the last day the page told, at most the reference day."""
+        start, ref = self.ctx.since_start, self.ctx.ref
+        if start is None or ref is None:
+            return None
+        ends = [e for _s, e in self.state.told_days if start <= e <= ref]
+        return (start, max(ends)) if ends else None
 
     def _since_then(self, ref: dt.date | None) -> tuple[dt.date, dt.date] | None:
         """ "Since then": from the last time the page stated to the reference day: the same start after a
@@ -2112,7 +2192,7 @@ class _PageExtractor:
             period_end=end,
         )
         self.state.records.append(rec)
-        if cumulative:
+        if cumulative or c.earlier:  # neither is the incident a later "Those strikes" refers to
             self.state.running_totals.add(id(rec))
         if where.location != location:
             self._placed[id(rec)] = (rec, where.location)
@@ -2123,7 +2203,7 @@ class _PageExtractor:
         if start and end:
             self.state.spans.append((start, end))
             self.state.span_by_days[(end - start).days + 1] = (start, end)
-            if not cumulative:
+            if not cumulative and not c.earlier:
                 self.state.event_period = (start, end)
 
 
@@ -2137,6 +2217,29 @@ def _metric_in_header(text: str) -> str | None:
         return Metric.KILLED
     if "wounded" in low or "injured" in low:
         return Metric.WOUNDED
+    return None
+
+
+_HOW_MANY_RE = re.compile(r"\bhow\s+many\s+((?:[\w-]+\s+){0,2}[\w-]+)\b[^?]*\?", re.I)
+
+
+def _asked_metric(sentence: str) -> str | None:
+    """The metric a question asks for: "How many air strikes were there in May?" -> strikes."""
+    m = _HOW_MANY_RE.search(sentence)
+    if m is None:
+        return None
+    return next(
+        (lx.METRIC_NOUNS[w] for t, _s, _e in _tokens(m.group(1)) if (w := _word(t)) in lx.METRIC_NOUNS), None
+    )
+
+
+def _victim_in_header(text: str) -> Victim | None:
+    """The victim class a column header names ("Civilians killed", "Soldiers wounded", "Civilian deaths")."""
+    for tok, _s, _e in _tokens(text):
+        w = _word(tok)
+        got = lx.VICTIM_NOUNS.get(w) or lx.VICTIM_MODIFIERS.get(w)
+        if got is not None:
+            return got
     return None
 
 
