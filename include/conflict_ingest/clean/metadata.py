@@ -612,17 +612,11 @@ PUBLISHED_DATE_RULES: tuple[tuple[str, Callable[[_DateEvidence], str | None]], .
 )
 
 
-def _published(
-    root: Any, head: HeadInfo, url: str | None, kept: list[_Candidate], html: str, huge: bool = False
-) -> str | None:
-    """The page's publication date by :data:`PUBLISHED_DATE_RULES` (None when no rule finds one)."""
-    return _published_by_rule(_DateEvidence(root, head, url, kept, html, huge))[1]
-
-
 def _published_or_month(
     root: Any, head: HeadInfo, url: str | None, kept: list[_Candidate], html: str, huge: bool = False
 ) -> tuple[str | None, str | None]:
-    """(the publication date, None), or (None, "YYYY-MM") when the page gives only its month, or (None, None)."""
+    """The page's publication date by :data:`PUBLISHED_DATE_RULES` and None; or (None, "YYYY-MM") when the
+    page gives only its month; or (None, None)."""
     ev = _DateEvidence(root, head, url, kept, html, huge)
     found = _published_by_rule(ev)[1]
     return found, None if found else ev.month_only
